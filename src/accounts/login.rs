@@ -1,0 +1,140 @@
+//! Logging in and out, sessions and bearer tokens, with backoff after failures.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::ids::{new_id, new_token};
+
+use super::store;
+use super::throttle::LoginPolicy;
+use super::{Account, Email, Phone, password, token_hash};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// The portal's cookie.
+    Portal,
+    /// An API bearer token.
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Portal => "portal",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+pub struct Session {
+    /// Shown once; only its hash is stored.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub account: Account,
+}
+
+/// A client address may fail this many times more than one login before it is locked.
+const CLIENT_ALLOWANCE: i64 = 4;
+
+/// Logs in with phone or email and password. Unknown logins and wrong passwords
+/// answer alike and count alike.
+pub async fn log_in(
+    app: &App,
+    login: &str,
+    password_text: &str,
+    client: &str,
+    kind: SessionKind,
+) -> Result<Session> {
+    let now = app.now();
+    let normalised = normalise_login(login);
+    let login_key = format!("login:{}", super::token_hash(&normalised));
+    let client_key = format!("client:{client}");
+    let policy = LoginPolicy::from(&app.config.accounts);
+    let client_policy = LoginPolicy {
+        failures_before_lock: policy.failures_before_lock * CLIENT_ALLOWANCE,
+        ..policy
+    };
+
+    let mut tx = app.db.begin().await?;
+    for key in [&login_key, &client_key] {
+        let throttle = store::throttle(&mut tx, key).await?;
+        if throttle.locked_until > now {
+            let wait = (throttle.locked_until - now).num_seconds() + 1;
+            return Err(Error::rate_limited("login_locked", wait));
+        }
+    }
+    let found = store::find_by_login(&mut *tx, &normalised).await?;
+    tx.commit().await?;
+
+    // The slow hash runs outside any transaction.
+    let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
+    let password_ok = password::verify(password_text, stored_hash);
+
+    let mut tx = app.db.begin().await?;
+    let account = match (password_ok, found) {
+        (true, Some((account, _))) => account,
+        _ => {
+            for (key, policy) in [(&login_key, policy), (&client_key, client_policy)] {
+                let mut throttle = store::throttle(&mut tx, key).await?;
+                throttle.failures += 1;
+                if let Some(lock) = policy.lock_after(throttle.failures) {
+                    throttle.locked_until = now + lock;
+                }
+                store::save_throttle(&mut tx, key, &throttle, now).await?;
+            }
+            tx.commit().await?;
+            tracing::info!("login failed");
+            return Err(Error::unauthenticated("invalid_credentials"));
+        }
+    };
+    store::clear_throttle(&mut tx, &login_key).await?;
+    let token = new_token();
+    let expires_at = now + Duration::days(app.config.accounts.session_days);
+    store::insert_session(
+        &mut tx,
+        &new_id("ses", now),
+        &token_hash(&token),
+        &account.id,
+        kind.as_str(),
+        now,
+        expires_at,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(account.id = %account.id, "logged in");
+    Ok(Session {
+        token,
+        expires_at,
+        account,
+    })
+}
+
+/// The account behind a session cookie or bearer token, if it is still valid.
+pub async fn authenticate(app: &App, token: &str) -> Result<Option<Account>> {
+    if token.is_empty() || token.len() > 256 {
+        return Ok(None);
+    }
+    store::session_account(app.db.reader(), &token_hash(token), app.now()).await
+}
+
+pub async fn log_out(app: &App, token: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    store::revoke_session(&mut tx, &token_hash(token), app.now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The same person types `+852 9123 4567`, `+85291234567` or `Me@Example.com`.
+fn normalise_login(login: &str) -> String {
+    let trimmed = login.trim();
+    if trimmed.starts_with('+') {
+        Phone::parse(trimmed)
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|_| trimmed.to_owned())
+    } else {
+        Email::parse(trimmed)
+            .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| trimmed.to_lowercase())
+    }
+}

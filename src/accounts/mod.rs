@@ -1,0 +1,80 @@
+//! Subscribers' accounts: registration confirmed by an SMS code, login with phone or
+//! email, sessions, password reset and phone change.
+
+pub mod codes;
+mod email;
+mod login;
+pub mod password;
+mod phone;
+mod recovery;
+mod registration;
+mod store;
+pub mod throttle;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::error::Result;
+use crate::i18n::Locale;
+
+pub use codes::Purpose;
+pub use email::Email;
+pub use login::{Session, SessionKind, authenticate, log_in, log_out};
+pub use phone::Phone;
+pub use recovery::{change_phone, reset_password};
+pub use registration::{
+    CodeRequest, PendingRegistration, complete_registration, create_verified, register,
+    request_code, start_registration,
+};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: String,
+    pub phone: Phone,
+    pub email: Email,
+    pub locale: Locale,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a code goes: most codes go by SMS; a password reset may go by email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    Phone(Phone),
+    Email(Email),
+}
+
+impl Destination {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Destination::Phone(phone) => phone.as_str(),
+            Destination::Email(email) => email.as_str(),
+        }
+    }
+}
+
+/// Tokens are stored only as hashes: a copy of the database does not log anyone in.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub async fn find(app: &App, account_id: &str) -> Result<Option<Account>> {
+    store::find_by_id(app.db.reader(), account_id).await
+}
+
+/// Remembers the language the subscriber chose, for pages and messages.
+pub async fn set_locale(app: &App, account_id: &str, locale: Locale) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    store::update_locale(&mut tx, account_id, locale).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Is the phone already registered? (For seeding and operators, not for answers to
+/// the public, which never reveal it.)
+pub async fn exists(app: &App, phone: &Phone) -> Result<bool> {
+    Ok(store::find_by_login(app.db.reader(), phone.as_str())
+        .await?
+        .is_some())
+}

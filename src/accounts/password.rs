@@ -1,0 +1,129 @@
+//! Password policy and argon2id hashing. Passwords are never logged: they only
+//! exist as `Password`, whose `Debug` is redacted.
+
+use std::fmt;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+
+use crate::error::Error;
+
+/// Beyond this, hashing becomes a denial-of-service lever.
+const MAX_LENGTH: usize = 256;
+
+const COMMON: &[&str] = &[
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "12345678",
+    "123456789",
+    "qwertyuiop",
+    "iloveyou",
+    "abcdefghij",
+    "qwerty123",
+    "1q2w3e4r5t",
+    "letmein123",
+    "datacard123",
+];
+
+#[derive(Clone)]
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+impl Password {
+    /// Enforces the policy: long enough, not absurdly long, not one repeated
+    /// character, not a well-known password, not the phone or email itself.
+    pub fn new(input: &str, min_length: usize, personal: &[&str]) -> Result<Password, Error> {
+        let weak = || Error::invalid("weak_password").on_field("password");
+        let length = input.chars().count();
+        if length < min_length || input.len() > MAX_LENGTH {
+            return Err(weak());
+        }
+        let mut chars = input.chars();
+        let first = chars.next();
+        if chars.all(|c| Some(c) == first) {
+            return Err(weak());
+        }
+        let lowered = input.to_lowercase();
+        if COMMON.contains(&lowered.as_str()) {
+            return Err(weak());
+        }
+        if personal
+            .iter()
+            .any(|p| !p.is_empty() && lowered.contains(&p.to_lowercase()))
+        {
+            return Err(weak());
+        }
+        Ok(Password(input.to_owned()))
+    }
+
+    pub fn hash(&self) -> Result<String, Error> {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(self.0.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|e| Error::internal(anyhow::anyhow!("password hashing failed: {e}")))
+    }
+}
+
+/// Checks a login attempt. Unknown accounts are checked against a fixed hash so that
+/// both answers take the same time.
+pub fn verify(candidate: &str, stored_hash: Option<&str>) -> bool {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        Password("not-a-real-password-0".into())
+            .hash()
+            .unwrap_or_default()
+    });
+    let candidate = &candidate.as_bytes()[..candidate.len().min(MAX_LENGTH)];
+    let hash_text = stored_hash.unwrap_or(dummy);
+    let Ok(parsed) = PasswordHash::new(hash_text) else {
+        return false;
+    };
+    let matches = Argon2::default()
+        .verify_password(candidate, &parsed)
+        .is_ok();
+    matches && stored_hash.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_refuses_weak_passwords() {
+        for weak in [
+            "short",
+            "aaaaaaaaaaaa",
+            "Password123",
+            "1234567890",
+            &"x".repeat(300),
+        ] {
+            assert_eq!(
+                Password::new(weak, 10, &[]).unwrap_err().code,
+                "weak_password",
+                "{weak}"
+            );
+        }
+        let err = Password::new("my+85291234567pw", 10, &["+85291234567"]).unwrap_err();
+        assert_eq!(err.code, "weak_password");
+        assert!(Password::new("青馬大橋 sunset 2026", 10, &["+85291234567"]).is_ok());
+    }
+
+    #[test]
+    fn hash_verifies_only_the_same_password() {
+        let password = Password::new("correct horse battery", 10, &[]).unwrap();
+        let hash = password.hash().unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", Some(&hash)));
+        assert!(!verify("correct horse batterY", Some(&hash)));
+        assert!(!verify("correct horse battery", None));
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+}

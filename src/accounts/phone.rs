@@ -1,0 +1,116 @@
+//! E.164 phone numbers, e.g. `+85291234567`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    /// Accepts `+` and 8–15 digits (the first not 0); spaces, dots, dashes and
+    /// brackets people type between digits are dropped.
+    pub fn parse(input: &str) -> Result<Phone, Error> {
+        let invalid = || Error::invalid("invalid_phone").on_field("phone");
+        let trimmed = input.trim();
+        let rest = trimmed.strip_prefix('+').ok_or_else(invalid)?;
+        let mut digits = String::with_capacity(16);
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                _ => return Err(invalid()),
+            }
+        }
+        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+            return Err(invalid());
+        }
+        Ok(Phone(format!("+{digits}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `+852 •••• 4567`: enough to recognise, not enough to harvest.
+    pub fn masked(&self) -> String {
+        let tail = &self.0[self.0.len().saturating_sub(4)..];
+        let head = &self.0[..self.0.len().min(4)];
+        format!("{head} •••• {tail}")
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = Error;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Phone::parse(&value)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Phone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn normalises_what_people_type() {
+        assert_eq!(
+            Phone::parse("+852 9123 4567").unwrap().as_str(),
+            "+85291234567"
+        );
+        assert_eq!(
+            Phone::parse(" +86 (138) 0013-8000 ").unwrap().as_str(),
+            "+8613800138000"
+        );
+    }
+
+    #[test]
+    fn refuses_non_e164() {
+        for bad in [
+            "91234567",
+            "+0852912345",
+            "+852",
+            "+852 9123 456a",
+            "+1234567890123456",
+            "",
+            "+",
+            "＋85291234567",
+            "+852\u{0}91234567",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn masks_the_middle() {
+        assert_eq!(
+            Phone::parse("+85291234567").unwrap().masked(),
+            "+852 •••• 4567"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_and_output_is_canonical(input in "\\PC{0,24}") {
+            if let Ok(phone) = Phone::parse(&input) {
+                prop_assert_eq!(Phone::parse(phone.as_str()).unwrap(), phone.clone());
+                prop_assert!(phone.as_str()[1..].bytes().all(|b| b.is_ascii_digit()));
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Getting back in: password reset by code, and moving the account to a new phone.
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::messages::{Channel, texts};
+
+use super::codes::Purpose;
+use super::password::Password;
+use super::registration::verify_code;
+use super::{Account, Destination, Phone, store};
+
+/// Sets a new password with a code sent to the phone or email; every session ends.
+pub async fn reset_password(
+    app: &App,
+    destination: &Destination,
+    code: &str,
+    new_password: &str,
+) -> Result<()> {
+    let now = app.now();
+    let tx = app.db.begin().await?;
+    let (mut tx, stored) =
+        verify_code(app, tx, Purpose::ResetPassword, destination.as_str(), code).await?;
+    let account_id = stored
+        .account_id
+        .ok_or_else(|| Error::invalid("invalid_code").on_field("code"))?;
+    let account = store::find_by_id(&mut *tx, &account_id)
+        .await?
+        .ok_or_else(|| Error::invalid("invalid_code").on_field("code"))?;
+    let password = Password::new(
+        new_password,
+        app.config.accounts.min_password_length,
+        &[account.phone.as_str(), account.email.as_str()],
+    )?;
+    store::update_password(&mut tx, &account.id, &password.hash()?, now).await?;
+    store::revoke_all_sessions(&mut tx, &account.id, now).await?;
+    tx.commit().await?;
+    tracing::info!(account.id = %account.id, "password reset");
+    let (channel, to) = match destination {
+        Destination::Phone(phone) => (Channel::Sms, phone.as_str()),
+        Destination::Email(email) => (Channel::Email, email.as_str()),
+    };
+    notify(app, &texts::password_changed(channel, to, account.locale)).await;
+    Ok(())
+}
+
+/// Moves the signed-in account to the phone that received the code.
+pub async fn change_phone(
+    app: &App,
+    account: &Account,
+    new_phone: &str,
+    code: &str,
+) -> Result<Account> {
+    let phone = Phone::parse(new_phone)?;
+    let tx = app.db.begin().await?;
+    let (mut tx, stored) = verify_code(app, tx, Purpose::ChangePhone, phone.as_str(), code).await?;
+    if stored.account_id.as_deref() != Some(account.id.as_str()) {
+        return Err(Error::invalid("invalid_code").on_field("code"));
+    }
+    store::update_phone(&mut tx, &account.id, &phone, app.now()).await?;
+    tx.commit().await?;
+    tracing::info!(account.id = %account.id, "phone changed");
+    notify(
+        app,
+        &texts::phone_changed(account.phone.as_str(), account.locale, &phone.masked()),
+    )
+    .await;
+    Ok(Account {
+        phone,
+        ..account.clone()
+    })
+}
+
+/// Notices after the fact are best effort: the change has happened either way.
+async fn notify(app: &App, message: &crate::messages::Message) {
+    if let Err(error) = app.messenger.send(message).await {
+        tracing::warn!(message.kind = %message.kind, error = %error, "notice not sent");
+    }
+}

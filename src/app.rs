@@ -1,0 +1,52 @@
+//! The application state handed to every handler and command: a cheap clone around `Arc`.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::messages::Messenger;
+
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub messenger: Messenger,
+    /// Key for code hashes and other MACs; the same on every node.
+    pub secret: Vec<u8>,
+}
+
+impl App {
+    pub fn new(
+        config: Config,
+        db: Db,
+        clock: Arc<dyn Clock>,
+        messenger: Messenger,
+        secret: Vec<u8>,
+    ) -> Self {
+        App(Arc::new(Inner {
+            config,
+            db,
+            clock,
+            messenger,
+            secret,
+        }))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+impl Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

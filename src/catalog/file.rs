@@ -1,0 +1,344 @@
+//! The catalog file operators import (`datacard plans import FILE`), in TOML:
+//!
+//! ```toml
+//! [[plans]]
+//! code = "HK-30D-20G"
+//! zone = "hk"                      # hk | hk_mo | cn_hk_mo
+//! period = { unit = "day", count = 30 }
+//! data = "20 GB"                   # or bytes, or "unlimited" with fair_use + throttle_kbps
+//! prices = { HKD = 8800 }          # minor units
+//! names = { en = "Hong Kong 30 days 20 GB", "zh-HK" = "香港 30 日 20GB" }
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::money::Currency;
+
+use super::plan::{Allowance, Period, PeriodUnit, PlanCode, Zone};
+
+/// A plan as the file describes it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanSpec {
+    pub code: PlanCode,
+    pub zone: Zone,
+    pub period: Period,
+    pub allowance: Allowance,
+    pub prices: BTreeMap<Currency, i64>,
+    pub names: BTreeMap<String, String>,
+    pub retired: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDoc {
+    plans: Vec<RawPlan>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlan {
+    code: String,
+    zone: String,
+    period: RawPeriod,
+    data: toml::Value,
+    fair_use: Option<toml::Value>,
+    throttle_kbps: Option<i64>,
+    prices: BTreeMap<String, i64>,
+    names: BTreeMap<String, String>,
+    #[serde(default)]
+    retired: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    unit: String,
+    count: i64,
+}
+
+/// Every problem in the file, each naming the plan it is in; nothing is imported
+/// unless the whole file is good.
+pub fn parse(text: &str) -> Result<Vec<PlanSpec>, Vec<String>> {
+    let doc: FileDoc = toml::from_str(text)
+        .map_err(|e| vec![format!("not a valid catalog file: {}", e.message())])?;
+    let mut errors = Vec::new();
+    let mut specs = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, raw) in doc.plans.into_iter().enumerate() {
+        let label = format!("plan #{} ({})", index + 1, raw.code);
+        match check(raw) {
+            Ok(spec) => {
+                if !seen.insert(spec.code.clone()) {
+                    errors.push(format!("{label}: code appears twice"));
+                }
+                specs.push(spec);
+            }
+            Err(problems) => errors.extend(problems.into_iter().map(|p| format!("{label}: {p}"))),
+        }
+    }
+    if specs.is_empty() && errors.is_empty() {
+        errors.push("the file has no plans".into());
+    }
+    if errors.is_empty() {
+        Ok(specs)
+    } else {
+        Err(errors)
+    }
+}
+
+fn check(raw: RawPlan) -> Result<PlanSpec, Vec<String>> {
+    let mut problems = Vec::new();
+    let code = PlanCode::parse(&raw.code)
+        .map_err(|_| problems.push("code must be 2–40 of A–Z, 0–9 and -".to_owned()))
+        .ok();
+    let zone = Zone::parse(&raw.zone).or_else(|| {
+        problems.push(format!(
+            "zone {:?} is not one of hk, hk_mo, cn_hk_mo",
+            raw.zone
+        ));
+        None
+    });
+    let period = match (
+        PeriodUnit::parse(&raw.period.unit),
+        u32::try_from(raw.period.count),
+    ) {
+        (Some(unit), Ok(count)) => Period::new(unit, count)
+            .map_err(|_| {
+                problems.push("period count must be at least 1 and at most 3 years".to_owned())
+            })
+            .ok(),
+        (None, _) => {
+            problems.push(format!(
+                "period unit {:?} is not one of day, week, month, year",
+                raw.period.unit
+            ));
+            None
+        }
+        (_, Err(_)) => {
+            problems.push("period count must be at least 1".to_owned());
+            None
+        }
+    };
+    let allowance = match &raw.data {
+        toml::Value::String(text) if text.eq_ignore_ascii_case("unlimited") => {
+            match (raw.fair_use.as_ref().map(parse_volume), raw.throttle_kbps) {
+                (Some(Ok(cap)), Some(kbps)) if kbps > 0 && kbps <= 1_000_000 => {
+                    Some(Allowance::Unlimited {
+                        fair_use_cap: cap,
+                        throttle_kbps: u32::try_from(kbps).unwrap_or(u32::MAX),
+                    })
+                }
+                (Some(Err(e)), _) => {
+                    problems.push(format!("fair_use: {e}"));
+                    None
+                }
+                _ => {
+                    problems.push(
+                        "an unlimited plan needs fair_use (a volume) and throttle_kbps (1–1000000)"
+                            .to_owned(),
+                    );
+                    None
+                }
+            }
+        }
+        other => match parse_volume(other) {
+            Ok(bytes) if raw.fair_use.is_none() && raw.throttle_kbps.is_none() => {
+                Some(Allowance::Capped { bytes })
+            }
+            Ok(_) => {
+                problems
+                    .push("fair_use and throttle_kbps belong to unlimited plans only".to_owned());
+                None
+            }
+            Err(e) => {
+                problems.push(format!("data: {e}"));
+                None
+            }
+        },
+    };
+    let mut prices = BTreeMap::new();
+    for (currency, amount) in &raw.prices {
+        match Currency::parse(currency) {
+            Ok(currency) if *amount > 0 && *amount <= 100_000_000 => {
+                prices.insert(currency, *amount);
+            }
+            Ok(_) => problems.push(format!(
+                "price in {currency} must be between 1 and 100000000 minor units"
+            )),
+            Err(_) => problems.push(format!("{currency:?} is not an ISO 4217 currency code")),
+        }
+    }
+    if raw.prices.is_empty() {
+        problems.push("at least one price is needed".to_owned());
+    }
+    let mut names = BTreeMap::new();
+    for (language, name) in raw.names {
+        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
+            problems.push(format!("names has an unknown language {language:?}"));
+        } else if name.trim().is_empty() || name.chars().count() > 80 {
+            problems.push(format!("name in {language} must be 1–80 characters"));
+        } else {
+            names.insert(language, name.trim().to_owned());
+        }
+    }
+    if !names.contains_key("en") {
+        problems.push("an English name (names.en) is needed".to_owned());
+    }
+    match (code, zone, period, allowance, problems.is_empty()) {
+        (Some(code), Some(zone), Some(period), Some(allowance), true) => Ok(PlanSpec {
+            code,
+            zone,
+            period,
+            allowance,
+            prices,
+            names,
+            retired: raw.retired,
+        }),
+        _ => Err(problems),
+    }
+}
+
+/// Bytes as an integer, or `"20 GB"`, `"512MB"`, `"1.5 GB"` (binary multiples).
+fn parse_volume(value: &toml::Value) -> Result<u64, String> {
+    const MAX: u64 = 1 << 50;
+    let bytes = match value {
+        toml::Value::Integer(n) => {
+            u64::try_from(*n).map_err(|_| "must not be negative".to_owned())?
+        }
+        toml::Value::String(text) => {
+            let text = text.trim();
+            let split = text
+                .find(|c: char| c.is_ascii_alphabetic())
+                .unwrap_or(text.len());
+            let (number, unit) = text.split_at(split);
+            let number: f64 = number
+                .trim()
+                .parse()
+                .map_err(|_| format!("{text:?} is not a volume like \"20 GB\""))?;
+            let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+                "B" | "" => 1,
+                "KB" => 1 << 10,
+                "MB" => 1 << 20,
+                "GB" => 1 << 30,
+                "TB" => 1 << 40,
+                other => return Err(format!("unit {other:?} is not one of B, KB, MB, GB, TB")),
+            };
+            if !number.is_finite() || number < 0.0 {
+                return Err(format!("{text:?} is not a volume like \"20 GB\""));
+            }
+            (number * scale as f64).round() as u64
+        }
+        _ => return Err("must be a number of bytes or a text like \"20 GB\"".to_owned()),
+    };
+    if bytes == 0 || bytes > MAX {
+        return Err("must be more than 0 and at most 1 PB".to_owned());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_catalog_is_valid_and_covers_the_range() {
+        let specs = parse(super::super::DEMO_CATALOG).unwrap();
+        assert!(specs.len() >= 8);
+        let units: std::collections::BTreeSet<_> = specs
+            .iter()
+            .map(|s| (s.period.unit, s.period.count))
+            .collect();
+        for needed in [
+            (PeriodUnit::Day, 1),
+            (PeriodUnit::Day, 7),
+            (PeriodUnit::Day, 30),
+            (PeriodUnit::Year, 1),
+        ] {
+            assert!(units.contains(&needed), "{needed:?}");
+        }
+        assert!(
+            specs
+                .iter()
+                .any(|s| matches!(s.allowance, Allowance::Unlimited { .. }))
+        );
+        assert!(
+            specs
+                .iter()
+                .all(|s| s.names.contains_key("zh-HK") && s.prices.contains_key(&Currency::HKD))
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_by_plan() {
+        let text = r#"
+            [[plans]]
+            code = "ok-plan"
+            zone = "hk"
+            period = { unit = "day", count = 1 }
+            data = "1 GB"
+            prices = { HKD = 1800 }
+            names = { en = "Day" }
+
+            [[plans]]
+            code = "BAD PLAN"
+            zone = "mars"
+            period = { unit = "fortnight", count = 0 }
+            data = "-3 GB"
+            prices = { hkd = -5 }
+            names = { fr = "Jour" }
+        "#;
+        let errors = parse(text).unwrap_err();
+        let joined = errors.join("\n");
+        for needle in [
+            "plan #2",
+            "code",
+            "zone",
+            "period unit",
+            "data",
+            "hkd",
+            "English name",
+            "unknown language",
+        ] {
+            assert!(joined.contains(needle), "missing {needle:?} in {joined}");
+        }
+        assert!(!joined.contains("plan #1"));
+    }
+
+    #[test]
+    fn unlimited_needs_fair_use_and_volumes_parse() {
+        let base = |data: &str, extra: &str| {
+            format!(
+                "[[plans]]\ncode = \"UN\"\nzone = \"hk\"\nperiod = {{ unit = \"month\", count = 1 }}\ndata = {data}\n{extra}\nprices = {{ HKD = 100 }}\nnames = {{ en = \"U\" }}\n"
+            )
+        };
+        assert!(parse(&base("\"unlimited\"", "")).is_err());
+        let ok = parse(&base(
+            "\"unlimited\"",
+            "fair_use = \"50 GB\"\nthrottle_kbps = 1024",
+        ))
+        .unwrap();
+        assert_eq!(
+            ok[0].allowance,
+            Allowance::Unlimited {
+                fair_use_cap: 50 << 30,
+                throttle_kbps: 1024
+            }
+        );
+        assert_eq!(
+            parse(&base("\"1.5 GB\"", "")).unwrap()[0].allowance,
+            Allowance::Capped {
+                bytes: 1_610_612_736
+            }
+        );
+        assert_eq!(
+            parse(&base("1024", "")).unwrap()[0].allowance,
+            Allowance::Capped { bytes: 1024 }
+        );
+        assert!(parse(&base("\"20 XB\"", "")).is_err());
+        assert!(parse(&base("0", "")).is_err());
+        assert!(parse("plans = 3").is_err());
+        assert!(parse("[[plans]]\ncode = \"X\"\nsurprise = 1").is_err());
+    }
+}

@@ -1,0 +1,220 @@
+//! The command line: `serve`, `migrate`, `plans import`, `ledger check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::db::{Db, DbOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "datacard",
+    version,
+    about = "Prepaid eSIM data plans: portal, API and back office"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// TOML configuration file (defaults, then this file, then DATACARD_* variables).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the embedded database, the outbox and generated files live.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (portal, API, background work).
+    Serve {
+        /// Demo data, sandbox payments and the file outbox.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage the plan catalog.
+    Plans {
+        #[command(subcommand)]
+        command: PlansCommand,
+    },
+    /// Check the books.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlansCommand {
+    /// Import a catalog file (TOML); changed plans get a new version.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Exit 0 only when every transaction balances and every balance equals its entries.
+    Check,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(common: &Common) -> anyhow::Result<Config> {
+    let mut config = Config::load(common.config.as_deref())?;
+    if let Some(dir) = &common.data_dir {
+        config.data_dir = dir.clone();
+    }
+    Ok(config)
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let result = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+    if result.is_err() {
+        eprintln!("logging was already set up");
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&cli.common)?;
+    init_logging(&config);
+    match cli.command {
+        Command::Serve { demo, bind } => {
+            config.demo |= demo;
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            serve(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = connect(&config).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plans {
+            command: PlansCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let specs = match crate::catalog::parse(&text) {
+                Ok(specs) => specs,
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("{}: {error}", file.display());
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+            let report = crate::catalog::import(&app, &specs, "cli").await?;
+            println!(
+                "{} plans: {} new, {} with a new version, {} retired, {} unchanged",
+                specs.len(),
+                report.created.len(),
+                report.new_versions.len(),
+                report.retired.len(),
+                report.unchanged.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ledger {
+            command: LedgerCommand::Check,
+        } => {
+            let db = connect(&config).await?;
+            db.migrate().await?;
+            let report = crate::ledger::check(&db).await?;
+            println!(
+                "{} transactions, {} ledger accounts",
+                report.transactions, report.accounts
+            );
+            for id in &report.unbalanced {
+                println!("unbalanced transaction {id}");
+            }
+            for code in &report.mismatched {
+                println!("balance differs from entries: {code}");
+            }
+            for id in &report.wrong_currency {
+                println!("entry in the wrong currency in transaction {id}");
+            }
+            if report.is_clean() {
+                println!("ledger is balanced");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    config.validate()?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    Db::connect(&DbOptions::from_config(config)).await
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.server.bind.clone();
+    let demo = config.demo;
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let mut config = config;
+    if config.server.public_url.is_empty() {
+        config.server.public_url = format!("http://{}", listener.local_addr()?);
+    }
+    let url = config.public_url();
+    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    println!("datacard is running: open {url}");
+    if demo {
+        let login = crate::demo::seed(&app).await?;
+        println!(
+            "demo subscriber: {} / {} (password {})",
+            login.phone, login.email, login.password
+        );
+        println!("demo outbox (SMS and email): {url}/dev/outbox");
+    }
+    crate::server::serve(app, listener, crate::server::shutdown_signal()).await
+}

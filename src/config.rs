@@ -1,0 +1,505 @@
+//! Configuration in layers: embedded defaults → optional TOML file → `DATACARD_…`
+//! environment → command-line flags → `validate()`. This is the only module that reads
+//! the environment.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+use crate::money::Currency;
+
+/// A value that must never appear in logs or `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"[redacted]\""
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the embedded database, the outbox and generated files live.
+    pub data_dir: PathBuf,
+    /// Seed demo data and use the file outbox for every message.
+    pub demo: bool,
+    /// `error`, `warn`, `info`, `debug` or a full filter such as `datacard=debug,info`.
+    pub log_level: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub accounts: AccountsConfig,
+    pub locale: LocaleConfig,
+    pub messages: MessagesConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// The address subscribers reach us at; links in SMS and email start with it.
+    /// Cookies are marked `Secure` when it is https.
+    pub public_url: String,
+    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+    pub request_timeout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: the embedded SQLite file `<data_dir>/datacard.sqlite3`.
+    /// `postgres://…` for PostgreSQL.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Key for hashing verification codes and signing tokens. Empty: generated once
+    /// and kept in `<data_dir>/secret.key`. Must be shared by every node.
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    pub min_password_length: usize,
+    pub code_ttl_secs: i64,
+    pub code_max_attempts: i64,
+    pub code_resend_cooldown_secs: i64,
+    pub codes_per_phone_per_hour: i64,
+    pub codes_per_client_per_hour: i64,
+    /// Failed logins allowed before the login is locked; each further failure doubles the lock.
+    pub login_failures_before_lock: i64,
+    pub login_lock_secs: i64,
+    pub login_lock_max_secs: i64,
+    pub session_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocaleConfig {
+    pub default_language: Locale,
+    pub time_zone: String,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessagesConfig {
+    /// `outbox` (append to `<data_dir>/outbox.jsonl`) or `http` (Twilio-style gateway).
+    pub sms_transport: String,
+    /// `outbox` or `smtp`.
+    pub email_transport: String,
+    pub sms: SmsGatewayConfig,
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsGatewayConfig {
+    /// e.g. `https://api.twilio.com`; messages are POSTed to
+    /// `<base_url>/2010-04-01/Accounts/<account_sid>/Messages.json`.
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: Secret,
+    /// Sender id or number.
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none` (only for a relay on the same host).
+    pub security: String,
+    pub username: String,
+    pub password: Secret,
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            demo: false,
+            log_level: "info".into(),
+            log_format: "text".into(),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            security: SecurityConfig::default(),
+            accounts: AccountsConfig::default(),
+            locale: LocaleConfig::default(),
+            messages: MessagesConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            trust_proxy_headers: false,
+            request_timeout_secs: 30,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::default(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            min_password_length: 10,
+            code_ttl_secs: 600,
+            code_max_attempts: 5,
+            code_resend_cooldown_secs: 60,
+            codes_per_phone_per_hour: 5,
+            codes_per_client_per_hour: 20,
+            login_failures_before_lock: 5,
+            login_lock_secs: 60,
+            login_lock_max_secs: 3600,
+            session_days: 30,
+        }
+    }
+}
+
+impl Default for LocaleConfig {
+    fn default() -> Self {
+        Self {
+            default_language: Locale::ZhHk,
+            time_zone: "Asia/Hong_Kong".into(),
+            currency: Currency::HKD,
+        }
+    }
+}
+
+impl Default for MessagesConfig {
+    fn default() -> Self {
+        Self {
+            sms_transport: "outbox".into(),
+            email_transport: "outbox".into(),
+            sms: SmsGatewayConfig::default(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+impl Default for SmsGatewayConfig {
+    fn default() -> Self {
+        Self {
+            base_url: String::new(),
+            account_sid: String::new(),
+            auth_token: Secret::default(),
+            from: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: String::new(),
+            password: Secret::default(),
+            from: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+const ENV_PREFIX: &str = "DATACARD_";
+
+impl Config {
+    /// Defaults, then the file (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let vars: Vec<(String, String)> = std::env::vars()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
+        Self::load_from(file, &vars)
+    }
+
+    /// The layering itself, with the environment passed in (for tests).
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Self> {
+        let mut tree = toml::Value::try_from(Config::default())?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let overlay: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+            merge(&mut tree, overlay);
+        }
+        let leaves = leaf_paths(&tree);
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let Some(path) = leaves
+                .iter()
+                .find(|path| path.join("_").to_ascii_uppercase() == rest)
+            else {
+                // Variables used by the test harness and tools share the prefix.
+                if !rest.starts_with("TEST_") && !rest.starts_with("BENCH_") {
+                    tracing::warn!(variable = %name, "unknown configuration variable ignored");
+                }
+                continue;
+            };
+            set_leaf(&mut tree, path, env_value(value));
+        }
+        let config: Config = tree
+            .try_into()
+            .context("configuration has a value of the wrong type")?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format must be text or json");
+        }
+        if self.accounts.min_password_length < 8 {
+            bail!("accounts.min_password_length must be at least 8");
+        }
+        if self.accounts.code_ttl_secs <= 0 || self.accounts.code_max_attempts <= 0 {
+            bail!("accounts.code_ttl_secs and accounts.code_max_attempts must be positive");
+        }
+        if self.locale.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            bail!(
+                "locale.time_zone {:?} is not an IANA time zone",
+                self.locale.time_zone
+            );
+        }
+        let url = self.database.url.expose();
+        if !(url.is_empty()
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+            || url.starts_with("sqlite:"))
+        {
+            bail!("database.url must be empty (embedded SQLite), sqlite:… or postgres://…");
+        }
+        match self.messages.sms_transport.as_str() {
+            "outbox" => {}
+            "http"
+                if !self.messages.sms.base_url.is_empty() && !self.messages.sms.from.is_empty() => {
+            }
+            "http" => bail!(
+                "messages.sms.base_url and messages.sms.from are needed for the http SMS transport"
+            ),
+            other => bail!("messages.sms_transport {other:?} is not one of outbox, http"),
+        }
+        match self.messages.email_transport.as_str() {
+            "outbox" => {}
+            "smtp"
+                if !self.messages.smtp.host.is_empty() && !self.messages.smtp.from.is_empty() => {}
+            "smtp" => bail!(
+                "messages.smtp.host and messages.smtp.from are needed for the smtp email transport"
+            ),
+            other => bail!("messages.email_transport {other:?} is not one of outbox, smtp"),
+        }
+        if !matches!(
+            self.messages.smtp.security.as_str(),
+            "starttls" | "tls" | "none"
+        ) {
+            bail!("messages.smtp.security must be starttls, tls or none");
+        }
+        Ok(())
+    }
+
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.locale
+            .time_zone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Hong_Kong)
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.bind)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+fn merge(base: &mut toml::Value, overlay: toml::Value) {
+    match (base, overlay) {
+        (toml::Value::Table(base), toml::Value::Table(overlay)) => {
+            for (key, value) in overlay {
+                match base.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, overlay) => *base = overlay,
+    }
+}
+
+fn leaf_paths(tree: &toml::Value) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    fn walk(value: &toml::Value, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, child) in table {
+                    prefix.push(key.clone());
+                    walk(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => out.push(prefix.clone()),
+        }
+    }
+    walk(tree, &mut Vec::new(), &mut out);
+    out
+}
+
+fn set_leaf(tree: &mut toml::Value, path: &[String], value: toml::Value) {
+    let mut node = tree;
+    for key in &path[..path.len() - 1] {
+        let Some(next) = node.get_mut(key) else {
+            return;
+        };
+        node = next;
+    }
+    if let (toml::Value::Table(table), Some(last)) = (node, path.last()) {
+        table.insert(last.clone(), value);
+    }
+}
+
+/// Environment values are strings; numbers and booleans are read as such.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(number) = raw.parse::<i64>() {
+        return toml::Value::Integer(number);
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("datacard.toml");
+        std::fs::write(
+            &file,
+            "[server]\nbind = \"0.0.0.0:9000\"\n[accounts]\nsession_days = 7\n",
+        )
+        .unwrap();
+        let config = Config::load_from(
+            Some(&file),
+            &env(&[
+                ("DATACARD_DATABASE_URL", "postgres://db/datacard"),
+                ("DATACARD_ACCOUNTS_SESSION_DAYS", "3"),
+                ("DATACARD_MESSAGES_SMS_FROM", "DATACARD"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.server.bind, "0.0.0.0:9000");
+        assert_eq!(config.accounts.session_days, 3);
+        assert_eq!(config.database.url.expose(), "postgres://db/datacard");
+        assert_eq!(config.messages.sms.from, "DATACARD");
+        assert_eq!(config.accounts.code_ttl_secs, 600);
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("datacard.toml");
+        std::fs::write(&file, "[server]\nbnid = \"typo\"\n").unwrap();
+        assert!(Config::load_from(Some(&file), &[]).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let mut config = Config::default();
+        config.database.url = Secret::new("postgres://user:hunter2@db/x");
+        config.messages.sms.auth_token = Secret::new("tok-123");
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("tok-123"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn every_leaf_has_a_distinct_environment_name() {
+        let tree = toml::Value::try_from(Config::default()).unwrap();
+        let mut names: Vec<String> = leaf_paths(&tree)
+            .iter()
+            .map(|p| p.join("_").to_ascii_uppercase())
+            .collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn validation_catches_half_configured_transports() {
+        let mut config = Config::default();
+        assert!(config.validate().is_ok());
+        config.messages.sms_transport = "http".into();
+        assert!(config.validate().is_err());
+        config.messages.sms.base_url = "http://127.0.0.1:9".into();
+        config.messages.sms.from = "DATACARD".into();
+        assert!(config.validate().is_ok());
+        config.locale.time_zone = "Mars/Olympus".into();
+        assert!(config.validate().is_err());
+    }
+}

@@ -1,0 +1,173 @@
+//! One storage interface over two back ends: the embedded SQLite file and PostgreSQL.
+//!
+//! Queries are written once against `sqlx::Any` with `$n` placeholders, which both
+//! drivers accept; where the SQL must differ, code asks [`Db::backend`]. SQLite gets a
+//! single writer connection (so transactions never fight over the write lock) and a
+//! small pool of readers; PostgreSQL uses one pool for both.
+
+mod errors;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+
+pub use errors::{ConstraintExt, constraint_name};
+
+pub type Tx = Transaction<'static, Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    pub max_connections: u32,
+    /// PostgreSQL schema to work in (tests use one each).
+    pub schema: Option<String>,
+}
+
+impl DbOptions {
+    /// The configured URL, or the embedded file under the data dir.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let url = config.database.url.expose();
+        let url = if url.is_empty() {
+            sqlite_url(&config.data_dir.join("datacard.sqlite3"))
+        } else {
+            url.to_owned()
+        };
+        Self {
+            url,
+            max_connections: config.database.max_connections,
+            schema: None,
+        }
+    }
+}
+
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+#[derive(Clone)]
+pub struct Db {
+    backend: Backend,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    pub async fn connect(options: &DbOptions) -> anyhow::Result<Db> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let backend = if options.url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let connect = AnyConnectOptions::from_str(&options.url)
+            .context("database URL is not valid")?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        match backend {
+            Backend::Sqlite => {
+                let writer = sqlite_pool(1).connect_with(connect.clone()).await?;
+                let reader = sqlite_pool(options.max_connections.max(2))
+                    .connect_with(connect)
+                    .await?;
+                Ok(Db {
+                    backend,
+                    writer,
+                    reader,
+                })
+            }
+            Backend::Postgres => {
+                let schema = options.schema.clone();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(move |conn, _meta| {
+                        let schema = schema.clone();
+                        Box::pin(async move {
+                            if let Some(schema) = schema {
+                                conn.execute(format!("SET search_path TO \"{schema}\"").as_str())
+                                    .await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(connect)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok(Db {
+                    backend,
+                    writer: pool.clone(),
+                    reader: pool,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &MIGRATE_SQLITE,
+            Backend::Postgres => &MIGRATE_POSTGRES,
+        };
+        migrator
+            .run(&self.writer)
+            .await
+            .context("database migration failed")?;
+        Ok(())
+    }
+
+    /// A write transaction: one business action, committed or rolled back whole.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        self.writer.begin().await
+    }
+
+    /// For reads outside a transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// Does the database answer?
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.reader).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+fn sqlite_pool(connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+}

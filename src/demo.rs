@@ -1,0 +1,106 @@
+//! Demo mode: the embedded catalog and a subscriber whose line is mid-period with
+//! some data used, so that every page has something real to show.
+
+use chrono::Duration;
+
+use crate::accounts::{self, Email, Phone};
+use crate::app::App;
+use crate::catalog::{self, PlanCode};
+use crate::i18n::Locale;
+use crate::ledger::{self, AccountKind};
+use crate::lines::{self, Iccid, LineStatus, NewPeriod};
+use crate::money::Currency;
+
+pub const DEMO_PHONE: &str = "+85291234567";
+pub const DEMO_EMAIL: &str = "demo@datacard.example";
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+const DEMO_PLAN: &str = "HK-30D-20G";
+const DEMO_ICCID_BODY: &str = "898520000000000001";
+const DEMO_ACTIVATION: &str = "1$rsp.datacard.example$DC-DEMO-0001";
+const DEMO_WALLET_CREDIT: i64 = 5000;
+
+pub struct DemoLogin {
+    pub phone: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+}
+
+/// Loads the demo catalog and subscriber; running it again changes nothing.
+pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
+    let specs = catalog::parse(catalog::DEMO_CATALOG)
+        .map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
+    catalog::import(app, &specs, "demo").await?;
+
+    let login = DemoLogin {
+        phone: DEMO_PHONE,
+        email: DEMO_EMAIL,
+        password: DEMO_PASSWORD,
+    };
+    let phone = Phone::parse(DEMO_PHONE)?;
+    if accounts::exists(app, &phone).await? {
+        return Ok(login);
+    }
+    let account = accounts::create_verified(
+        app,
+        phone,
+        Email::parse(DEMO_EMAIL)?,
+        DEMO_PASSWORD,
+        Locale::ZhHk,
+    )
+    .await?;
+
+    let plan_code = PlanCode::parse(DEMO_PLAN)?;
+    let plan = catalog::find(app, &plan_code)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo plan {DEMO_PLAN} missing from the demo catalog"))?;
+    let now = app.now();
+    let starts_at = now - Duration::days(10);
+    let iccid = Iccid::with_check_digit(DEMO_ICCID_BODY)?;
+    let currency = Currency::HKD;
+    let mut tx = app.db.begin().await?;
+    lines::insert_line(
+        &mut tx,
+        &iccid,
+        Some(&account.id),
+        LineStatus::Active,
+        Some(DEMO_ACTIVATION),
+        now,
+    )
+    .await?;
+    let allowance = plan.allowance.bytes();
+    lines::insert_period(
+        &mut tx,
+        &NewPeriod {
+            iccid: &iccid,
+            plan_version_id: &plan.version_id,
+            starts_at,
+            ends_at: plan.period.end_from(starts_at, app.config.time_zone()),
+            data_allowance: allowance,
+            fair_use_cap: None,
+            // About a third used, so the bar has something to show.
+            data_used: allowance.map_or(0, |bytes| bytes / 3),
+        },
+        now,
+    )
+    .await?;
+    ledger::post(
+        &mut tx,
+        now,
+        "promotional_credit",
+        &format!("demo:welcome:{}", account.id),
+        "Demo welcome credit",
+        currency,
+        &[
+            ledger::house(
+                "expense:promotions",
+                AccountKind::Expense,
+                currency,
+                DEMO_WALLET_CREDIT,
+            ),
+            ledger::wallet(&account.id, currency, -DEMO_WALLET_CREDIT),
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(login)
+}

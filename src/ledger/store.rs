@@ -1,0 +1,157 @@
+//! SQL for the ledger: posting transactions and checking the books.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::to_millis;
+use crate::db::{Db, Tx};
+use crate::error::Result;
+use crate::ids::new_id;
+use crate::money::{Currency, Money};
+
+use super::{Posting, validate, wallet_code};
+
+/// Posts a balanced transaction once per `reference`: a second post with the same
+/// reference changes nothing and returns `None`.
+pub async fn post(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    kind: &str,
+    reference: &str,
+    description: &str,
+    currency: Currency,
+    postings: &[Posting],
+) -> Result<Option<String>> {
+    validate(postings)?;
+    let id = new_id("ltx", now);
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (reference) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(reference)
+    .bind(description)
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        return Ok(None);
+    }
+    for (seq, posting) in postings.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(new_id("lac", now))
+        .bind(&posting.code)
+        .bind(posting.kind.as_str())
+        .bind(currency.as_str())
+        .bind(posting.owner.as_deref())
+        .bind(to_millis(now))
+        .execute(&mut **tx)
+        .await?;
+        let account_id: String = sqlx::query(
+            "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2 RETURNING id",
+        )
+        .bind(posting.amount)
+        .bind(&posting.code)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        sqlx::query(
+            "INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+        .bind(&account_id)
+        .bind(posting.amount)
+        .bind(currency.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(Some(id))
+}
+
+/// The subscriber's wallet balance (zero before the first movement).
+pub async fn wallet_balance(app: &App, account_id: &str, currency: Currency) -> Result<Money> {
+    let row = sqlx::query("SELECT balance FROM ledger_accounts WHERE code = $1")
+        .bind(wallet_code(account_id, currency))
+        .fetch_optional(app.db.reader())
+        .await?;
+    let balance: i64 = match row {
+        Some(row) => row.try_get("balance")?,
+        None => 0,
+    };
+    Ok(super::shown_balance(
+        super::AccountKind::Liability,
+        balance,
+        currency,
+    ))
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    pub transactions: i64,
+    pub accounts: i64,
+    /// Transactions whose entries do not sum to zero per currency.
+    pub unbalanced: Vec<String>,
+    /// Ledger accounts whose cached balance differs from the sum of their entries.
+    pub mismatched: Vec<String>,
+    /// Entries in a currency other than their account's.
+    pub wrong_currency: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.unbalanced.is_empty() && self.mismatched.is_empty() && self.wrong_currency.is_empty()
+    }
+}
+
+/// Verifies the books: every transaction balances, every cached balance is the sum
+/// of its entries.
+pub async fn check(db: &Db) -> Result<CheckReport> {
+    let reader = db.reader();
+    let count = |sql: &'static str| async move {
+        sqlx::query(sql)
+            .fetch_one(reader)
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0))
+    };
+    let mut report = CheckReport {
+        transactions: count("SELECT COUNT(*) FROM ledger_transactions").await?,
+        accounts: count("SELECT COUNT(*) FROM ledger_accounts").await?,
+        ..CheckReport::default()
+    };
+    let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<String>> {
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>(0)?))
+            .collect()
+    };
+    report.unbalanced = strings(
+        sqlx::query(
+            "SELECT t.id FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id \
+             GROUP BY t.id, e.currency HAVING COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(e.seq) < 2",
+        )
+        .fetch_all(reader)
+        .await?,
+    )?;
+    report.mismatched = strings(
+        sqlx::query(
+            "SELECT a.code FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.ledger_account_id = a.id \
+             GROUP BY a.id, a.code, a.balance HAVING a.balance <> COALESCE(SUM(e.amount), 0)",
+        )
+        .fetch_all(reader)
+        .await?,
+    )?;
+    report.wrong_currency = strings(
+        sqlx::query(
+            "SELECT DISTINCT e.transaction_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.ledger_account_id \
+             WHERE a.currency <> e.currency",
+        )
+        .fetch_all(reader)
+        .await?,
+    )?;
+    Ok(report)
+}

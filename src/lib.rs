@@ -1,0 +1,22 @@
+//! datacard: a self-hosted platform for operators that sell prepaid eSIM data plans.
+//!
+//! The binary is a thin `main` over [`cli`]; the server is built by
+//! [`server::serve`] from an injected listener and shutdown future.
+
+pub mod accounts;
+pub mod app;
+pub mod catalog;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod ledger;
+pub mod lines;
+pub mod messages;
+pub mod money;
+pub mod server;
+pub mod web;

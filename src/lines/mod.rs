@@ -1,0 +1,165 @@
+//! Lines: one eSIM each, with its plan periods (one active, more queued) and data.
+
+mod iccid;
+mod store;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::Result;
+use crate::i18n::Locale;
+
+pub use iccid::Iccid;
+pub use store::{NewPeriod, insert_line, insert_period};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// Sold, not yet installed on a device.
+    PendingInstall,
+    Active,
+    /// Slowed down (fair use reached).
+    Throttled,
+    /// Data stopped (quota used up or stopped by the operator).
+    Suspended,
+    /// No period left.
+    Expired,
+}
+
+impl LineStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineStatus::PendingInstall => "pending_install",
+            LineStatus::Active => "active",
+            LineStatus::Throttled => "throttled",
+            LineStatus::Suspended => "suspended",
+            LineStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LineStatus> {
+        [
+            LineStatus::PendingInstall,
+            LineStatus::Active,
+            LineStatus::Throttled,
+            LineStatus::Suspended,
+            LineStatus::Expired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub iccid: Iccid,
+    pub status: LineStatus,
+    pub activation_code: Option<String>,
+    pub current: Option<LinePeriod>,
+    pub queued: Vec<LinePeriod>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinePeriod {
+    pub plan_code: String,
+    pub plan_names: BTreeMap<String, String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// `None` for unlimited plans.
+    pub data_allowance: Option<u64>,
+    pub fair_use_cap: Option<u64>,
+    pub data_used: u64,
+}
+
+impl LinePeriod {
+    /// Never below zero, whatever was used.
+    pub fn data_remaining(&self) -> Option<u64> {
+        self.data_allowance
+            .map(|allowance| allowance.saturating_sub(self.data_used))
+    }
+
+    /// Share of the allowance (or fair-use cap) still left, 0–100.
+    pub fn percent_left(&self) -> Option<u8> {
+        let total = self.data_allowance.or(self.fair_use_cap)?;
+        if total == 0 {
+            return Some(0);
+        }
+        let left = total.saturating_sub(self.data_used);
+        u8::try_from(u128::from(left) * 100 / u128::from(total)).ok()
+    }
+
+    pub fn plan_name(&self, locale: Locale) -> &str {
+        self.plan_names
+            .get(locale.tag())
+            .or_else(|| self.plan_names.get("en"))
+            .map(String::as_str)
+            .unwrap_or(&self.plan_code)
+    }
+}
+
+/// The account's lines with their periods as of now.
+pub async fn for_account(app: &App, account_id: &str) -> Result<Vec<Line>> {
+    store::lines_of_account(app, account_id, app.now()).await
+}
+
+/// What the subscriber should see: a line whose time ran out reads `expired` even
+/// before the background job has caught up with it.
+pub fn effective_status(
+    stored: LineStatus,
+    has_current_period: bool,
+    has_any_period: bool,
+) -> LineStatus {
+    match stored {
+        LineStatus::Active | LineStatus::Throttled | LineStatus::Suspended
+            if !has_current_period && has_any_period =>
+        {
+            LineStatus::Expired
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn period(allowance: Option<u64>, used: u64) -> LinePeriod {
+        LinePeriod {
+            plan_code: "X".into(),
+            plan_names: BTreeMap::new(),
+            starts_at: Utc::now(),
+            ends_at: Utc::now(),
+            data_allowance: allowance,
+            fair_use_cap: None,
+            data_used: used,
+        }
+    }
+
+    #[test]
+    fn remaining_never_goes_negative() {
+        assert_eq!(period(Some(100), 30).data_remaining(), Some(70));
+        assert_eq!(period(Some(100), 130).data_remaining(), Some(0));
+        assert_eq!(period(None, 130).data_remaining(), None);
+        assert_eq!(period(Some(200), 50).percent_left(), Some(75));
+        assert_eq!(period(Some(200), 500).percent_left(), Some(0));
+    }
+
+    #[test]
+    fn status_reads_expired_once_time_is_up() {
+        assert_eq!(
+            effective_status(LineStatus::Active, false, true),
+            LineStatus::Expired
+        );
+        assert_eq!(
+            effective_status(LineStatus::Active, true, true),
+            LineStatus::Active
+        );
+        assert_eq!(
+            effective_status(LineStatus::PendingInstall, false, false),
+            LineStatus::PendingInstall
+        );
+    }
+}

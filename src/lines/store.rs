@@ -1,0 +1,152 @@
+//! SQL for lines and their periods.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::{from_millis, to_millis};
+use crate::db::Tx;
+use crate::error::{Error, Result};
+use crate::ids::new_id;
+
+use super::{Iccid, Line, LinePeriod, LineStatus, effective_status};
+
+pub async fn insert_line(
+    tx: &mut Tx,
+    iccid: &Iccid,
+    account_id: Option<&str>,
+    status: LineStatus,
+    activation_code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO lines (iccid, account_id, status, activation_code, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(iccid.as_str())
+    .bind(account_id)
+    .bind(status.as_str())
+    .bind(activation_code)
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub struct NewPeriod<'a> {
+    pub iccid: &'a Iccid,
+    pub plan_version_id: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub data_allowance: Option<u64>,
+    pub fair_use_cap: Option<u64>,
+    pub data_used: u64,
+}
+
+pub async fn insert_period(
+    tx: &mut Tx,
+    period: &NewPeriod<'_>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let id = new_id("per", now);
+    let bytes = |v: Option<u64>| v.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
+    sqlx::query(
+        "INSERT INTO line_periods (id, iccid, plan_version_id, starts_at, ends_at, data_allowance, fair_use_cap, \
+         data_used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(period.iccid.as_str())
+    .bind(period.plan_version_id)
+    .bind(to_millis(period.starts_at))
+    .bind(to_millis(period.ends_at))
+    .bind(bytes(period.data_allowance))
+    .bind(bytes(period.fair_use_cap))
+    .bind(i64::try_from(period.data_used).unwrap_or(i64::MAX))
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+pub(super) async fn lines_of_account(
+    app: &App,
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Line>> {
+    let line_rows = sqlx::query(
+        "SELECT iccid, status, activation_code FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
+    )
+    .bind(account_id)
+    .fetch_all(app.db.reader())
+    .await?;
+    let period_rows = sqlx::query(
+        "SELECT lp.iccid, v.plan_code, v.names, lp.starts_at, lp.ends_at, lp.data_allowance, lp.fair_use_cap, \
+         lp.data_used FROM line_periods lp JOIN lines l ON l.iccid = lp.iccid \
+         JOIN plan_versions v ON v.id = lp.plan_version_id \
+         WHERE l.account_id = $1 AND lp.ends_at > $2 ORDER BY lp.starts_at",
+    )
+    .bind(account_id)
+    .bind(to_millis(now))
+    .fetch_all(app.db.reader())
+    .await?;
+    let ever_had_period: Vec<String> = sqlx::query(
+        "SELECT DISTINCT lp.iccid FROM line_periods lp JOIN lines l ON l.iccid = lp.iccid WHERE l.account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_all(app.db.reader())
+    .await?
+    .iter()
+    .map(|row| row.try_get("iccid"))
+    .collect::<Result<_, _>>()?;
+
+    let mut periods: BTreeMap<String, Vec<LinePeriod>> = BTreeMap::new();
+    for row in period_rows {
+        let bytes = |name: &str| -> Result<Option<u64>> {
+            Ok(row
+                .try_get::<Option<i64>, _>(name)?
+                .map(|v| u64::try_from(v).unwrap_or(0)))
+        };
+        let names: String = row.try_get("names")?;
+        periods
+            .entry(row.try_get("iccid")?)
+            .or_default()
+            .push(LinePeriod {
+                plan_code: row.try_get("plan_code")?,
+                plan_names: serde_json::from_str(&names).unwrap_or_default(),
+                starts_at: from_millis(row.try_get("starts_at")?),
+                ends_at: from_millis(row.try_get("ends_at")?),
+                data_allowance: bytes("data_allowance")?,
+                fair_use_cap: bytes("fair_use_cap")?,
+                data_used: bytes("data_used")?.unwrap_or(0),
+            });
+    }
+
+    let mut lines = Vec::with_capacity(line_rows.len());
+    for row in line_rows {
+        let iccid_text: String = row.try_get("iccid")?;
+        let status_text: String = row.try_get("status")?;
+        let stored = LineStatus::parse(&status_text).ok_or_else(|| {
+            Error::internal(anyhow::anyhow!("line has unknown status {status_text:?}"))
+        })?;
+        let mut current = None;
+        let mut queued = Vec::new();
+        for period in periods.remove(&iccid_text).unwrap_or_default() {
+            if period.starts_at <= now && current.is_none() {
+                current = Some(period);
+            } else {
+                queued.push(period);
+            }
+        }
+        let has_any = ever_had_period.contains(&iccid_text);
+        lines.push(Line {
+            iccid: Iccid::parse(&iccid_text)?,
+            status: effective_status(stored, current.is_some(), has_any),
+            activation_code: row.try_get("activation_code")?,
+            current,
+            queued,
+        });
+    }
+    Ok(lines)
+}

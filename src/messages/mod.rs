@@ -1,0 +1,108 @@
+//! Outbound messages to subscribers (SMS and email) behind one sender trait.
+//!
+//! Demo and tests use the file outbox; production uses an HTTP SMS gateway and SMTP.
+
+mod http_sms;
+mod outbox;
+mod smtp;
+pub mod texts;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::i18n::Locale;
+
+pub use http_sms::HttpSmsSender;
+pub use outbox::{FileOutbox, OutboxEntry};
+pub use smtp::SmtpSender;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Sms,
+    Email,
+}
+
+/// One message, already rendered in the recipient's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub channel: Channel,
+    /// E.164 phone number or email address.
+    pub to: String,
+    pub locale: Locale,
+    /// What the message is about, e.g. `verification_code`; for logs and the outbox.
+    pub kind: String,
+    /// Email subject; empty for SMS.
+    pub subject: String,
+    pub body: String,
+}
+
+#[async_trait::async_trait]
+pub trait Sender: Send + Sync + 'static {
+    async fn send(&self, message: &Message) -> anyhow::Result<()>;
+}
+
+/// Routes each message to the sender for its channel.
+#[derive(Clone)]
+pub struct Messenger {
+    sms: Arc<dyn Sender>,
+    email: Arc<dyn Sender>,
+    outbox: Option<Arc<FileOutbox>>,
+}
+
+impl Messenger {
+    pub fn new(sms: Arc<dyn Sender>, email: Arc<dyn Sender>) -> Self {
+        Self {
+            sms,
+            email,
+            outbox: None,
+        }
+    }
+
+    /// Every message to the file outbox (demo mode and tests).
+    pub fn outbox_only(outbox: FileOutbox) -> Self {
+        let outbox = Arc::new(outbox);
+        Self {
+            sms: outbox.clone(),
+            email: outbox.clone(),
+            outbox: Some(outbox),
+        }
+    }
+
+    /// The transports the configuration names.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let outbox = Arc::new(FileOutbox::new(config.data_dir.join("outbox.jsonl")));
+        let sms: Arc<dyn Sender> = match config.messages.sms_transport.as_str() {
+            "http" => Arc::new(HttpSmsSender::new(&config.messages.sms)?),
+            _ => outbox.clone(),
+        };
+        let email: Arc<dyn Sender> = match config.messages.email_transport.as_str() {
+            "smtp" => Arc::new(SmtpSender::new(&config.messages.smtp)?),
+            _ => outbox.clone(),
+        };
+        let uses_outbox = config.messages.sms_transport == "outbox"
+            || config.messages.email_transport == "outbox";
+        Ok(Self {
+            sms,
+            email,
+            outbox: uses_outbox.then_some(outbox),
+        })
+    }
+
+    pub async fn send(&self, message: &Message) -> anyhow::Result<()> {
+        let sender = match message.channel {
+            Channel::Sms => &self.sms,
+            Channel::Email => &self.email,
+        };
+        sender.send(message).await?;
+        tracing::info!(message.kind = %message.kind, message.channel = ?message.channel, "message sent");
+        Ok(())
+    }
+
+    /// The file outbox, when one is in use (shown at `/dev/outbox` in demo mode).
+    pub fn outbox(&self) -> Option<&FileOutbox> {
+        self.outbox.as_deref()
+    }
+}

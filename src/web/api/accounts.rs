@@ -1,0 +1,168 @@
+//! `POST /api/v1/verification-codes`, `/accounts`, `/password-reset`, `/me/phone`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::accounts::{self, Account, Destination, Email, Phone, Purpose};
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::i18n::Locale;
+use crate::web::error::ErrorBody;
+use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
+use crate::web::idempotency;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequestBody {
+    /// E.164. Required for `register` and `change_phone`.
+    pub phone: Option<String>,
+    /// Alternative to `phone` for `reset_password`.
+    pub email: Option<String>,
+    pub purpose: Purpose,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CodeSent {
+    /// Seconds the code stays valid.
+    pub expires_in: i64,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub phone: String,
+    pub email: String,
+    pub password: String,
+    /// The six digits from the SMS.
+    pub code: String,
+    /// Language for messages; defaults to the request's.
+    pub language: Option<Locale>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountBody {
+    pub id: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl From<&Account> for AccountBody {
+    fn from(account: &Account) -> Self {
+        Self {
+            id: account.id.clone(),
+            phone: account.phone.to_string(),
+            email: account.email.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub code: String,
+    pub new_password: String,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneChangeBody {
+    /// The new phone, which received the `change_phone` code.
+    pub phone: String,
+    pub code: String,
+}
+
+fn destination(phone: Option<&str>, email: Option<&str>) -> Result<Destination> {
+    match (phone, email) {
+        (Some(phone), None) => Ok(Destination::Phone(Phone::parse(phone)?)),
+        (None, Some(email)) => Ok(Destination::Email(Email::parse(email)?)),
+        _ => Err(Error::invalid("phone_or_email_required")),
+    }
+}
+
+/// Sends a verification code. Answers the same whether or not an account exists.
+#[utoipa::path(post, path = "/api/v1/verification-codes", tag = "accounts", request_body = CodeRequestBody,
+    responses((status = 202, body = CodeSent), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn request_code(
+    State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CodeRequestBody>,
+) -> Response {
+    let signed_in = match crate::web::extract::token_of_headers(&headers) {
+        Some(token) => accounts::authenticate(&app, &token).await.ok().flatten(),
+        None => None,
+    };
+    let scope = format!("codes:{client}");
+    let digest = idempotency::digest(&body);
+    idempotency::run(&app, &headers, &scope, digest, locale, || async {
+        let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+        let request = accounts::CodeRequest {
+            destination,
+            purpose: body.purpose,
+            locale: signed_in.as_ref().map(|a| a.locale).unwrap_or(locale),
+            client,
+            account_id: signed_in.map(|a| a.id),
+        };
+        let expires_in = accounts::request_code(&app, request).await?;
+        Ok((StatusCode::ACCEPTED, json!(CodeSent { expires_in })))
+    })
+    .await
+}
+
+/// Creates an account with the code sent for `register`.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterBody,
+    responses((status = 201, body = AccountBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn register(
+    State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RegisterBody>,
+) -> Response {
+    let digest = idempotency::digest(&body);
+    idempotency::run(&app, &headers, "accounts", digest, locale, || async {
+        let language = body.language.unwrap_or(locale);
+        let account = accounts::register(
+            &app,
+            &body.phone,
+            &body.email,
+            &body.password,
+            &body.code,
+            language,
+        )
+        .await?;
+        Ok((StatusCode::CREATED, json!(AccountBody::from(&account))))
+    })
+    .await
+}
+
+/// Sets a new password with a `reset_password` code; every session ends.
+#[utoipa::path(post, path = "/api/v1/password-resets", tag = "accounts", request_body = PasswordResetBody,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+pub async fn reset_password(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<PasswordResetBody>,
+) -> Result<StatusCode> {
+    let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+    accounts::reset_password(&app, &destination, &body.code, &body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Moves the account to a new phone with the `change_phone` code sent to it.
+#[utoipa::path(post, path = "/api/v1/me/phone", tag = "accounts", request_body = PhoneChangeBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = AccountBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn change_phone(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<PhoneChangeBody>,
+) -> Result<axum::Json<AccountBody>> {
+    let account = accounts::change_phone(&app, &signed_in.account, &body.phone, &body.code).await?;
+    Ok(axum::Json(AccountBody::from(&account)))
+}

@@ -1,0 +1,98 @@
+//! `GET /api/v1/me`: the account, its wallet and its lines.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::error::Result;
+use crate::i18n::Locale;
+use crate::ledger;
+use crate::lines::{self, Line, LinePeriod, LineStatus};
+use crate::money::Money;
+use crate::web::error::ErrorBody;
+use crate::web::extract::SignedIn;
+
+#[derive(Serialize, ToSchema)]
+pub struct MeBody {
+    pub id: String,
+    pub phone: String,
+    pub email: String,
+    pub language: Locale,
+    pub wallet: WalletBody,
+    pub lines: Vec<LineBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WalletBody {
+    pub balance: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineBody {
+    pub iccid: String,
+    pub status: LineStatus,
+    /// `LPA:1$<SM-DP+ address>$<matching id>`, for the QR code.
+    pub activation_code: Option<String>,
+    pub current_period: Option<PeriodBody>,
+    pub queued_periods: Vec<PeriodBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeriodBody {
+    pub plan_code: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// Bytes; `null` for unlimited plans.
+    pub data_allowance: Option<u64>,
+    pub data_used: u64,
+    /// Bytes; `null` for unlimited plans, `0` at exhaustion, never negative.
+    pub data_remaining: Option<u64>,
+}
+
+impl From<&LinePeriod> for PeriodBody {
+    fn from(period: &LinePeriod) -> Self {
+        Self {
+            plan_code: period.plan_code.clone(),
+            starts_at: period.starts_at,
+            ends_at: period.ends_at,
+            data_allowance: period.data_allowance,
+            data_used: period.data_used,
+            data_remaining: period.data_remaining(),
+        }
+    }
+}
+
+impl From<&Line> for LineBody {
+    fn from(line: &Line) -> Self {
+        Self {
+            iccid: line.iccid.to_string(),
+            status: line.status,
+            activation_code: line
+                .activation_code
+                .as_ref()
+                .map(|code| format!("LPA:{code}")),
+            current_period: line.current.as_ref().map(PeriodBody::from),
+            queued_periods: line.queued.iter().map(PeriodBody::from).collect(),
+        }
+    }
+}
+
+/// The signed-in subscriber with wallet balance and lines.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = MeBody), (status = 401, body = ErrorBody)))]
+pub async fn me(State(app): State<App>, signed_in: SignedIn) -> Result<Json<MeBody>> {
+    let account = signed_in.account;
+    let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;
+    let lines = lines::for_account(&app, &account.id).await?;
+    Ok(Json(MeBody {
+        id: account.id,
+        phone: account.phone.to_string(),
+        email: account.email.to_string(),
+        language: account.locale,
+        wallet: WalletBody { balance },
+        lines: lines.iter().map(LineBody::from).collect(),
+    }))
+}

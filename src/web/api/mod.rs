@@ -1,0 +1,57 @@
+//! The JSON API under `/api/v1`, and its OpenAPI document generated from the code.
+
+mod accounts;
+mod me;
+mod plans;
+mod sessions;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::{delete, get, post};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::app::App;
+
+pub use plans::plan_body;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/verification-codes", post(accounts::request_code))
+        .route("/api/v1/accounts", post(accounts::register))
+        .route("/api/v1/password-resets", post(accounts::reset_password))
+        .route("/api/v1/sessions", post(sessions::log_in))
+        .route("/api/v1/sessions/current", delete(sessions::log_out))
+        .route("/api/v1/me", get(me::me))
+        .route("/api/v1/me/phone", post(accounts::change_phone))
+        .route("/api/v1/plans", get(plans::list))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "datacard API", description = "Self-service API for prepaid eSIM data plans."),
+    paths(
+        accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
+        sessions::log_in, sessions::log_out, me::me, plans::list,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog")),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

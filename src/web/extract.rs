@@ -1,0 +1,139 @@
+//! Extractors that turn requests into checked values before handlers run.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::accounts::{self, Account};
+use crate::app::App;
+use crate::error::{Error, ErrorKind};
+use crate::i18n::Locale;
+
+use super::cookies;
+
+/// A JSON body whose every problem answers in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> Error {
+    match rejection {
+        JsonRejection::JsonDataError(_) => Error::invalid("invalid_body"),
+        JsonRejection::JsonSyntaxError(_) => Error::invalid("malformed_json"),
+        JsonRejection::MissingJsonContentType(_) => {
+            Error::new(ErrorKind::UnsupportedMediaType, "unsupported_media_type")
+        }
+        JsonRejection::BytesRejection(_) => Error::new(ErrorKind::TooLarge, "body_too_large"),
+        _ => Error::invalid("malformed_json"),
+    }
+}
+
+/// The client's address, for rate limits: the socket peer, or the first
+/// `X-Forwarded-For` hop when the config says a trusted proxy sets it.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<App> for ClientAddr {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && v.len() <= 64);
+        if app.config.server.trust_proxy_headers
+            && let Some(forwarded) = forwarded
+        {
+            return Ok(ClientAddr(forwarded.to_owned()));
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddr(peer))
+    }
+}
+
+/// The language of the answer: `?lang=`, the saved choice, `Accept-Language`, the default.
+pub struct RequestLocale(pub Locale);
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+pub fn locale_of(parts: &Parts, default: Locale) -> Locale {
+    let from_query = Query::<LangQuery>::try_from_uri(&parts.uri)
+        .ok()
+        .and_then(|Query(q)| q.lang)
+        .and_then(|lang| Locale::parse(&lang));
+    from_query
+        .or_else(|| cookies::get(&parts.headers, cookies::LANG).and_then(Locale::parse))
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or(default)
+}
+
+impl FromRequestParts<App> for RequestLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(RequestLocale(locale_of(
+            parts,
+            app.config.locale.default_language,
+        )))
+    }
+}
+
+/// The caller's token: `Authorization: Bearer …`, else the portal's session cookie.
+pub fn token_of(parts: &Parts) -> Option<String> {
+    token_of_headers(&parts.headers)
+}
+
+pub fn token_of_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_owned());
+    bearer.or_else(|| cookies::get(headers, cookies::SESSION).map(str::to_owned))
+}
+
+/// A signed-in subscriber, or 401.
+pub struct SignedIn {
+    pub account: Account,
+    pub token: String,
+}
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let token = token_of(parts).ok_or_else(|| Error::unauthenticated("unauthenticated"))?;
+        let account = accounts::authenticate(app, &token)
+            .await?
+            .ok_or_else(|| Error::unauthenticated("unauthenticated"))?;
+        Ok(SignedIn { account, token })
+    }
+}
