@@ -89,8 +89,17 @@ pub async fn log_in(
         }
     };
     store::clear_throttle(&mut tx, &login_key).await?;
+    tx.commit().await?;
+    tracing::info!(account.id = %account.id, "logged in");
+    start_session(app, &account, kind).await
+}
+
+/// A new session for an account that has just proven who it is.
+pub async fn start_session(app: &App, account: &Account, kind: SessionKind) -> Result<Session> {
+    let now = app.now();
     let token = new_token();
     let expires_at = now + Duration::days(app.config.accounts.session_days);
+    let mut tx = app.db.begin().await?;
     store::insert_session(
         &mut tx,
         &new_id("ses", now),
@@ -102,11 +111,10 @@ pub async fn log_in(
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(account.id = %account.id, "logged in");
     Ok(Session {
         token,
         expires_at,
-        account,
+        account: account.clone(),
     })
 }
 

@@ -21,7 +21,7 @@ use crate::i18n::Locale;
 
 pub use codes::Purpose;
 pub use email::Email;
-pub use login::{Session, SessionKind, authenticate, log_in, log_out};
+pub use login::{Session, SessionKind, authenticate, log_in, log_out, start_session};
 pub use phone::Phone;
 pub use recovery::{change_phone, reset_password};
 pub use registration::{

@@ -1,15 +1,211 @@
-//! The subscriber portal: server-rendered pages that work without JavaScript.
+//! The subscriber portal: server-rendered pages that work without JavaScript, in
+//! Traditional Chinese (Hong Kong) and English.
+
+mod account;
+mod auth;
+mod format;
+mod forms;
+mod home;
+mod layout;
+mod outbox;
+mod plans;
+mod recovery;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::html;
 
+use crate::accounts::{self, Account};
 use crate::app::App;
+use crate::error::Error;
+use crate::i18n::{Locale, t};
+use crate::ids::new_token;
 
-pub fn routes(_app: &App) -> Router<App> {
+use super::cookies;
+use super::extract::locale_of;
+
+pub fn routes(app: &App) -> Router<App> {
     Router::new()
+        .route("/", get(home::show))
+        .route("/register", get(auth::register_form).post(auth::register))
+        .route(
+            "/register/verify",
+            get(auth::verify_form).post(auth::verify),
+        )
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", get(auth::logout_form).post(auth::logout))
+        .route(
+            "/password-reset",
+            get(recovery::reset_form).post(recovery::reset),
+        )
+        .route(
+            "/password-reset/confirm",
+            get(recovery::confirm_form).post(recovery::confirm),
+        )
+        .route("/account", get(account::show))
+        .route(
+            "/account/phone",
+            get(recovery::phone_form).post(recovery::phone),
+        )
+        .route(
+            "/account/phone/confirm",
+            get(recovery::phone_confirm_form).post(recovery::phone_confirm),
+        )
+        .route("/plans", get(plans::show))
+        .route("/dev/outbox", get(outbox::show))
+        .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 
-pub async fn not_found_page(_app: &App, _request: Request) -> Response {
-    (axum::http::StatusCode::NOT_FOUND, "not found").into_response()
+/// What every portal page needs to know about the request.
+#[derive(Clone)]
+pub struct Portal {
+    pub locale: Locale,
+    pub account: Option<Account>,
+    /// The session token, when signed in.
+    pub token: Option<String>,
+    /// The CSRF token every form carries.
+    pub csrf: String,
+    pub path: String,
+    /// Mark cookies `Secure`.
+    pub secure: bool,
+    pub demo: bool,
+}
+
+impl FromRequestParts<App> for Portal {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _app: &App) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Portal>().cloned().ok_or_else(|| {
+            Error::internal(anyhow::anyhow!("portal context missing")).into_response()
+        })
+    }
+}
+
+/// Works out language, session and CSRF token before the page, and sets the
+/// cookies that remember them after it.
+async fn context(State(app): State<App>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let locale = locale_of(&parts, app.config.locale.default_language);
+    let chosen = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("lang=")));
+    let token = cookies::get(&parts.headers, cookies::SESSION).map(str::to_owned);
+    let account = match &token {
+        Some(token) => accounts::authenticate(&app, token)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "session lookup failed");
+                None
+            }),
+        None => None,
+    };
+    if chosen
+        && let Some(account) = &account
+        && account.locale != locale
+        && let Err(error) = accounts::set_locale(&app, &account.id, locale).await
+    {
+        tracing::warn!(%error, "language not saved");
+    }
+    let existing_csrf = cookies::get(&parts.headers, cookies::CSRF)
+        .filter(|value| value.len() >= 32)
+        .map(str::to_owned);
+    let new_csrf = existing_csrf.is_none().then(new_token);
+    let forwarded_https = app.config.server.trust_proxy_headers
+        && parts
+            .headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes() == b"https");
+    let portal = Portal {
+        locale,
+        account,
+        token: token.clone(),
+        csrf: existing_csrf.or(new_csrf.clone()).unwrap_or_default(),
+        path: parts.uri.path().to_owned(),
+        secure: app.config.public_url().starts_with("https://") || forwarded_https,
+        demo: app.config.demo,
+    };
+    let secure = portal.secure;
+    parts.extensions.insert(portal);
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    let headers = response.headers_mut();
+    if let Some(csrf) =
+        new_csrf.and_then(|value| cookies::set(cookies::CSRF, &value, 7 * 86_400, secure))
+    {
+        headers.append(header::SET_COOKIE, csrf);
+    }
+    if chosen && let Some(lang) = cookies::set(cookies::LANG, locale.tag(), 365 * 86_400, secure) {
+        headers.append(header::SET_COOKIE, lang);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// Pages for signed-in subscribers send others to log in first, and back after.
+pub fn require_account(portal: &Portal) -> Result<&Account, Redirect> {
+    portal.account.as_ref().ok_or_else(|| {
+        let next = form_urlencode(&portal.path);
+        Redirect::to(&format!("/login?next={next}"))
+    })
+}
+
+pub fn form_urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("", value)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+/// A page for an error that stops the request (a bad CSRF token, a server fault).
+pub fn error_page(portal: &Portal, error: &Error) -> Response {
+    super::error::log_if_internal(error);
+    let locale = portal.locale;
+    let body = html! {
+        h1 { (t(locale, "errorpage.title")) }
+        (layout::notice(&t(locale, &format!("error.{}", error.code)), true))
+        p { a href="/" { (t(locale, "notfound.home")) } }
+    };
+    let status = super::error::status_of(error);
+    (
+        status,
+        Html(layout::page(portal, &t(locale, "errorpage.title"), body).into_string()),
+    )
+        .into_response()
+}
+
+/// The browser's 404 for paths outside the portal's routes.
+pub async fn not_found_page(app: &App, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let locale = locale_of(&parts, app.config.locale.default_language);
+    let portal = Portal {
+        locale,
+        account: None,
+        token: None,
+        csrf: String::new(),
+        path: parts.uri.path().to_owned(),
+        secure: false,
+        demo: app.config.demo,
+    };
+    let body = html! {
+        h1 { (t(locale, "notfound.title")) }
+        p { (t(locale, "notfound.body")) }
+        p { a href="/" { (t(locale, "notfound.home")) } }
+    };
+    (
+        StatusCode::NOT_FOUND,
+        Html(layout::page(&portal, &t(locale, "notfound.title"), body).into_string()),
+    )
+        .into_response()
+}
+
+/// Renders a finished page.
+pub fn render(portal: &Portal, title: &str, body: maud::Markup) -> Response {
+    Html(layout::page(portal, title, body).into_string()).into_response()
 }

@@ -1,0 +1,137 @@
+//! The account page: wallet balance, and each line with its plan, validity and data.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::catalog::format_bytes;
+use crate::i18n::{t, tf};
+use crate::ledger;
+use crate::lines::{self, Line, LinePeriod};
+
+use super::format::datetime;
+use super::layout::notice;
+use super::{Portal, error_page, render, require_account};
+
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    welcome: Option<String>,
+    phone_changed: Option<String>,
+}
+
+pub async fn show(
+    State(app): State<App>,
+    portal: Portal,
+    Query(query): Query<AccountQuery>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let locale = portal.locale;
+    let loaded = async {
+        let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;
+        let lines = lines::for_account(&app, &account.id).await?;
+        Ok::<_, crate::error::Error>((balance, lines))
+    }
+    .await;
+    let (balance, lines) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(&portal, &error),
+    };
+    let body = html! {
+        h1 { (t(locale, "account.title")) }
+        @if query.welcome.is_some() { (notice(&t(locale, "login.registered"), false)) }
+        @if query.phone_changed.is_some() { (notice(&t(locale, "phone.changed"), false)) }
+        section.card.wallet aria-labelledby="wallet-h" {
+            h2 #wallet-h { (t(locale, "account.wallet")) }
+            p.amount data-testid="wallet-balance" { (balance) }
+        }
+        section aria-labelledby="lines-h" {
+            h2 #lines-h { (t(locale, "account.lines")) }
+            @if lines.is_empty() {
+                p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
+            }
+            @for line in &lines { (line_card(&app, &portal, line)) }
+        }
+        section.card aria-labelledby="details-h" {
+            h2 #details-h { (t(locale, "account.details")) }
+            dl.facts {
+                dt { (t(locale, "account.phone")) } dd { (account.phone) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
+                dt { (t(locale, "account.email")) } dd { (account.email) }
+            }
+        }
+    };
+    render(&portal, &t(locale, "account.title"), body)
+}
+
+fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
+    let locale = portal.locale;
+    let status = line.status.as_str();
+    html! {
+        article.card data-iccid=(line.iccid) {
+            h3 {
+                @if let Some(period) = &line.current { (period.plan_name(locale)) } @else { (t(locale, "account.no_period")) }
+            }
+            dl.facts {
+                dt { (t(locale, "account.status")) }
+                dd { span class={ "status " (status) } { (t(locale, &format!("status.{status}"))) } }
+                dt { (t(locale, "account.iccid")) } dd { (line.iccid) }
+                @if let Some(period) = &line.current {
+                    dt { (t(locale, "account.validity")) }
+                    dd { (datetime(locale, period.starts_at, app.config.time_zone())) " – " (datetime(locale, period.ends_at, app.config.time_zone())) }
+                    dt { (t(locale, "account.data_left")) }
+                    dd { (data_left(portal, period)) }
+                }
+                @if let Some(code) = &line.activation_code {
+                    dt { (t(locale, "account.activation")) } dd { code { "LPA:" (code) } }
+                }
+            }
+            @if !line.queued.is_empty() {
+                h4 { (t(locale, "account.queued")) }
+                ul {
+                    @for period in &line.queued {
+                        li { (period.plan_name(locale)) ": " (datetime(locale, period.starts_at, app.config.time_zone())) " – " (datetime(locale, period.ends_at, app.config.time_zone())) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The remaining data as a number and a bar; the number is what screen readers get.
+fn data_left(portal: &Portal, period: &LinePeriod) -> Markup {
+    let locale = portal.locale;
+    let percent = period.percent_left().unwrap_or(100);
+    let text = match (
+        period.data_remaining(),
+        period.data_allowance,
+        period.fair_use_cap,
+    ) {
+        (Some(left), Some(total), _) => tf(
+            locale,
+            "account.data_left_of",
+            &[
+                ("left", &format_bytes(left)),
+                ("total", &format_bytes(total)),
+            ],
+        ),
+        (_, _, Some(cap)) => tf(
+            locale,
+            "account.unlimited_used",
+            &[
+                ("used", &format_bytes(period.data_used)),
+                ("cap", &format_bytes(cap)),
+            ],
+        ),
+        _ => t(locale, "plans.unlimited"),
+    };
+    html! {
+        span data-testid="data-left" { (text) }
+        div class=(if percent < 20 { "data-bar low" } else { "data-bar" }) aria-hidden="true" {
+            span style={ "width:" (percent) "%" } {}
+        }
+    }
+}

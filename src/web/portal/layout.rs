@@ -1,0 +1,92 @@
+//! The page shell every portal page shares: header with navigation and the language
+//! switch, main content, footer. Mobile first; readable without CSS or JavaScript.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::i18n::{Locale, t};
+
+use super::Portal;
+
+const STYLE: &str = include_str!("style.css");
+
+/// A whole page: `<title>`, shell, and `content` as `<main>`.
+pub fn page(portal: &Portal, title: &str, content: Markup) -> Markup {
+    let locale = portal.locale;
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light";
+                title { (title) " · " (t(locale, "brand")) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                a.skip href="#main" { (t(locale, "nav.skip")) }
+                header.site {
+                    div.bar {
+                        a.brand href="/" { (t(locale, "brand")) }
+                        (language_switch(portal))
+                    }
+                    nav aria-label=(t(locale, "nav.main")) {
+                        ul {
+                            li { (nav_link(portal, "/plans", "nav.plans")) }
+                            @if portal.account.is_some() {
+                                li { (nav_link(portal, "/account", "nav.account")) }
+                                li { (nav_link(portal, "/logout", "nav.logout")) }
+                            } @else {
+                                li { (nav_link(portal, "/login", "nav.login")) }
+                                li { (nav_link(portal, "/register", "nav.register")) }
+                            }
+                        }
+                    }
+                }
+                main #main tabindex="-1" {
+                    (content)
+                }
+                footer.site {
+                    p { (t(locale, "footer.text")) }
+                    @if portal.demo {
+                        p { (t(locale, "footer.demo")) " " a href="/dev/outbox" { (t(locale, "outbox.title")) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn nav_link(portal: &Portal, href: &str, key: &str) -> Markup {
+    let current = portal.path == href;
+    html! {
+        a href=(href) aria-current=[current.then_some("page")] { (t(portal.locale, key)) }
+    }
+}
+
+/// Links to the same page in each language; the choice is remembered.
+fn language_switch(portal: &Portal) -> Markup {
+    html! {
+        nav.lang aria-label=(t(portal.locale, "nav.language")) {
+            @for locale in Locale::ALL {
+                @if locale == portal.locale {
+                    span aria-current="true" lang=(locale.tag()) { (locale.native_name()) }
+                } @else {
+                    a href={ (portal.path) "?lang=" (locale.tag()) } lang=(locale.tag()) hreflang=(locale.tag()) {
+                        (locale.native_name())
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A notice at the top of a page (`role=status`) or an error (`role=alert`).
+pub fn notice(text: &str, is_error: bool) -> Markup {
+    html! {
+        @if is_error {
+            p.notice.error role="alert" { (text) }
+        } @else {
+            p.notice role="status" { (text) }
+        }
+    }
+}

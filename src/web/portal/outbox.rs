@@ -1,0 +1,52 @@
+//! `/dev/outbox`: in demo mode, the SMS and email that would have been sent.
+
+use axum::extract::State;
+use axum::response::Response;
+use maud::html;
+
+use crate::app::App;
+use crate::error::Error;
+use crate::i18n::t;
+
+use super::format::datetime;
+use super::{Portal, error_page, render};
+
+pub async fn show(State(app): State<App>, portal: Portal) -> Response {
+    let Some(outbox) = app.messenger.outbox().filter(|_| app.config.demo) else {
+        return error_page(&portal, &Error::not_found("not_found"));
+    };
+    let mut entries = match outbox.entries().await {
+        Ok(entries) => entries,
+        Err(error) => return error_page(&portal, &Error::internal(error)),
+    };
+    entries.reverse();
+    let locale = portal.locale;
+    let body = html! {
+        h1 { (t(locale, "outbox.title")) }
+        p.lead { (t(locale, "outbox.lead")) }
+        @if entries.is_empty() {
+            p { (t(locale, "outbox.empty")) }
+        } @else {
+            table {
+                thead { tr {
+                    th scope="col" { (t(locale, "outbox.at")) }
+                    th scope="col" { (t(locale, "outbox.to")) }
+                    th scope="col" { (t(locale, "outbox.body")) }
+                } }
+                tbody {
+                    @for entry in entries.iter().take(200) {
+                        tr data-kind=(entry.message.kind) {
+                            td { (datetime(locale, entry.at, app.config.time_zone())) br; span.hint { (format!("{:?}", entry.message.channel).to_lowercase()) } }
+                            td { (entry.message.to) }
+                            td.body lang=(entry.message.locale.tag()) {
+                                @if !entry.message.subject.is_empty() { strong { (entry.message.subject) } br; }
+                                (entry.message.body)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    render(&portal, &t(locale, "outbox.title"), body)
+}
