@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: PlansCommand,
     },
+    /// Manage the stock of eSIM profiles.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
     /// Check the books.
     Ledger {
         #[command(subcommand)]
@@ -62,6 +67,12 @@ enum Command {
 #[derive(Subcommand)]
 enum PlansCommand {
     /// Import a catalog file (TOML); changed plans get a new version.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum InventoryCommand {
+    /// Import eSIM profiles from CSV: iccid,smdp_address,matching_id.
     Import { file: PathBuf },
 }
 
@@ -159,6 +170,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.unchanged.len()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Inventory {
+            command: InventoryCommand::Import { file },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let Ok(text) = String::from_utf8(bytes) else {
+                eprintln!("{}: not UTF-8 text", file.display());
+                return Ok(ExitCode::from(2));
+            };
+            let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+            let report = crate::inventory::import_csv(&app, &text).await?;
+            for (line, problem) in &report.rejected {
+                eprintln!("{}:{line}: {problem}", file.display());
+            }
+            println!(
+                "{} eSIMs added, {} already in stock, {} rows rejected; {} available",
+                report.added,
+                report.already_there,
+                report.rejected.len(),
+                crate::inventory::available(&app).await?
+            );
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Command::Ledger {
             command: LedgerCommand::Check,

@@ -55,6 +55,49 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub locale: LocaleConfig,
     pub messages: MessagesConfig,
+    pub payments: PaymentsConfig,
+}
+
+/// How subscribers pay: one section per method, and the sandbox provider's behaviour.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// Unpaid orders expire after this long (closed at the provider first).
+    pub order_expiry_secs: i64,
+    pub card: MethodConfig,
+    pub alipay: MethodConfig,
+    pub wechat_pay: MethodConfig,
+    pub wallet: MethodConfig,
+    pub sandbox: SandboxConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodConfig {
+    pub enabled: bool,
+    /// Which provider serves the method: `sandbox` (others come with their adapters).
+    pub provider: String,
+    /// Fee added to the order, in minor units, plus a share in basis points (1/100 %).
+    pub fee_fixed: i64,
+    pub fee_basis_points: i64,
+    /// How long the money takes to settle, shown to the subscriber.
+    pub settlement_secs: i64,
+}
+
+/// The built-in sandbox provider: a fake bank that behaves like a real one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    /// Key for the HMAC signature on its notifications.
+    pub webhook_secret: Secret,
+    /// Delay before a notification is delivered.
+    pub notify_delay_ms: i64,
+    /// Every notification is sent this many times (duplicates).
+    pub notify_copies: i64,
+    /// Drop every notification (lost webhooks; reconciliation must repair).
+    pub lose_notifications: bool,
+    /// Deliver copies in reverse order of their events.
+    pub reorder_notifications: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,6 +204,54 @@ impl Default for Config {
             accounts: AccountsConfig::default(),
             locale: LocaleConfig::default(),
             messages: MessagesConfig::default(),
+            payments: PaymentsConfig::default(),
+        }
+    }
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        let method = |fee_fixed, fee_basis_points, settlement_secs| MethodConfig {
+            enabled: true,
+            provider: "sandbox".into(),
+            fee_fixed,
+            fee_basis_points,
+            settlement_secs,
+        };
+        Self {
+            order_expiry_secs: 30 * 60,
+            card: method(0, 250, 0),
+            alipay: method(0, 150, 60),
+            wechat_pay: method(0, 150, 60),
+            wallet: MethodConfig {
+                provider: "wallet".into(),
+                ..method(0, 0, 0)
+            },
+            sandbox: SandboxConfig::default(),
+        }
+    }
+}
+
+impl Default for MethodConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            provider: "sandbox".into(),
+            fee_fixed: 0,
+            fee_basis_points: 0,
+            settlement_secs: 0,
+        }
+    }
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            webhook_secret: Secret::new("sandbox-webhook-secret"),
+            notify_delay_ms: 300,
+            notify_copies: 1,
+            lose_notifications: false,
+            reorder_notifications: false,
         }
     }
 }
@@ -342,6 +433,38 @@ impl Config {
             "starttls" | "tls" | "none"
         ) {
             bail!("messages.smtp.security must be starttls, tls or none");
+        }
+        for (name, method) in [
+            ("card", &self.payments.card),
+            ("alipay", &self.payments.alipay),
+            ("wechat_pay", &self.payments.wechat_pay),
+        ] {
+            if method.enabled && method.provider != "sandbox" {
+                bail!(
+                    "payments.{name}.provider {:?} is not available; use sandbox",
+                    method.provider
+                );
+            }
+        }
+        for method in [
+            &self.payments.card,
+            &self.payments.alipay,
+            &self.payments.wechat_pay,
+            &self.payments.wallet,
+        ] {
+            if method.fee_fixed < 0
+                || !(0..=5000).contains(&method.fee_basis_points)
+                || method.settlement_secs < 0
+            {
+                bail!("payment fees must be at least 0 and fee_basis_points at most 5000 (50 %)");
+            }
+        }
+        if self.payments.order_expiry_secs < 60
+            || !(1..=10).contains(&self.payments.sandbox.notify_copies)
+        {
+            bail!(
+                "payments.order_expiry_secs must be at least 60 and payments.sandbox.notify_copies 1 to 10"
+            );
         }
         Ok(())
     }

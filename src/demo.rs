@@ -18,6 +18,8 @@ const DEMO_PLAN: &str = "HK-30D-20G";
 const DEMO_ICCID_BODY: &str = "898520000000000001";
 const DEMO_ACTIVATION: &str = "1$rsp.datacard.example$DC-DEMO-0001";
 const DEMO_WALLET_CREDIT: i64 = 5000;
+/// eSIM profiles in the demo stock, for new-eSIM purchases.
+const DEMO_INVENTORY: u32 = 50;
 
 pub struct DemoLogin {
     pub phone: &'static str,
@@ -30,6 +32,7 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
     let specs = catalog::parse(catalog::DEMO_CATALOG)
         .map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     catalog::import(app, &specs, "demo").await?;
+    crate::inventory::import_csv(app, &crate::inventory::demo_csv(DEMO_INVENTORY)).await?;
 
     let login = DemoLogin {
         phone: DEMO_PHONE,

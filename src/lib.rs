@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod background;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
@@ -14,9 +15,13 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod ids;
+pub mod inventory;
+pub mod jobs;
 pub mod ledger;
 pub mod lines;
 pub mod messages;
 pub mod money;
+pub mod orders;
+pub mod payments;
 pub mod server;
 pub mod web;

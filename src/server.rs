@@ -61,22 +61,31 @@ fn write_new_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(secret.into_bytes())
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
+/// Serves until `shutdown` completes, then lets requests in flight finish. The
+/// background work (jobs, the sandbox's notifications, line expiry) runs alongside
+/// and stops with it.
 pub async fn serve(
     app: App,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let router = crate::web::router(app.clone());
-    axum::serve(
+    let webhook_url = format!("http://{}/api/v1/webhooks/sandbox", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = crate::background::spawn(app.clone(), webhook_url, stopped);
+    let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("server failed")?;
+    .context("server failed");
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
     app.db.close().await;
-    Ok(())
+    result
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -6,11 +6,11 @@ use sqlx::Row;
 use crate::app::App;
 use crate::clock::to_millis;
 use crate::db::{Db, Tx};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::{Currency, Money};
 
-use super::{Posting, validate, wallet_code};
+use super::{AccountKind, Posting, validate, wallet_code};
 
 /// Posts a balanced transaction once per `reference`: a second post with the same
 /// reference changes nothing and returns `None`.
@@ -52,14 +52,27 @@ pub async fn post(
         .bind(to_millis(now))
         .execute(&mut **tx)
         .await?;
-        let account_id: String = sqlx::query(
-            "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2 RETURNING id",
-        )
+        // A subscriber's wallet never goes below zero: the debit only applies while
+        // the (credit, so negative) balance covers it, checked in the same statement.
+        let guard = if posting.owner.is_some()
+            && posting.kind == AccountKind::Liability
+            && posting.amount > 0
+        {
+            " AND balance + $1 <= 0"
+        } else {
+            ""
+        };
+        let updated = sqlx::query(&format!(
+            "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2{guard} RETURNING id"
+        ))
         .bind(posting.amount)
         .bind(&posting.code)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("id")?;
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(updated) = updated else {
+            return Err(Error::conflict("insufficient_balance"));
+        };
+        let account_id: String = updated.try_get("id")?;
         sqlx::query(
             "INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ($1, $2, $3, $4, $5)",
         )

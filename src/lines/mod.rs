@@ -1,6 +1,7 @@
 //! Lines: one eSIM each, with its plan periods (one active, more queued) and data.
 
 mod iccid;
+pub mod stacking;
 mod store;
 
 use std::collections::BTreeMap;
@@ -13,7 +14,7 @@ use crate::error::Result;
 use crate::i18n::Locale;
 
 pub use iccid::Iccid;
-pub use store::{NewPeriod, insert_line, insert_period};
+pub use store::{NewPeriod, expire_lapsed, insert_line, insert_period};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -150,3 +150,20 @@ pub(super) async fn lines_of_account(
     }
     Ok(lines)
 }
+
+/// Lines whose last period has ended become `expired`; returns how many.
+pub async fn expire_lapsed(app: &App) -> Result<u64> {
+    let now = to_millis(app.now());
+    let mut tx = app.db.begin().await?;
+    let result = sqlx::query(
+        "UPDATE lines SET status = 'expired', status_reason = 'no_period_left', updated_at = $1 \
+         WHERE status IN ('active', 'throttled', 'suspended') \
+         AND EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid) \
+         AND NOT EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid AND p.ends_at > $1)",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(result.rows_affected())
+}

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 mod idempotency;
 pub mod portal;
+mod sandbox;
 
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(portal::routes(&app))
+        .merge(sandbox::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -2,8 +2,10 @@
 
 mod accounts;
 mod me;
+mod orders;
 mod plans;
 mod sessions;
+mod webhooks;
 
 use axum::Json;
 use axum::Router;
@@ -13,6 +15,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::app::App;
 
+pub use orders::order_view;
 pub use plans::plan_body;
 
 pub fn routes() -> Router<App> {
@@ -25,6 +28,11 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/me/phone", post(accounts::change_phone))
         .route("/api/v1/plans", get(plans::list))
+        .route("/api/v1/quotes", post(orders::quote))
+        .route("/api/v1/orders", post(orders::create).get(orders::list))
+        .route("/api/v1/orders/{id}", get(orders::show))
+        .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
+        .route("/api/v1/webhooks/{provider}", post(webhooks::receive))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -34,9 +42,10 @@ pub fn routes() -> Router<App> {
     paths(
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
         sessions::log_in, sessions::log_out, me::me, plans::list,
+        orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog")),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "payments")),
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,75 @@
+//! The loops that run beside the server: due jobs, the sandbox provider's outgoing
+//! notifications, and lines whose time ran out. Each stops when told to.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::app::App;
+
+pub fn spawn(
+    app: App,
+    sandbox_webhook_url: String,
+    stop: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        crate::ids::new_token().get(..8).unwrap_or("w")
+    );
+    let jobs_app = app.clone();
+    let jobs = every(Duration::from_millis(500), stop.clone(), move || {
+        let app = jobs_app.clone();
+        let worker = worker.clone();
+        async move {
+            if let Err(error) = crate::payments::reconcile::run_due(&app, &worker).await {
+                tracing::warn!(%error, "job runner");
+            }
+        }
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
+    let sandbox_app = app.clone();
+    let sandbox = every(Duration::from_millis(200), stop.clone(), move || {
+        let app = sandbox_app.clone();
+        let client = client.clone();
+        let url = sandbox_webhook_url.clone();
+        async move {
+            if let Err(error) =
+                crate::payments::sandbox::bank::deliver_due(&app, &client, &url).await
+            {
+                tracing::warn!(%error, "sandbox notifications");
+            }
+        }
+    });
+    let lines = every(Duration::from_secs(30), stop, move || {
+        let app = app.clone();
+        async move {
+            if let Err(error) = crate::lines::expire_lapsed(&app).await {
+                tracing::warn!(%error, "line expiry");
+            }
+        }
+    });
+    vec![jobs, sandbox, lines]
+}
+
+fn every<F, Fut>(interval: Duration, mut stop: watch::Receiver<bool>, mut tick: F) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                () = tokio::time::sleep(interval) => tick().await,
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    })
+}

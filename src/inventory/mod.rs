@@ -1,0 +1,124 @@
+//! The operator's stock of eSIM profiles: ICCID and SGP.22 activation code parts,
+//! imported from CSV and allocated one per new-eSIM order.
+
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::to_millis;
+use crate::error::Result;
+use crate::lines::Iccid;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub added: usize,
+    pub already_there: usize,
+    /// `(line number, problem)`; the good rows are imported anyway.
+    pub rejected: Vec<(usize, String)>,
+}
+
+/// CSV with a header `iccid,smdp_address,matching_id`.
+pub async fn import_csv(app: &App, text: &str) -> Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, header))
+            if header
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case("iccid,smdp_address,matching_id") => {}
+        _ => {
+            report.rejected.push((
+                1,
+                "the header must be iccid,smdp_address,matching_id".into(),
+            ));
+            return Ok(report);
+        }
+    }
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    for (index, line) in lines {
+        let number = index + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [iccid, smdp, matching] = fields.as_slice() else {
+            report
+                .rejected
+                .push((number, "needs exactly 3 fields".into()));
+            continue;
+        };
+        let Ok(iccid) = Iccid::parse(iccid) else {
+            report.rejected.push((number, "ICCID is not valid".into()));
+            continue;
+        };
+        if !is_host(smdp) {
+            report
+                .rejected
+                .push((number, "SM-DP+ address must be a host name".into()));
+            continue;
+        }
+        if matching.is_empty()
+            || matching.len() > 64
+            || !matching
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            report
+                .rejected
+                .push((number, "matching id must be 1–64 of A–Z, 0–9 and -".into()));
+            continue;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO esim_inventory (iccid, smdp_address, matching_id, imported_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (iccid) DO NOTHING",
+        )
+        .bind(iccid.as_str())
+        .bind(smdp.to_ascii_lowercase())
+        .bind(matching.to_ascii_uppercase())
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            report.added += 1;
+        } else {
+            report.already_there += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+fn is_host(text: &str) -> bool {
+    text.len() <= 253
+        && text.contains('.')
+        && text.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// eSIMs not yet sold.
+pub async fn available(app: &App) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM esim_inventory WHERE order_id IS NULL")
+        .fetch_one(app.db.reader())
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// A demo stock of `count` eSIMs (ICCIDs 8985201…), as CSV.
+pub fn demo_csv(count: u32) -> String {
+    let mut csv = String::from("iccid,smdp_address,matching_id\n");
+    for n in 0..count {
+        if let Ok(iccid) = Iccid::with_check_digit(&format!("8985201{:011}", n)) {
+            csv.push_str(&format!(
+                "{iccid},rsp.datacard.example,DC-{:04}-DEMO\n",
+                n + 1
+            ));
+        }
+    }
+    csv
+}

@@ -1,0 +1,168 @@
+//! Orders: renewals, new eSIMs and wallet top-ups, priced, paid and fulfilled once.
+
+mod create;
+pub mod fulfil;
+pub mod pricing;
+mod quote;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::payments::{NextAction, PaymentState};
+
+pub use create::{create, refresh};
+pub use pricing::{Breakdown, Discount};
+pub use quote::{Quote, quote};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    Renewal,
+    NewEsim,
+    WalletTopup,
+}
+
+impl OrderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::Renewal => "renewal",
+            OrderKind::NewEsim => "new_esim",
+            OrderKind::WalletTopup => "wallet_topup",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrderKind> {
+        [
+            OrderKind::Renewal,
+            OrderKind::NewEsim,
+            OrderKind::WalletTopup,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderState {
+    PendingPayment,
+    Paid,
+    Fulfilled,
+    Expired,
+    Cancelled,
+    Failed,
+    Refunded,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::PendingPayment => "pending_payment",
+            OrderState::Paid => "paid",
+            OrderState::Fulfilled => "fulfilled",
+            OrderState::Expired => "expired",
+            OrderState::Cancelled => "cancelled",
+            OrderState::Failed => "failed",
+            OrderState::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrderState> {
+        [
+            OrderState::PendingPayment,
+            OrderState::Paid,
+            OrderState::Fulfilled,
+            OrderState::Expired,
+            OrderState::Cancelled,
+            OrderState::Failed,
+            OrderState::Refunded,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Card,
+    Alipay,
+    WechatPay,
+    Wallet,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [
+        Method::Card,
+        Method::Alipay,
+        Method::WechatPay,
+        Method::Wallet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Card => "card",
+            Method::Alipay => "alipay",
+            Method::WechatPay => "wechat_pay",
+            Method::Wallet => "wallet",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    pub fn config(self, config: &crate::config::PaymentsConfig) -> &crate::config::MethodConfig {
+        match self {
+            Method::Card => &config.card,
+            Method::Alipay => &config.alipay,
+            Method::WechatPay => &config.wechat_pay,
+            Method::Wallet => &config.wallet,
+        }
+    }
+}
+
+/// What the subscriber asks to buy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    pub kind: OrderKind,
+    pub iccid: Option<String>,
+    pub plan_code: Option<String>,
+    pub periods: u32,
+    pub payment_method: Method,
+    /// For wallet top-ups.
+    pub amount: Option<Money>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: String,
+    pub account_id: String,
+    pub kind: OrderKind,
+    pub iccid: Option<String>,
+    pub plan_code: Option<String>,
+    pub plan_version_id: Option<String>,
+    pub breakdown: Breakdown,
+    pub method: Method,
+    pub state: OrderState,
+    /// Why the operator should look at it (late success, second payment, refund).
+    pub attention: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+    pub payment: Option<PaymentSummary>,
+    /// For a fulfilled new eSIM: the activation code to install.
+    pub activation_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentSummary {
+    pub id: String,
+    pub provider: String,
+    pub method: Method,
+    pub state: PaymentState,
+    pub next_action: NextAction,
+}

@@ -1,0 +1,116 @@
+//! Quotes: what an order would cost, with no side effects.
+
+use sqlx::Row;
+
+use crate::app::App;
+use crate::catalog::{self, Plan, PlanCode};
+use crate::error::{Error, Result};
+use crate::lines::Iccid;
+use crate::money::Money;
+
+use super::pricing::{self, Breakdown, Fee};
+use super::{Method, OrderKind, OrderRequest};
+
+/// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
+const TOP_UP_RANGE: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub request: OrderRequest,
+    pub breakdown: Breakdown,
+    pub plan: Option<Plan>,
+    pub iccid: Option<Iccid>,
+    pub settlement_secs: i64,
+}
+
+pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Result<Quote> {
+    let payments = &app.config.payments;
+    let method = request.payment_method.config(payments);
+    if !method.enabled {
+        return Err(Error::invalid("payment_method_unavailable").on_field("payment_method"));
+    }
+    let fee = Fee {
+        fixed: method.fee_fixed,
+        basis_points: method.fee_basis_points,
+    };
+    let currency = app.config.locale.currency;
+    let (breakdown, plan, iccid) = match request.kind {
+        OrderKind::WalletTopup => {
+            if request.payment_method == Method::Wallet {
+                return Err(Error::invalid("payment_method_unavailable").on_field("payment_method"));
+            }
+            if request.plan_code.is_some() || request.iccid.is_some() || request.periods != 1 {
+                return Err(Error::invalid("invalid_top_up"));
+            }
+            let amount = request
+                .amount
+                .ok_or_else(|| Error::invalid("invalid_amount").on_field("amount"))?;
+            if amount.currency != currency || !TOP_UP_RANGE.contains(&amount.amount) {
+                return Err(Error::invalid("invalid_amount").on_field("amount"));
+            }
+            (pricing::price(amount, 1, Vec::new(), fee)?, None, None)
+        }
+        OrderKind::Renewal | OrderKind::NewEsim => {
+            if request.amount.is_some() {
+                return Err(Error::invalid("invalid_body"));
+            }
+            let code = request
+                .plan_code
+                .as_deref()
+                .ok_or_else(|| Error::invalid("invalid_plan_code").on_field("plan_code"))?;
+            let code = PlanCode::parse(code)?;
+            let plan = catalog::find(app, &code)
+                .await?
+                .ok_or_else(|| Error::not_found("plan_not_found"))?;
+            let unit_price = plan
+                .price(currency)
+                .ok_or_else(|| Error::not_found("plan_not_found"))?;
+            let iccid = match (request.kind, &request.iccid) {
+                (OrderKind::Renewal, Some(text)) => {
+                    let iccid = Iccid::parse(text)?;
+                    ensure_line_of(app, &iccid, account_id).await?;
+                    Some(iccid)
+                }
+                (OrderKind::Renewal, None) => {
+                    return Err(Error::invalid("invalid_iccid").on_field("iccid"));
+                }
+                (_, Some(_)) => return Err(Error::invalid("invalid_body")),
+                (_, None) => None,
+            };
+            (
+                pricing::price(unit_price, request.periods, Vec::new(), fee)?,
+                Some(plan),
+                iccid,
+            )
+        }
+    };
+    Ok(Quote {
+        request: request.clone(),
+        breakdown,
+        plan,
+        iccid,
+        settlement_secs: method.settlement_secs,
+    })
+}
+
+/// Someone else's line, or none, is "not found": we do not say which.
+async fn ensure_line_of(app: &App, iccid: &Iccid, account_id: &str) -> Result<()> {
+    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
+        .bind(iccid.as_str())
+        .fetch_optional(app.db.reader())
+        .await?;
+    match row {
+        Some(row)
+            if row.try_get::<Option<String>, _>("account_id")?.as_deref() == Some(account_id) =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::not_found("line_not_found")),
+    }
+}
+
+impl Quote {
+    pub fn total(&self) -> Money {
+        self.breakdown.money(self.breakdown.total)
+    }
+}

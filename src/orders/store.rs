@@ -1,0 +1,210 @@
+//! SQL for orders and their latest payment.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::app::App;
+use crate::clock::{from_millis, to_millis};
+use crate::db::{Backend, Tx};
+use crate::error::{Error, Result};
+use crate::money::Currency;
+use crate::payments::{NextAction, PaymentState};
+
+use super::{Breakdown, Method, Order, OrderKind, OrderState, PaymentSummary};
+
+pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
+    let b = &order.breakdown;
+    sqlx::query(
+        "INSERT INTO orders (id, account_id, kind, iccid, plan_code, plan_version_id, periods, currency, list_price, \
+         discounts, fee, total, payment_method, state, created_at, expires_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15)",
+    )
+    .bind(&order.id)
+    .bind(&order.account_id)
+    .bind(order.kind.as_str())
+    .bind(order.iccid.as_deref())
+    .bind(order.plan_code.as_deref())
+    .bind(order.plan_version_id.as_deref())
+    .bind(i64::from(b.periods))
+    .bind(b.currency.as_str())
+    .bind(b.list_price)
+    .bind(serde_json::to_string(&b.discounts).map_err(Error::internal)?)
+    .bind(b.fee)
+    .bind(b.total)
+    .bind(order.method.as_str())
+    .bind(order.state.as_str())
+    .bind(to_millis(order.created_at))
+    .bind(to_millis(order.expires_at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_version_id, o.periods, o.currency, \
+    o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
+    o.paid_at, o.fulfilled_at, \
+    (SELECT i.smdp_address FROM esim_inventory i WHERE i.order_id = o.id) AS smdp_address, \
+    (SELECT i.matching_id FROM esim_inventory i WHERE i.order_id = o.id) AS matching_id";
+
+fn corrupt(what: &str) -> Error {
+    Error::internal(anyhow::anyhow!("order row has a bad {what}"))
+}
+
+fn order_from_row(row: &AnyRow) -> Result<Order> {
+    let currency =
+        Currency::parse(&row.try_get::<String, _>("currency")?).map_err(|_| corrupt("currency"))?;
+    let discounts: String = row.try_get("discounts")?;
+    let periods: i64 = row.try_get("periods")?;
+    let list_price: i64 = row.try_get("list_price")?;
+    let smdp: Option<String> = row.try_get("smdp_address")?;
+    let matching: Option<String> = row.try_get("matching_id")?;
+    Ok(Order {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        kind: OrderKind::parse(&row.try_get::<String, _>("kind")?)
+            .ok_or_else(|| corrupt("kind"))?,
+        iccid: row.try_get("iccid")?,
+        plan_code: row.try_get("plan_code")?,
+        plan_version_id: row.try_get("plan_version_id")?,
+        breakdown: Breakdown {
+            currency,
+            unit_price: if periods > 0 {
+                list_price / periods
+            } else {
+                list_price
+            },
+            periods: u32::try_from(periods).map_err(|_| corrupt("periods"))?,
+            list_price,
+            discounts: serde_json::from_str(&discounts).map_err(|_| corrupt("discounts"))?,
+            fee: row.try_get("fee")?,
+            total: row.try_get("total")?,
+        },
+        method: Method::parse(&row.try_get::<String, _>("payment_method")?)
+            .ok_or_else(|| corrupt("method"))?,
+        state: OrderState::parse(&row.try_get::<String, _>("state")?)
+            .ok_or_else(|| corrupt("state"))?,
+        attention: row.try_get("attention")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        expires_at: from_millis(row.try_get("expires_at")?),
+        paid_at: row.try_get::<Option<i64>, _>("paid_at")?.map(from_millis),
+        fulfilled_at: row
+            .try_get::<Option<i64>, _>("fulfilled_at")?
+            .map(from_millis),
+        payment: None,
+        activation_code: smdp
+            .zip(matching)
+            .map(|(smdp, matching)| format!("1${smdp}${matching}")),
+    })
+}
+
+async fn latest_payment<'e, E>(executor: E, order_id: &str) -> Result<Option<PaymentSummary>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT id, provider, method, state, next_action FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        let next_action: Option<String> = row.try_get("next_action")?;
+        Ok(PaymentSummary {
+            id: row.try_get("id")?,
+            provider: row.try_get("provider")?,
+            method: Method::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| corrupt("payment method"))?,
+            state: PaymentState::parse(&row.try_get::<String, _>("state")?)
+                .ok_or_else(|| corrupt("payment state"))?,
+            next_action: next_action
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(NextAction::None),
+        })
+    })
+    .transpose()
+}
+
+/// The order as the account sees it; someone else's order is "not found".
+pub async fn find_for_account(
+    app: &App,
+    order_id: &str,
+    account_id: &str,
+) -> Result<Option<Order>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders o WHERE o.id = $1 AND o.account_id = $2"
+    ))
+    .bind(order_id)
+    .bind(account_id)
+    .fetch_optional(app.db.reader())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut order = order_from_row(&row)?;
+    order.payment = latest_payment(app.db.reader(), &order.id).await?;
+    Ok(Some(order))
+}
+
+/// Locks the order row for the rest of the transaction (PostgreSQL; SQLite has one writer).
+pub async fn lock(tx: &mut Tx, backend: Backend, order_id: &str) -> Result<Order> {
+    let suffix = if backend == Backend::Postgres {
+        " FOR UPDATE OF o"
+    } else {
+        ""
+    };
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders o WHERE o.id = $1{suffix}"
+    ))
+    .bind(order_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    order_from_row(&row)
+}
+
+pub async fn list_for_account(app: &App, account_id: &str, limit: i64) -> Result<Vec<Order>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders o WHERE o.account_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
+    ))
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(app.db.reader())
+    .await?;
+    let mut orders = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut order = order_from_row(row)?;
+        order.payment = latest_payment(app.db.reader(), &order.id).await?;
+        orders.push(order);
+    }
+    Ok(orders)
+}
+
+pub async fn set_state(
+    tx: &mut Tx,
+    order_id: &str,
+    state: OrderState,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE orders SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(to_millis(now))
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Flags the order for the operator, keeping earlier reasons.
+pub async fn flag(tx: &mut Tx, order_id: &str, reason: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE orders SET attention = CASE WHEN attention IS NULL THEN $1 ELSE attention || ',' || $1 END WHERE id = $2",
+    )
+    .bind(reason)
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The newest payment attempt of an order.
+pub async fn latest_payment_of(app: &App, order_id: &str) -> Result<Option<PaymentSummary>> {
+    latest_payment(app.db.reader(), order_id).await
+}

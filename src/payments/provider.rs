@@ -1,0 +1,89 @@
+//! The trait every payment provider adapter implements: redirect and QR flows,
+//! asynchronous signed notifications, status query, close, refund.
+
+use axum::http::HeaderMap;
+
+use crate::money::Money;
+
+use super::state::ProviderStatus;
+
+/// What we ask a provider to collect.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// Our payment id: the provider's merchant reference and idempotency key.
+    pub payment_id: String,
+    pub amount: Money,
+    pub method: String,
+    pub description: String,
+    /// Where the payer comes back to after the provider's page.
+    pub return_url: String,
+}
+
+/// How the payer continues.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NextAction {
+    /// Open the provider's page.
+    Redirect { url: String },
+    /// Show this text as a QR code to scan with the wallet app.
+    Qr { data: String, url: String },
+    /// Nothing to do (paid from the wallet).
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub provider_ref: String,
+    pub next_action: NextAction,
+}
+
+/// A provider's word on a payment, with the raw evidence kept for the operator.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub status: ProviderStatus,
+    /// What the provider says was paid, checked against the order.
+    pub amount: Option<Money>,
+    pub raw: String,
+}
+
+/// A verified notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    /// The provider's event id, for de-duplication.
+    pub event_id: String,
+    /// Our payment id as the provider echoes it.
+    pub payment_id: String,
+    pub observation: Observation,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The signature, timestamp or shape of a notification is wrong: nothing changes.
+    #[error("notification refused: {0}")]
+    Refused(&'static str),
+    /// The provider did not answer or answered with an error: the outcome is unknown.
+    #[error("provider unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError>;
+    async fn query(&self, payment_id: &str) -> Result<Observation, ProviderError>;
+    /// Stops the payer from paying (before we expire an order).
+    async fn close(&self, payment_id: &str) -> Result<(), ProviderError>;
+    async fn refund(
+        &self,
+        payment_id: &str,
+        amount: Money,
+        refund_id: &str,
+    ) -> Result<(), ProviderError>;
+    /// Checks the signature and reads the event.
+    fn verify_notification(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Notification, ProviderError>;
+}

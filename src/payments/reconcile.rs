@@ -1,0 +1,247 @@
+//! Reconciliation: durable jobs that ask providers about payments still open, expire
+//! unpaid orders (close at the provider first, then ask again), and carry out refunds.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::jobs::{self, Job};
+use crate::orders::{OrderState, store as orders};
+
+use super::apply::{REFUND_JOB, RefundJob, apply, local};
+use super::state::ProviderStatus;
+use super::{provider_for, store};
+
+pub const RECONCILE_JOB: &str = "payment.reconcile";
+pub const EXPIRE_JOB: &str = "order.expire";
+
+/// When to ask again about a payment still open: about 1 min, 5 min, 15 min, 1 h,
+/// 6 h and 24 h after it was created; then it is flagged for the operator.
+pub const SCHEDULE: [i64; 6] = [60, 5 * 60, 15 * 60, 3600, 6 * 3600, 24 * 3600];
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReconcileJob {
+    pub payment_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ExpireJob {
+    pub order_id: String,
+}
+
+/// Queues the first status query and the expiry, in the order's transaction.
+pub async fn schedule(
+    tx: &mut crate::db::Tx,
+    payment_id: &str,
+    order_id: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let reconcile = ReconcileJob {
+        payment_id: payment_id.to_owned(),
+        created_at: now,
+    };
+    jobs::enqueue(
+        tx,
+        RECONCILE_JOB,
+        Some(&format!("reconcile:{payment_id}")),
+        &reconcile,
+        now + Duration::seconds(SCHEDULE[0]),
+        now,
+    )
+    .await?;
+    let expire = ExpireJob {
+        order_id: order_id.to_owned(),
+    };
+    jobs::enqueue(
+        tx,
+        EXPIRE_JOB,
+        Some(&format!("expire:{order_id}")),
+        &expire,
+        expires_at,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Asks the provider now and applies the answer (the order page's "refresh").
+pub async fn query_now(app: &App, payment_id: &str) -> Result<()> {
+    let payment = store::find(app, payment_id)
+        .await?
+        .ok_or_else(|| Error::not_found("payment_not_found"))?;
+    if !payment.state.is_open() {
+        return Ok(());
+    }
+    let provider = provider_for(app, &payment.provider)
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider {}", payment.provider)))?;
+    match provider.query(&payment.id).await {
+        Ok(observation) => {
+            let event_id = format!(
+                "query:{}:{}",
+                payment.id,
+                crate::ids::new_id("q", app.now())
+            );
+            apply(app, &payment.id, "query", &event_id, &observation).await?;
+            Ok(())
+        }
+        Err(error) => {
+            tracing::warn!(payment.id = %payment.id, %error, "status query failed");
+            Ok(())
+        }
+    }
+}
+
+/// Runs every due job; returns how many ran. Several workers may call this at once.
+pub async fn run_due(app: &App, worker: &str) -> Result<usize> {
+    let mut ran = 0;
+    loop {
+        let batch = jobs::claim(app, worker, 16).await?;
+        if batch.is_empty() {
+            return Ok(ran);
+        }
+        for job in batch {
+            ran += 1;
+            match run(app, &job).await {
+                Ok(None) => jobs::complete(app, &job, worker).await?,
+                Ok(Some(again)) => jobs::retry_at(app, &job, worker, again, None).await?,
+                Err(error) => {
+                    tracing::warn!(job.id = %job.id, job.kind = %job.kind, %error, "job failed; will retry");
+                    let wait = Duration::seconds(
+                        30 * 2i64.pow(u32::try_from(job.attempts.clamp(1, 8)).unwrap_or(8)),
+                    );
+                    jobs::retry_at(
+                        app,
+                        &job,
+                        worker,
+                        app.now() + wait,
+                        Some(&error.to_string()),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+}
+
+/// `Ok(None)`: done. `Ok(Some(at))`: run again at `at`.
+async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
+    match job.kind.as_str() {
+        RECONCILE_JOB => reconcile(app, job.payload()?).await,
+        EXPIRE_JOB => expire(app, job.payload()?).await,
+        REFUND_JOB => refund(app, job.payload()?, job.attempts).await,
+        other => Err(Error::internal(anyhow::anyhow!("unknown job kind {other}"))),
+    }
+}
+
+async fn reconcile(app: &App, job: ReconcileJob) -> Result<Option<DateTime<Utc>>> {
+    query_now(app, &job.payment_id).await?;
+    let Some(payment) = store::find(app, &job.payment_id).await? else {
+        return Ok(None);
+    };
+    if !payment.state.is_open() {
+        return Ok(None);
+    }
+    let now = app.now();
+    let next = SCHEDULE
+        .iter()
+        .map(|secs| job.created_at + Duration::seconds(*secs))
+        .find(|at| *at > now);
+    match next {
+        Some(at) => Ok(Some(at)),
+        None => {
+            let mut tx = app.db.begin().await?;
+            store::flag(&mut tx, &payment.id, "unknown_after_retries").await?;
+            orders::flag(&mut tx, &payment.order_id, "payment_unknown").await?;
+            tx.commit().await?;
+            tracing::warn!(payment.id = %payment.id, "payment still unknown after every query; flagged");
+            Ok(None)
+        }
+    }
+}
+
+async fn expire(app: &App, job: ExpireJob) -> Result<Option<DateTime<Utc>>> {
+    let mut tx = app.db.begin().await?;
+    let order = orders::lock(&mut tx, app.db.backend(), &job.order_id).await?;
+    tx.commit().await?;
+    if order.state != OrderState::PendingPayment {
+        return Ok(None);
+    }
+    let Some(payment) = order
+        .payment
+        .clone()
+        .or(crate::orders::store::latest_payment_of(app, &order.id).await?)
+    else {
+        let mut tx = app.db.begin().await?;
+        orders::set_state(&mut tx, &order.id, OrderState::Expired, app.now()).await?;
+        tx.commit().await?;
+        return Ok(None);
+    };
+    if payment.state.is_open() {
+        // Close first, so that the payer cannot pay after we give up; then ask once
+        // more, in case they paid just before.
+        let provider = provider_for(app, &payment.provider)
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider")))?;
+        if let Err(error) = provider.close(&payment.id).await {
+            tracing::warn!(payment.id = %payment.id, %error, "close failed; expiry retried");
+            return Ok(Some(app.now() + Duration::minutes(1)));
+        }
+        query_now(app, &payment.id).await?;
+        apply(
+            app,
+            &payment.id,
+            "expiry",
+            &format!("expiry:{}", payment.id),
+            &local(ProviderStatus::Closed, "order expired"),
+        )
+        .await?;
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE orders SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'pending_payment'")
+        .bind(crate::clock::to_millis(app.now()))
+        .bind(&order.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
+async fn refund(app: &App, job: RefundJob, attempts: i64) -> Result<Option<DateTime<Utc>>> {
+    let Some(payment) = store::find(app, &job.payment_id).await? else {
+        return Ok(None);
+    };
+    if payment.state != super::PaymentState::RefundPending {
+        return Ok(None);
+    }
+    let provider = provider_for(app, &payment.provider)
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider")))?;
+    match provider
+        .refund(&payment.id, payment.amount, &format!("rf_{}", payment.id))
+        .await
+    {
+        Ok(()) => {
+            apply(
+                app,
+                &payment.id,
+                "refund",
+                &format!("refund:{}", payment.id),
+                &local(ProviderStatus::Refunded, "refund accepted"),
+            )
+            .await?;
+            Ok(None)
+        }
+        Err(error) => {
+            tracing::warn!(payment.id = %payment.id, %error, "refund failed");
+            if attempts >= 5 {
+                let mut tx = app.db.begin().await?;
+                store::flag(&mut tx, &payment.id, "refund_failed").await?;
+                tx.commit().await?;
+            }
+            Ok(Some(
+                app.now() + Duration::minutes(5 * attempts.clamp(1, 12)),
+            ))
+        }
+    }
+}

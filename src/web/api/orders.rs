@@ -1,0 +1,215 @@
+//! Quotes, orders and refresh: `POST /api/v1/quotes`, `/orders`, `GET /orders[/{id}]`,
+//! `POST /orders/{id}/refresh`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::orders::{self, Method, Order, OrderKind, OrderRequest, OrderState};
+use crate::payments::{NextAction, PaymentState};
+use crate::web::error::ErrorBody;
+use crate::web::extract::{ApiJson, RequestLocale, SignedIn};
+use crate::web::idempotency;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderBody {
+    pub kind: OrderKind,
+    /// For renewals: the line to renew.
+    pub iccid: Option<String>,
+    pub plan_code: Option<String>,
+    /// How many periods (1–36); 1 when left out.
+    pub periods: Option<u32>,
+    pub payment_method: Method,
+    /// For wallet top-ups: how much to add.
+    pub amount: Option<Money>,
+    /// Promotions come with their own issue; a coupon is accepted and ignored for now.
+    pub coupon: Option<String>,
+}
+
+impl OrderBody {
+    fn request(&self) -> OrderRequest {
+        OrderRequest {
+            kind: self.kind,
+            iccid: self.iccid.clone(),
+            plan_code: self.plan_code.clone(),
+            periods: self.periods.unwrap_or(1),
+            payment_method: self.payment_method,
+            amount: self.amount,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownBody {
+    pub list_price: Money,
+    pub discounts: Vec<DiscountBody>,
+    pub fee: Money,
+    pub total: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DiscountBody {
+    pub promotion: String,
+    pub amount: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuoteBody {
+    pub kind: OrderKind,
+    pub plan_code: Option<String>,
+    pub periods: u32,
+    pub payment_method: Method,
+    pub breakdown: BreakdownBody,
+    /// How long the money takes to settle with this method.
+    pub settlement_secs: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentBody {
+    pub id: String,
+    pub provider: String,
+    pub method: Method,
+    pub state: PaymentState,
+    pub next_action: NextAction,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: String,
+    pub kind: OrderKind,
+    pub state: OrderState,
+    pub iccid: Option<String>,
+    pub plan_code: Option<String>,
+    pub periods: u32,
+    pub breakdown: BreakdownBody,
+    pub payment: Option<PaymentBody>,
+    /// For a fulfilled new eSIM: `LPA:1$<SM-DP+>$<matching id>`.
+    pub activation_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+}
+
+fn breakdown_body(b: &orders::Breakdown) -> BreakdownBody {
+    BreakdownBody {
+        list_price: b.money(b.list_price),
+        discounts: b
+            .discounts
+            .iter()
+            .map(|d| DiscountBody {
+                promotion: d.promotion.clone(),
+                amount: b.money(d.amount),
+            })
+            .collect(),
+        fee: b.money(b.fee),
+        total: b.money(b.total),
+    }
+}
+
+pub fn order_view(order: &Order) -> OrderView {
+    OrderView {
+        id: order.id.clone(),
+        kind: order.kind,
+        state: order.state,
+        iccid: order.iccid.clone(),
+        plan_code: order.plan_code.clone(),
+        periods: order.breakdown.periods,
+        breakdown: breakdown_body(&order.breakdown),
+        payment: order.payment.as_ref().map(|p| PaymentBody {
+            id: p.id.clone(),
+            provider: p.provider.clone(),
+            method: p.method,
+            state: p.state,
+            next_action: p.next_action.clone(),
+        }),
+        activation_code: order
+            .activation_code
+            .as_ref()
+            .map(|code| format!("LPA:{code}")),
+        created_at: order.created_at,
+        expires_at: order.expires_at,
+        paid_at: order.paid_at,
+        fulfilled_at: order.fulfilled_at,
+    }
+}
+
+/// The price breakdown of an order, without creating it.
+#[utoipa::path(post, path = "/api/v1/quotes", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
+    responses((status = 200, body = QuoteBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn quote(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<OrderBody>,
+) -> Result<Json<QuoteBody>> {
+    let quote = orders::quote(&app, &signed_in.account.id, &body.request()).await?;
+    Ok(Json(QuoteBody {
+        kind: body.kind,
+        plan_code: quote.plan.as_ref().map(|p| p.code.to_string()),
+        periods: quote.breakdown.periods,
+        payment_method: body.payment_method,
+        breakdown: breakdown_body(&quote.breakdown),
+        settlement_secs: quote.settlement_secs,
+    }))
+}
+
+/// Creates the order; `payment.next_action` says where the payer goes.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
+    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create(
+    State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<OrderBody>,
+) -> Response {
+    let scope = format!("orders:{}", signed_in.account.id);
+    let digest = idempotency::digest(&body);
+    idempotency::run(&app, &headers, &scope, digest, locale, || async {
+        let order = orders::create(&app, &signed_in.account.id, &body.request()).await?;
+        Ok((StatusCode::CREATED, json!(order_view(&order))))
+    })
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>> {
+    let order = orders::store::find_for_account(&app, &id, &signed_in.account.id)
+        .await?
+        .ok_or_else(|| Error::not_found("order_not_found"))?;
+    Ok(Json(order_view(&order)))
+}
+
+/// Asks the provider about the payment now, then answers the order.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refresh", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+pub async fn refresh(
+    State(app): State<App>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>> {
+    let order = orders::refresh(&app, &signed_in.account.id, &id).await?;
+    Ok(Json(order_view(&order)))
+}
+
+/// The account's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = Vec<OrderView>)))]
+pub async fn list(State(app): State<App>, signed_in: SignedIn) -> Result<Json<Vec<OrderView>>> {
+    let orders = orders::store::list_for_account(&app, &signed_in.account.id, 100).await?;
+    Ok(Json(orders.iter().map(order_view).collect()))
+}

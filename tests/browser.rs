@@ -1,0 +1,158 @@
+//! The portal in a real browser: starts the demo server in-process on a free port and
+//! runs `tests/browser/portal.mjs`, which walks it in headless Debian Chromium through
+//! playwright-core (register with the SMS code, account, plans, log out and in, the
+//! demo subscriber in Chinese, a wrong code, the keyboard path through the login form).
+//!
+//! Needs `/usr/bin/chromium`, `node` and `tests/browser/node_modules` (`scripts/test`
+//! installs them). Without them the test says SKIPPED and passes, unless
+//! `DATACARD_REQUIRE_BROWSER=1`, when it fails naming what is missing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datacard::clock::SystemClock;
+use datacard::config::Config;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// The whole walk takes a few seconds; this only stops a hung browser.
+const WALK_TIMEOUT: Duration = Duration::from_secs(240);
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What the walk needs that this machine does not have.
+fn missing_tools(root: &Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(format!("{CHROMIUM} (apt-get install chromium)"));
+    }
+    let node_runs = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !node_runs {
+        missing.push("node (Node.js 20 or later)".to_owned());
+    }
+    let playwright = root.join("tests/browser/node_modules/playwright-core");
+    if !playwright.join("package.json").exists() {
+        missing.push(format!(
+            "{} (npm ci in tests/browser)",
+            playwright.display()
+        ));
+    }
+    missing
+}
+
+/// Runs the walk with its output in files (read after it ends, or after it is killed).
+fn walk(root: &Path, base_url: &str, outbox: &Path, logs: &Path) -> (bool, String) {
+    let stdout_path = logs.join("portal.stdout");
+    let stderr_path = logs.join("portal.stderr");
+    let stdout = std::fs::File::create(&stdout_path).expect("create stdout file");
+    let stderr = std::fs::File::create(&stderr_path).expect("create stderr file");
+    let mut child = Command::new("node")
+        .arg("tests/browser/portal.mjs")
+        .arg(base_url)
+        .arg(outbox)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("cannot start node");
+    let started = Instant::now();
+    let outcome = loop {
+        match child.try_wait().expect("wait for node") {
+            Some(status) => break Ok(status),
+            None if started.elapsed() > WALK_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!(
+                    "portal.mjs did not finish within {} s and was killed",
+                    WALK_TIMEOUT.as_secs()
+                ));
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    let output = format!(
+        "{}{}",
+        std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+        std::fs::read_to_string(&stderr_path).unwrap_or_default()
+    );
+    match outcome {
+        Ok(status) if status.success() => (true, output),
+        Ok(status) => (false, format!("{output}\nportal.mjs exited with {status}")),
+        Err(reason) => (false, format!("{output}\n{reason}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_walk_in_headless_chromium() {
+    let root = manifest_dir();
+    let missing = missing_tools(&root);
+    if !missing.is_empty() {
+        let what = missing.join(", ");
+        if std::env::var("DATACARD_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("DATACARD_REQUIRE_BROWSER=1 but the browser test cannot run; missing: {what}");
+        }
+        // Straight to stderr, past the test harness's capture, so that a skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED (browser): missing {what}; scripts/test installs them"
+        );
+        return;
+    }
+
+    let data = tempfile::tempdir().expect("temp data dir");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let base_url = format!("http://{addr}");
+
+    let mut config = Config {
+        demo: true,
+        data_dir: data.path().join("data"),
+        ..Config::default()
+    };
+    config.server.bind = addr.to_string();
+    config.server.public_url = base_url.clone();
+    let outbox = config.data_dir.join("outbox.jsonl");
+
+    let app = datacard::server::build(config, Arc::new(SystemClock))
+        .await
+        .expect("build the demo app");
+    datacard::demo::seed(&app).await.expect("seed demo data");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(datacard::server::serve(app, listener, async {
+        let _ = stopped.await;
+    }));
+
+    let logs = data.path().to_owned();
+    let (passed, output) = {
+        let root = root.clone();
+        let base_url = base_url.clone();
+        tokio::task::spawn_blocking(move || walk(&root, &base_url, &outbox, &logs))
+            .await
+            .expect("the walk thread panicked")
+    };
+    println!("{output}");
+
+    let _ = stop.send(());
+    let served = tokio::time::timeout(Duration::from_secs(30), server)
+        .await
+        .expect("the server did not shut down within 30 s")
+        .expect("the server task panicked");
+
+    assert!(
+        passed,
+        "the browser walk of {base_url} failed (screenshots in tests/browser/screenshots/):\n{output}"
+    );
+    served.expect("the server stopped with an error");
+}
