@@ -48,6 +48,7 @@ pub async fn show(
         section.card.wallet aria-labelledby="wallet-h" {
             h2 #wallet-h { (t(locale, "account.wallet")) }
             p.amount data-testid="wallet-balance" { (balance) }
+            p { a.button.secondary href="/checkout?topup=100" { (t(locale, "account.top_up")) } }
         }
         section aria-labelledby="lines-h" {
             h2 #lines-h { (t(locale, "account.lines")) }
@@ -81,7 +82,7 @@ fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
                 dt { (t(locale, "account.iccid")) } dd { (line.iccid) }
                 @if let Some(period) = &line.current {
                     dt { (t(locale, "account.validity")) }
-                    dd { (datetime(locale, period.starts_at, app.config.time_zone())) " – " (datetime(locale, period.ends_at, app.config.time_zone())) }
+                    dd { span.nowrap { (datetime(locale, period.starts_at, app.config.time_zone())) } " – " span.nowrap { (datetime(locale, period.ends_at, app.config.time_zone())) } }
                     dt { (t(locale, "account.data_left")) }
                     dd { (data_left(portal, period)) }
                 }
@@ -89,11 +90,13 @@ fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
                     dt { (t(locale, "account.activation")) } dd { code { "LPA:" (code) } }
                 }
             }
+            @let plan = line.current.as_ref().or(line.queued.last()).map(|p| p.plan_code.clone()).unwrap_or_default();
+            p { a.button href={ "/checkout?plan=" (plan) "&iccid=" (line.iccid) } { (t(locale, "account.renew")) } }
             @if !line.queued.is_empty() {
                 h4 { (t(locale, "account.queued")) }
                 ul {
                     @for period in &line.queued {
-                        li { (period.plan_name(locale)) ": " (datetime(locale, period.starts_at, app.config.time_zone())) " – " (datetime(locale, period.ends_at, app.config.time_zone())) }
+                        li { (period.plan_name(locale)) ": " span.nowrap { (datetime(locale, period.starts_at, app.config.time_zone())) } " – " span.nowrap { (datetime(locale, period.ends_at, app.config.time_zone())) } }
                     }
                 }
             }

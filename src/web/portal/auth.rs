@@ -47,7 +47,7 @@ fn register_page(
     let body = html! {
         h1 { (t(locale, "register.title")) }
         p.lead { (t(locale, "register.lead")) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["phone", "email", "password"]))
         (form(portal, "/register", html! {
             (Field::new("phone", t(locale, "register.phone"), "tel", "tel").value(&values.phone)
                 .hint(t(locale, "register.phone_hint")).render(portal, error))
@@ -109,7 +109,7 @@ fn verify_page(app: &App, portal: &Portal, phone: &str, error: Option<&Error>) -
     let body = html! {
         h1 { (t(locale, "verify.title")) }
         p.lead { (tf(locale, "verify.lead", &[("phone", phone), ("minutes", &minutes)])) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["code"]))
         (form(portal, "/register/verify", html! {
             input type="hidden" name="phone" value=(phone);
             (Field::new("code", t(locale, "verify.code"), "text", "one-time-code").inputmode("numeric").render(portal, error))
@@ -171,7 +171,7 @@ fn login_page(
     let body = html! {
         h1 { (t(locale, "login.title")) }
         @if let Some(done) = done { (notice(&done, false)) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["login", "password"]))
         (form(portal, "/login", html! {
             @if let Some(next) = next { input type="hidden" name="next" value=(next); }
             (Field::new("login", t(locale, "login.login"), "text", "username").value(login).render(portal, error))

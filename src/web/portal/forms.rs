@@ -118,25 +118,24 @@ impl<'a> Field<'a> {
         let described = (!described.is_empty()).then(|| described.join(" "));
         html! {
             div {
-                label for=(id) {
-                    (self.label)
-                    @if let Some(hint) = &self.hint { span.hint id=(hint_id) { (hint) } }
-                }
+                label for=(id) { (self.label) }
+                @if let Some(hint) = &self.hint { span.hint id=(hint_id) { (hint) } }
                 input id=(id) name=(self.name) type=(self.kind) value=(self.value) required
                     autocomplete=(self.autocomplete) inputmode=[self.inputmode]
                     aria-invalid=[own_error.map(|_| "true")] aria-describedby=[described];
                 @if let Some(error) = own_error {
-                    p.field-error id=(error_id) { (t(portal.locale, &format!("error.{}", error.code))) }
+                    p.field-error id=(error_id) role="alert" { (t(portal.locale, &format!("error.{}", error.code))) }
                 }
             }
         }
     }
 }
 
-/// The error at the top of a form, announced to screen readers.
-pub fn error_banner(portal: &Portal, error: Option<&Error>) -> Markup {
+/// The error at the top of a form, announced to screen readers. An error about one
+/// of `fields` (the inputs the form shows) is shown at that field instead.
+pub fn error_banner(portal: &Portal, error: Option<&Error>, fields: &[&str]) -> Markup {
     html! {
-        @if let Some(error) = error {
+        @if let Some(error) = error.filter(|e| e.field.is_none_or(|f| !fields.contains(&f))) {
             (super::layout::notice(&t(portal.locale, &format!("error.{}", error.code)), true))
         }
     }

@@ -34,6 +34,7 @@ pub fn page(portal: &Portal, title: &str, content: Markup) -> Markup {
                             li { (nav_link(portal, "/plans", "nav.plans")) }
                             @if portal.account.is_some() {
                                 li { (nav_link(portal, "/account", "nav.account")) }
+                                li { (nav_link(portal, "/orders", "nav.orders")) }
                                 li { (nav_link(portal, "/logout", "nav.logout")) }
                             } @else {
                                 li { (nav_link(portal, "/login", "nav.login")) }

@@ -3,12 +3,15 @@
 
 mod account;
 mod auth;
+mod checkout;
 mod format;
 mod forms;
 mod home;
 mod layout;
+mod orders;
 mod outbox;
 mod plans;
+mod qr;
 mod recovery;
 
 use axum::Router;
@@ -57,6 +60,11 @@ pub fn routes(app: &App) -> Router<App> {
             get(recovery::phone_confirm_form).post(recovery::phone_confirm),
         )
         .route("/plans", get(plans::show))
+        .route("/checkout", get(checkout::choose).post(checkout::pay))
+        .route("/checkout/review", get(checkout::review))
+        .route("/orders", get(orders::list))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
         .route("/dev/outbox", get(outbox::show))
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }

@@ -40,6 +40,7 @@ pub async fn show(State(app): State<App>, portal: Portal) -> Response {
                         }
                         dt { (t(locale, "plans.zone")) } dd { (t(locale, &format!("zone.{}", plan.zone.as_str()))) }
                     }
+                    a.button href={ "/checkout?plan=" (plan.code) } aria-label={ (t(locale, "plans.choose")) " " (plan.name(locale)) } { (t(locale, "plans.choose")) }
                 }
             }
         }

@@ -47,7 +47,7 @@ fn reset_page(portal: &Portal, login: &str, error: Option<&Error>) -> Response {
     let body = html! {
         h1 { (t(locale, "reset.title")) }
         p.lead { (t(locale, "reset.lead")) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["login"]))
         (form(portal, "/password-reset", html! {
             (Field::new("login", t(locale, "reset.login"), "text", "username").value(login).render(portal, error))
             div { button type="submit" { (t(locale, "reset.submit")) } }
@@ -93,7 +93,7 @@ fn confirm_page(portal: &Portal, login: &str, error: Option<&Error>) -> Response
     let body = html! {
         h1 { (t(locale, "reset.confirm_title")) }
         p.lead { (t(locale, "reset.confirm_lead")) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["login", "code", "new_password"]))
         (form(portal, "/password-reset/confirm", html! {
             (Field::new("login", t(locale, "reset.login"), "text", "username").value(login).render(portal, error))
             (Field::new("code", t(locale, "reset.code"), "text", "one-time-code").inputmode("numeric").render(portal, error))
@@ -152,7 +152,7 @@ fn phone_page(portal: &Portal, phone: &str, error: Option<&Error>) -> Response {
     let body = html! {
         h1 { (t(locale, "phone.title")) }
         p.lead { (t(locale, "phone.lead")) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["phone"]))
         (form(portal, "/account/phone", html! {
             (Field::new("phone", t(locale, "phone.new_phone"), "tel", "tel").value(phone)
                 .hint(t(locale, "register.phone_hint")).render(portal, error))
@@ -211,7 +211,7 @@ fn phone_confirm_page(portal: &Portal, phone: &str, error: Option<&Error>) -> Re
     let body = html! {
         h1 { (t(locale, "phone.confirm_title")) }
         p.lead { (tf(locale, "phone.confirm_lead", &[("phone", phone)])) }
-        (error_banner(portal, error))
+        (error_banner(portal, error, &["code"]))
         (form(portal, "/account/phone/confirm", html! {
             input type="hidden" name="phone" value=(phone);
             (Field::new("code", t(locale, "phone.code"), "text", "one-time-code").inputmode("numeric").render(portal, error))

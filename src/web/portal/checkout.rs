@@ -1,0 +1,324 @@
+//! Checkout: choose (plan, line, periods, method) → review the breakdown → pay.
+//! Nothing is charged before the subscriber confirms the review.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::error::{Error, ErrorKind};
+use crate::i18n::{t, tf};
+use crate::ledger;
+use crate::lines;
+use crate::money::Money;
+use crate::orders::{self, Method, OrderKind, OrderRequest, Quote};
+use crate::payments::NextAction;
+
+use super::auth::with_status;
+use super::forms::{CsrfForm, error_banner, form};
+use super::{Portal, error_page, render, require_account};
+
+/// The checkout's state, carried in the query string and the confirming form.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Choice {
+    #[serde(default)]
+    plan: String,
+    /// An ICCID to renew, or `new` for a new eSIM.
+    #[serde(default)]
+    target: String,
+    /// Pre-fill from links in SMS and email.
+    #[serde(default)]
+    iccid: String,
+    #[serde(default)]
+    periods: Option<String>,
+    #[serde(default)]
+    method: String,
+    /// Whole dollars, for a wallet top-up.
+    #[serde(default)]
+    topup: Option<String>,
+    #[serde(default)]
+    coupon: Option<String>,
+}
+
+impl Choice {
+    fn periods(&self) -> u32 {
+        self.periods
+            .as_deref()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(1)
+    }
+
+    fn request(&self, app: &App) -> Result<OrderRequest, Error> {
+        let method = Method::parse(&self.method)
+            .ok_or_else(|| Error::invalid("payment_method_unavailable").on_field("method"))?;
+        if let Some(topup) = self.topup.as_deref() {
+            let dollars: i64 = topup
+                .trim()
+                .parse()
+                .map_err(|_| Error::invalid("invalid_amount").on_field("topup"))?;
+            let amount = dollars
+                .checked_mul(100)
+                .ok_or_else(|| Error::invalid("invalid_amount").on_field("topup"))?;
+            return Ok(OrderRequest {
+                kind: OrderKind::WalletTopup,
+                iccid: None,
+                plan_code: None,
+                periods: 1,
+                payment_method: method,
+                amount: Some(Money::new(amount, app.config.locale.currency)),
+            });
+        }
+        let target = if self.target.is_empty() {
+            self.iccid.as_str()
+        } else {
+            self.target.as_str()
+        };
+        let (kind, iccid) = match target {
+            "" | "new" => (OrderKind::NewEsim, None),
+            iccid => (OrderKind::Renewal, Some(iccid.to_owned())),
+        };
+        Ok(OrderRequest {
+            kind,
+            iccid,
+            plan_code: Some(self.plan.clone()),
+            periods: self.periods(),
+            payment_method: method,
+            amount: None,
+        })
+    }
+}
+
+/// Step one: what and how.
+pub async fn choose(
+    State(app): State<App>,
+    portal: Portal,
+    Query(choice): Query<Choice>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    choose_page(&app, &portal, &account.id, &choice, None).await
+}
+
+async fn choose_page(
+    app: &App,
+    portal: &Portal,
+    account_id: &str,
+    choice: &Choice,
+    error: Option<&Error>,
+) -> Response {
+    let locale = portal.locale;
+    let currency = app.config.locale.currency;
+    let loaded = async {
+        let lines = lines::for_account(app, account_id).await?;
+        let balance = ledger::wallet_balance(app, account_id, currency).await?;
+        let plan = match crate::catalog::PlanCode::parse(&choice.plan) {
+            Ok(code) => crate::catalog::find(app, &code).await?,
+            Err(_) => None,
+        };
+        Ok::<_, Error>((lines, balance, plan))
+    }
+    .await;
+    let (lines, balance, plan) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(portal, &error),
+    };
+    let topup = choice.topup.is_some();
+    if !topup && plan.is_none() {
+        return Redirect::to("/plans").into_response();
+    }
+    let preselected = if choice.target.is_empty() {
+        choice.iccid.as_str()
+    } else {
+        choice.target.as_str()
+    };
+    let title = if topup {
+        t(locale, "checkout.topup_title")
+    } else {
+        t(locale, "checkout.title")
+    };
+    let body = html! {
+        h1 { (title) }
+        p.lead { (t(locale, "checkout.lead")) }
+        (error_banner(portal, error, &[]))
+        form.stack method="get" action="/checkout/review" {
+            @if let Some(plan) = &plan {
+                input type="hidden" name="plan" value=(plan.code);
+                p { strong { (t(locale, "checkout.plan")) ": " } (plan.name(locale)) " · " (plan.price(currency).map(|p| p.to_string()).unwrap_or_default()) }
+                fieldset {
+                    legend { (t(locale, "checkout.target")) }
+                    @for line in &lines {
+                        label.choice {
+                            input type="radio" name="target" value=(line.iccid) checked[preselected == line.iccid.as_str() || (preselected.is_empty() && lines.len() == 1)];
+                            " " (tf(locale, "checkout.renew_line", &[("tail", &line.iccid.as_str()[line.iccid.as_str().len() - 4..])]))
+                        }
+                    }
+                    label.choice {
+                        input type="radio" name="target" value="new" checked[preselected == "new" || lines.is_empty()];
+                        " " (t(locale, "checkout.new_esim"))
+                    }
+                }
+                div {
+                    label for="f-periods" { (t(locale, "checkout.periods")) }
+                    input #f-periods type="number" aria-invalid=[error.filter(|e| e.field == Some("periods")).map(|_| "true")] name="periods" min="1" max="36" value=(choice.periods()) inputmode="numeric";
+                }
+            } @else {
+                div {
+                    label for="f-topup" { (t(locale, "checkout.amount")) }
+                    input #f-topup type="number" name="topup" min="10" max="10000" value=(choice.topup.clone().unwrap_or_default()) inputmode="numeric";
+                }
+            }
+            (methods(app, portal, &choice.method, balance, topup))
+            div { button type="submit" { (t(locale, "checkout.review")) } }
+        }
+    };
+    with_status(render(portal, &title, body), error)
+}
+
+fn methods(app: &App, portal: &Portal, selected: &str, balance: Money, topup: bool) -> Markup {
+    let locale = portal.locale;
+    let enabled: Vec<Method> = Method::ALL
+        .into_iter()
+        .filter(|m| m.config(&app.config.payments).enabled && !(topup && *m == Method::Wallet))
+        .collect();
+    let selected = if enabled.iter().any(|m| m.as_str() == selected) {
+        selected
+    } else {
+        enabled.first().map(|m| m.as_str()).unwrap_or("")
+    };
+    html! {
+        fieldset {
+            legend { (t(locale, "checkout.method")) }
+            @for method in enabled {
+                @let config = method.config(&app.config.payments);
+                @let name = if method == Method::Wallet {
+                    tf(locale, "checkout.method_wallet", &[("balance", &balance.to_string())])
+                } else {
+                    t(locale, &format!("checkout.method_{}", method.as_str()))
+                };
+                @let fee = fee_text(portal, config.fee_fixed, config.fee_basis_points, balance.currency);
+                @let settles = if config.settlement_secs <= 0 { t(locale, "checkout.settles_now") } else {
+                    tf(locale, "checkout.settles_in", &[("minutes", &((config.settlement_secs + 59) / 60).to_string())])
+                };
+                label.choice {
+                    input type="radio" name="method" value=(method.as_str()) checked[selected == method.as_str()];
+                    " " (name) span.hint { (fee) " · " (settles) }
+                }
+            }
+        }
+    }
+}
+
+fn fee_text(
+    portal: &Portal,
+    fixed: i64,
+    basis_points: i64,
+    currency: crate::money::Currency,
+) -> String {
+    let locale = portal.locale;
+    let mut parts = Vec::new();
+    if fixed > 0 {
+        parts.push(Money::new(fixed, currency).to_string());
+    }
+    if basis_points > 0 {
+        parts.push(
+            format!("{}.{:02} %", basis_points / 100, basis_points % 100).replace(".00 %", " %"),
+        );
+    }
+    if parts.is_empty() {
+        t(locale, "checkout.fee_none")
+    } else {
+        tf(locale, "checkout.fee", &[("fee", &parts.join(" + "))])
+    }
+}
+
+/// Step two: the breakdown, from the same pricing the order will use.
+pub async fn review(
+    State(app): State<App>,
+    portal: Portal,
+    Query(choice): Query<Choice>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let quote = match choice.request(&app) {
+        Ok(request) => orders::quote(&app, &account.id, &request).await,
+        Err(error) => Err(error),
+    };
+    match quote {
+        Ok(quote) => review_page(&portal, &choice, &quote),
+        Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
+        Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
+    }
+}
+
+fn review_page(portal: &Portal, choice: &Choice, quote: &Quote) -> Response {
+    let locale = portal.locale;
+    let b = &quote.breakdown;
+    let what = match &quote.plan {
+        Some(plan) => plan.name(locale).to_owned(),
+        None => t(locale, "checkout.topup_line"),
+    };
+    let change = serde_urlencoded::to_string(choice).unwrap_or_default();
+    let body = html! {
+        h1 { (t(locale, "checkout.review_title")) }
+        table.breakdown {
+            tbody {
+                tr { th scope="row" { (what) } td { (tf(locale, "checkout.periods_line", &[("count", &b.periods.to_string()), ("price", &b.money(b.unit_price).to_string())])) } }
+                tr { th scope="row" { (t(locale, "checkout.list_price")) } td { (b.money(b.list_price)) } }
+                @for discount in &b.discounts {
+                    tr { th scope="row" { (discount.promotion) } td { "−" (b.money(discount.amount)) } }
+                }
+                tr { th scope="row" { (t(locale, "checkout.fee_line")) } td { (b.money(b.fee)) } }
+                tr.total { th scope="row" { (t(locale, "checkout.total")) } td data-testid="order-total" { strong { (b.money(b.total)) } } }
+            }
+        }
+        (form(portal, "/checkout", html! {
+            @for (name, value) in hidden_fields(choice) { input type="hidden" name=(name) value=(value); }
+            div { button type="submit" { (tf(locale, "checkout.pay", &[("total", &b.money(b.total).to_string())])) } }
+        }))
+        p { a href={ "/checkout?" (change) } { (t(locale, "checkout.change")) } }
+    };
+    render(portal, &t(locale, "checkout.review_title"), body)
+}
+
+fn hidden_fields(choice: &Choice) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("plan", choice.plan.clone()),
+        ("target", choice.target.clone()),
+        ("iccid", choice.iccid.clone()),
+        ("method", choice.method.clone()),
+    ];
+    fields.push(("periods", choice.periods().to_string()));
+    if let Some(topup) = &choice.topup {
+        fields.push(("topup", topup.clone()));
+    }
+    fields
+}
+
+/// Step three: create the order, then off to the provider (or straight to the order).
+pub async fn pay(
+    State(app): State<App>,
+    portal: Portal,
+    CsrfForm(choice): CsrfForm<Choice>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let created = match choice.request(&app) {
+        Ok(request) => orders::create(&app, &account.id, &request).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(order) => match order.payment.as_ref().map(|p| &p.next_action) {
+            Some(NextAction::Redirect { url }) => Redirect::to(url).into_response(),
+            _ => Redirect::to(&format!("/orders/{}", order.id)).into_response(),
+        },
+        Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
+        Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
+    }
+}

@@ -1,0 +1,143 @@
+//! Order history and the order page: what is happening, "refresh", the payment QR,
+//! and for a new eSIM the activation QR.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use crate::app::App;
+use crate::error::Error;
+use crate::i18n::{t, tf};
+use crate::orders::{self, Order, OrderState};
+use crate::payments::NextAction;
+
+use super::format::datetime;
+use super::forms::{CsrfForm, form};
+use super::qr;
+use super::{Portal, error_page, render, require_account};
+
+pub async fn list(State(app): State<App>, portal: Portal) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let locale = portal.locale;
+    let orders = match orders::store::list_for_account(&app, &account.id, 100).await {
+        Ok(orders) => orders,
+        Err(error) => return error_page(&portal, &error),
+    };
+    let body = html! {
+        h1 { (t(locale, "orders.title")) }
+        @if orders.is_empty() {
+            p { (t(locale, "orders.empty")) " " a href="/plans" { (t(locale, "nav.plans")) } }
+        } @else {
+            table {
+                tbody {
+                    @for order in &orders {
+                        tr data-order=(order.id) {
+                            td { (datetime(locale, order.created_at, app.config.time_zone())) br; span.hint { (summary(&portal, order)) } }
+                            td { (order.breakdown.money(order.breakdown.total)) }
+                            td { (state_badge(&portal, order.state)) }
+                            td { a href={ "/orders/" (order.id) } { (t(locale, "order.view")) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    render(&portal, &t(locale, "orders.title"), body)
+}
+
+fn summary(portal: &Portal, order: &Order) -> String {
+    let kind = t(
+        portal.locale,
+        &format!("order.kind.{}", order.kind.as_str()),
+    );
+    match &order.plan_code {
+        Some(plan) => format!("{kind} · {plan} × {}", order.breakdown.periods),
+        None => kind,
+    }
+}
+
+fn state_badge(portal: &Portal, state: OrderState) -> Markup {
+    let class = match state {
+        OrderState::Fulfilled => "status active",
+        OrderState::PendingPayment | OrderState::Paid => "status pending_install",
+        _ => "status expired",
+    };
+    html! { span class=(class) data-testid="order-state" data-state=(state.as_str()) { (t(portal.locale, &format!("order.state.{}", state.as_str()))) } }
+}
+
+pub async fn show(State(app): State<App>, portal: Portal, Path(id): Path<String>) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let order = match orders::store::find_for_account(&app, &id, &account.id).await {
+        Ok(Some(order)) => order,
+        Ok(None) => return error_page(&portal, &Error::not_found("order_not_found")),
+        Err(error) => return error_page(&portal, &error),
+    };
+    let locale = portal.locale;
+    let b = &order.breakdown;
+    let waiting = order.state == OrderState::PendingPayment;
+    let body = html! {
+        h1 { (t(locale, "order.title")) " " small.hint { (order.id) } }
+        p { (state_badge(&portal, order.state)) }
+        p role="status" { (t(locale, &format!("order.explain.{}", order.state.as_str()))) }
+        @if waiting {
+            @if let Some(payment) = order.payment.as_ref().filter(|p| p.state.is_open()) {
+                @match &payment.next_action {
+                    NextAction::Redirect { url } => { p { a.button href=(url) { (t(locale, "order.pay_now")) } } }
+                    NextAction::Qr { data, url } => {
+                        @let method = t(locale, &format!("checkout.method_{}", payment.method.as_str()));
+                        p { (tf(locale, "order.scan", &[("method", &method)])) }
+                        (qr::svg(data, &method))
+                        p { a href=(url) { (t(locale, "order.pay_now")) } }
+                    }
+                    NextAction::None => {}
+                }
+            }
+            (form(&portal, &format!("/orders/{}/refresh", order.id), html! {
+                div { button.secondary type="submit" { (t(locale, "order.refresh")) } }
+            }))
+        }
+        @if let Some(code) = &order.activation_code {
+            section.card {
+                h2 { (t(locale, "order.activation_title")) }
+                p { (t(locale, "order.activation_help")) }
+                (qr::svg(&format!("LPA:{code}"), &t(locale, "order.activation_title")))
+                p { code data-testid="activation-code" { "LPA:" (code) } }
+            }
+        }
+        dl.facts {
+            dt { (t(locale, "order.created")) } dd { (datetime(locale, order.created_at, app.config.time_zone())) }
+            dt { (t(locale, "checkout.plan")) } dd { (summary(&portal, &order)) }
+            dt { (t(locale, "order.method")) } dd { (t(locale, &format!("checkout.method_{}", order.method.as_str())).replace(" ({balance})", "").replace("（{balance}）", "")) }
+            dt { (t(locale, "checkout.list_price")) } dd { (b.money(b.list_price)) }
+            dt { (t(locale, "checkout.fee_line")) } dd { (b.money(b.fee)) }
+            dt { (t(locale, "checkout.total")) } dd { strong { (b.money(b.total)) } }
+        }
+        p { a href="/orders" { (t(locale, "orders.title")) } " · " a href="/account" { (t(locale, "nav.account")) } }
+    };
+    render(&portal, &t(locale, "order.title"), body)
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+pub async fn refresh(
+    State(app): State<App>,
+    portal: Portal,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    match orders::refresh(&app, &account.id, &id).await {
+        Ok(order) => Redirect::to(&format!("/orders/{}", order.id)).into_response(),
+        Err(error) => error_page(&portal, &error),
+    }
+}
