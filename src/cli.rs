@@ -57,6 +57,16 @@ enum Command {
         #[command(subcommand)]
         command: InventoryCommand,
     },
+    /// Payments that need a person: list them, ask the provider, refund.
+    Payments {
+        #[command(subcommand)]
+        command: PaymentsCommand,
+    },
+    /// Measure a hot path against its floor.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Check the books.
     Ledger {
         #[command(subcommand)]
@@ -74,6 +84,30 @@ enum PlansCommand {
 enum InventoryCommand {
     /// Import eSIM profiles from CSV: iccid,smdp_address,matching_id.
     Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Orders and payments flagged for attention, and unmatched notifications.
+    Attention,
+    /// Ask the provider about a payment now.
+    Query { payment_id: String },
+    /// Refund a succeeded payment (the order becomes refunded).
+    Refund { payment_id: String },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Complete checkouts: order, sandbox payment, signed notification, fulfilment.
+    Checkout {
+        #[arg(long, default_value_t = 2000)]
+        checkouts: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// PostgreSQL to measure on as well (a scratch schema is made and dropped).
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +163,10 @@ fn init_logging(config: &Config) {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut config = load_config(&cli.common)?;
+    if matches!(cli.command, Command::Bench { .. }) {
+        // Per-request logs would be measured too.
+        config.log_level = "warn".into();
+    }
     init_logging(&config);
     match cli.command {
         Command::Serve { demo, bind } => {
@@ -197,6 +235,49 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Payments { command } => {
+            let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+            match command {
+                PaymentsCommand::Attention => {
+                    let items = crate::payments::operator::needing_attention(&app).await?;
+                    if items.is_empty() {
+                        println!("nothing needs attention");
+                    }
+                    for item in items {
+                        println!(
+                            "{:<8} {:<34} {:<16} {}",
+                            item.subject, item.id, item.state, item.reasons
+                        );
+                    }
+                }
+                PaymentsCommand::Query { payment_id } => {
+                    let state = crate::payments::operator::query(&app, &payment_id).await?;
+                    println!("{payment_id}: {}", state.as_str());
+                }
+                PaymentsCommand::Refund { payment_id } => {
+                    crate::payments::operator::refund(&app, &payment_id, "cli").await?;
+                    crate::payments::reconcile::run_due(&app, "cli").await?;
+                    println!("{payment_id}: refund requested");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Checkout {
+                    checkouts,
+                    concurrency,
+                    postgres,
+                },
+        } => {
+            let options = crate::bench::checkout::Options {
+                checkouts,
+                concurrency: concurrency.max(1),
+                postgres_url: postgres,
+            };
+            crate::bench::checkout::run(&options).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ledger {
             command: LedgerCommand::Check,

@@ -174,7 +174,7 @@ async fn insert_version(
     Ok(())
 }
 
-pub(crate) async fn audit(
+pub async fn audit(
     tx: &mut Tx,
     now: DateTime<Utc>,
     actor: &str,

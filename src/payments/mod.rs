@@ -3,6 +3,7 @@
 //! payments whose confirmation is late or lost.
 
 pub mod apply;
+pub mod operator;
 pub mod provider;
 pub mod reconcile;
 pub mod sandbox;

@@ -270,14 +270,30 @@ pub struct Outgoing {
 
 /// Notifications due now (lost ones never are), signed at `now`.
 pub async fn due_notifications(app: &App) -> Result<Vec<Outgoing>> {
-    let now = app.now();
     let rows = sqlx::query(
         "SELECT id, body FROM sandbox_notifications WHERE delivered_at IS NULL AND lost = $1 AND deliver_at <= $2 ORDER BY deliver_at, id",
     )
     .bind(false)
-    .bind(to_millis(now))
+    .bind(to_millis(app.now()))
     .fetch_all(app.db.reader())
     .await?;
+    signed(app, &rows)
+}
+
+/// Every undelivered notification about one payment, due or not (benchmarks and
+/// tests that deliver by hand).
+pub async fn notifications_for(app: &App, merchant_ref: &str) -> Result<Vec<Outgoing>> {
+    let rows = sqlx::query(
+        "SELECT n.id, n.body FROM sandbox_notifications n JOIN sandbox_payments p ON p.id = n.payment_id \
+         WHERE p.merchant_ref = $1 AND n.delivered_at IS NULL ORDER BY n.deliver_at, n.id",
+    )
+    .bind(merchant_ref)
+    .fetch_all(app.db.reader())
+    .await?;
+    signed(app, &rows)
+}
+
+fn signed(app: &App, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Outgoing>> {
     let secret = app
         .config
         .payments
@@ -286,6 +302,7 @@ pub async fn due_notifications(app: &App) -> Result<Vec<Outgoing>> {
         .expose()
         .as_bytes()
         .to_vec();
+    let now = app.now();
     rows.iter()
         .map(|row| {
             let body: String = row.try_get("body")?;
