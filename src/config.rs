@@ -69,6 +69,103 @@ pub struct PaymentsConfig {
     pub wechat_pay: MethodConfig,
     pub wallet: MethodConfig,
     pub sandbox: SandboxConfig,
+    /// Credentials and endpoints of the real providers.
+    pub providers: ProvidersConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvidersConfig {
+    pub stripe: StripeConfig,
+    pub alipay: AlipayConfig,
+    pub wechat_pay: WechatPayConfig,
+}
+
+/// Stripe PaymentIntents (cards, Alipay and WeChat Pay through Stripe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StripeConfig {
+    /// `https://api.stripe.com`; tests point it at localstripe.
+    pub api_base: String,
+    pub secret_key: Secret,
+    /// `whsec_…`, for the `Stripe-Signature` header.
+    pub webhook_secret: Secret,
+    pub timeout_secs: u64,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.stripe.com".into(),
+            secret_key: Secret::default(),
+            webhook_secret: Secret::default(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// Alipay Open Platform, RSA2.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlipayConfig {
+    pub gateway: String,
+    pub app_id: String,
+    /// The merchant's PID (`seller_id` in notifications).
+    pub seller_id: String,
+    /// PEM (PKCS#8 or PKCS#1) of the app's private key.
+    pub app_private_key: Secret,
+    /// PEM of Alipay's public key.
+    pub alipay_public_key: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for AlipayConfig {
+    fn default() -> Self {
+        Self {
+            gateway: "https://openapi.alipay.com/gateway.do".into(),
+            app_id: String::new(),
+            seller_id: String::new(),
+            app_private_key: Secret::default(),
+            alipay_public_key: String::new(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// WeChat Pay API v3, mainland or Hong Kong cross-border.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatPayConfig {
+    pub api_base: String,
+    /// `mainland` (`/v3/pay/transactions/…`) or `hongkong` (`/v3/global/transactions/…`).
+    pub surface: String,
+    pub mch_id: String,
+    pub app_id: String,
+    /// Serial number of the merchant's API certificate.
+    pub merchant_serial: String,
+    /// PEM of the merchant's API private key.
+    pub merchant_private_key: Secret,
+    /// The APIv3 key (32 bytes) that decrypts notifications.
+    pub api_v3_key: Secret,
+    /// Platform public keys (PEM) by serial, chosen by `Wechatpay-Serial`.
+    pub platform_public_keys: std::collections::BTreeMap<String, String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for WechatPayConfig {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.mch.weixin.qq.com".into(),
+            surface: "mainland".into(),
+            mch_id: String::new(),
+            app_id: String::new(),
+            merchant_serial: String::new(),
+            merchant_private_key: Secret::default(),
+            api_v3_key: Secret::default(),
+            platform_public_keys: std::collections::BTreeMap::new(),
+            timeout_secs: 15,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,6 +325,7 @@ impl Default for PaymentsConfig {
                 ..method(0, 0, 0)
             },
             sandbox: SandboxConfig::default(),
+            providers: ProvidersConfig::default(),
         }
     }
 }
