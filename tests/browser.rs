@@ -1,11 +1,17 @@
-//! The portal in a real browser: starts the demo server in-process on a free port and
-//! runs `tests/browser/portal.mjs`, which walks it in headless Debian Chromium through
-//! playwright-core (register with the SMS code, account, plans, log out and in, the
-//! demo subscriber in Chinese, a wrong code, the keyboard path through the login form).
+//! The portal in a real browser: each test starts the demo server in-process on a free
+//! port and runs one script under `tests/browser/` in headless Debian Chromium through
+//! playwright-core.
+//!
+//! - `portal.mjs`: register with the SMS code, account, plans, log out and in, the demo
+//!   subscriber in Chinese, a wrong code, the keyboard path through the login form.
+//! - `checkout.mjs`: the demo subscriber buys: a card renewal through the sandbox
+//!   provider's page, an Alipay renewal settled by "Refresh" before the provider's
+//!   (deliberately late) notification, a new eSIM from the wallet in Chinese, a
+//!   declined card payment, and the order history.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `tests/browser/node_modules` (`scripts/test`
-//! installs them). Without them the test says SKIPPED and passes, unless
-//! `DATACARD_REQUIRE_BROWSER=1`, when it fails naming what is missing.
+//! installs them). Without them the tests say SKIPPED and pass, unless
+//! `DATACARD_REQUIRE_BROWSER=1`, when they fail naming what is missing.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,8 +25,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-/// The whole walk takes a few seconds; this only stops a hung browser.
+/// A whole walk takes seconds; this only stops a hung browser.
 const WALK_TIMEOUT: Duration = Duration::from_secs(240);
+/// For the checkout walk the sandbox provider's notification comes this late, so that
+/// the order page's "Refresh" is seen to settle a payment before it arrives.
+const LATE_NOTIFICATION_MS: i64 = 2_000;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -51,16 +60,45 @@ fn missing_tools(root: &Path) -> Vec<String> {
     missing
 }
 
-/// Runs the walk with its output in files (read after it ends, or after it is killed).
-fn walk(root: &Path, base_url: &str, outbox: &Path, logs: &Path) -> (bool, String) {
-    let stdout_path = logs.join("portal.stdout");
-    let stderr_path = logs.join("portal.stderr");
+/// Whether the walk can run here: a missing tool skips the test (said on stderr), or
+/// fails it under `DATACARD_REQUIRE_BROWSER=1`.
+fn browser_available(root: &Path) -> bool {
+    let missing = missing_tools(root);
+    if missing.is_empty() {
+        return true;
+    }
+    let what = missing.join(", ");
+    if std::env::var("DATACARD_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("DATACARD_REQUIRE_BROWSER=1 but the browser test cannot run; missing: {what}");
+    }
+    // Straight to stderr, past the test harness's capture, so that a skip is seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED (browser): missing {what}; scripts/test installs them"
+    );
+    false
+}
+
+/// Runs `tests/browser/{script}` with its output in files (read after it ends, or
+/// after it is killed).
+fn walk(
+    root: &Path,
+    script: &str,
+    base_url: &str,
+    outbox: &Path,
+    logs: &Path,
+    env: &[(&str, String)],
+) -> (bool, String) {
+    let stem = script.trim_end_matches(".mjs");
+    let stdout_path = logs.join(format!("{stem}.stdout"));
+    let stderr_path = logs.join(format!("{stem}.stderr"));
     let stdout = std::fs::File::create(&stdout_path).expect("create stdout file");
     let stderr = std::fs::File::create(&stderr_path).expect("create stderr file");
     let mut child = Command::new("node")
-        .arg("tests/browser/portal.mjs")
+        .arg(format!("tests/browser/{script}"))
         .arg(base_url)
         .arg(outbox)
+        .envs(env.iter().cloned())
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(stdout)
@@ -75,7 +113,7 @@ fn walk(root: &Path, base_url: &str, outbox: &Path, logs: &Path) -> (bool, Strin
                 let _ = child.kill();
                 let _ = child.wait();
                 break Err(format!(
-                    "portal.mjs did not finish within {} s and was killed",
+                    "{script} did not finish within {} s and was killed",
                     WALK_TIMEOUT.as_secs()
                 ));
             }
@@ -89,28 +127,19 @@ fn walk(root: &Path, base_url: &str, outbox: &Path, logs: &Path) -> (bool, Strin
     );
     match outcome {
         Ok(status) if status.success() => (true, output),
-        Ok(status) => (false, format!("{output}\nportal.mjs exited with {status}")),
+        Ok(status) => (false, format!("{output}\n{script} exited with {status}")),
         Err(reason) => (false, format!("{output}\n{reason}")),
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn portal_walk_in_headless_chromium() {
+/// Starts the demo server (configured by `configure`) on a free port, runs the walk
+/// against it, stops the server, and fails with the walk's output if it failed.
+async fn walk_demo_server(
+    script: &'static str,
+    configure: impl FnOnce(&mut Config),
+    env: Vec<(&'static str, String)>,
+) {
     let root = manifest_dir();
-    let missing = missing_tools(&root);
-    if !missing.is_empty() {
-        let what = missing.join(", ");
-        if std::env::var("DATACARD_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("DATACARD_REQUIRE_BROWSER=1 but the browser test cannot run; missing: {what}");
-        }
-        // Straight to stderr, past the test harness's capture, so that a skip is seen.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED (browser): missing {what}; scripts/test installs them"
-        );
-        return;
-    }
-
     let data = tempfile::tempdir().expect("temp data dir");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
@@ -123,6 +152,7 @@ async fn portal_walk_in_headless_chromium() {
     };
     config.server.bind = addr.to_string();
     config.server.public_url = base_url.clone();
+    configure(&mut config);
     let outbox = config.data_dir.join("outbox.jsonl");
 
     let app = datacard::server::build(config, Arc::new(SystemClock))
@@ -136,9 +166,8 @@ async fn portal_walk_in_headless_chromium() {
 
     let logs = data.path().to_owned();
     let (passed, output) = {
-        let root = root.clone();
         let base_url = base_url.clone();
-        tokio::task::spawn_blocking(move || walk(&root, &base_url, &outbox, &logs))
+        tokio::task::spawn_blocking(move || walk(&root, script, &base_url, &outbox, &logs, &env))
             .await
             .expect("the walk thread panicked")
     };
@@ -152,7 +181,28 @@ async fn portal_walk_in_headless_chromium() {
 
     assert!(
         passed,
-        "the browser walk of {base_url} failed (screenshots in tests/browser/screenshots/):\n{output}"
+        "the browser walk ({script}) of {base_url} failed (screenshots in tests/browser/screenshots/):\n{output}"
     );
     served.expect("the server stopped with an error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("portal.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server(
+        "checkout.mjs",
+        |config| config.payments.sandbox.notify_delay_ms = LATE_NOTIFICATION_MS,
+        vec![("DATACARD_NOTIFY_DELAY_MS", LATE_NOTIFICATION_MS.to_string())],
+    )
+    .await;
 }

@@ -69,7 +69,8 @@ pub async fn log_in(
 
     // The slow hash runs outside any transaction.
     let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
-    let password_ok = password::verify(password_text, stored_hash);
+    let password_ok =
+        password::verify_off_thread(password_text, stored_hash.map(str::to_owned)).await;
 
     let mut tx = app.db.begin().await?;
     let account = match (password_ok, found) {
@@ -77,7 +78,12 @@ pub async fn log_in(
         _ => {
             for (key, policy) in [(&login_key, policy), (&client_key, client_policy)] {
                 let mut throttle = store::throttle(&mut tx, key).await?;
-                throttle.failures += 1;
+                throttle.failures = policy.failures_after(
+                    throttle.failures,
+                    throttle.updated_at,
+                    throttle.locked_until,
+                    now,
+                );
                 if let Some(lock) = policy.lock_after(throttle.failures) {
                     throttle.locked_until = now + lock;
                 }

@@ -63,6 +63,15 @@ impl Password {
         Ok(Password(input.to_owned()))
     }
 
+    /// Hashes on a blocking thread: argon2 is slow on purpose and must not stall
+    /// the async workers serving other requests.
+    pub async fn hash_off_thread(&self) -> Result<String, Error> {
+        let password = self.clone();
+        tokio::task::spawn_blocking(move || password.hash())
+            .await
+            .map_err(Error::internal)?
+    }
+
     pub fn hash(&self) -> Result<String, Error> {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
@@ -70,6 +79,14 @@ impl Password {
             .map(|hash| hash.to_string())
             .map_err(|e| Error::internal(anyhow::anyhow!("password hashing failed: {e}")))
     }
+}
+
+/// [`verify`] on a blocking thread.
+pub async fn verify_off_thread(candidate: &str, stored_hash: Option<String>) -> bool {
+    let candidate = candidate.to_owned();
+    tokio::task::spawn_blocking(move || verify(&candidate, stored_hash.as_deref()))
+        .await
+        .unwrap_or(false)
 }
 
 /// Checks a login attempt. Unknown accounts are checked against a fixed hash so that

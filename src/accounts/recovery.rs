@@ -31,7 +31,13 @@ pub async fn reset_password(
         app.config.accounts.min_password_length,
         &[account.phone.as_str(), account.email.as_str()],
     )?;
-    store::update_password(&mut tx, &account.id, &password.hash()?, now).await?;
+    store::update_password(
+        &mut tx,
+        &account.id,
+        &password.hash_off_thread().await?,
+        now,
+    )
+    .await?;
     store::revoke_all_sessions(&mut tx, &account.id, now).await?;
     tx.commit().await?;
     tracing::info!(account.id = %account.id, "password reset");

@@ -102,7 +102,8 @@ async fn issue_code(app: &App, request: CodeRequest, payload: Option<String>) ->
         };
     // Without a message the stored hash is of a code nobody has, so that the row still
     // counts against the limits and a later entry fails like any wrong code.
-    let stored_code = if message.is_some() {
+    let sends_code = matches!(message.as_ref(), Some(m) if m.kind == "verification_code");
+    let stored_code = if sends_code {
         code
     } else {
         codes::generate() + "x"
@@ -151,22 +152,27 @@ pub(super) async fn verify_code(
         return Err(Error::invalid("invalid_code").on_field("code"));
     };
     let expected = codes::hash(&app.secret, purpose, destination, entered);
-    let matches =
+    let matches: bool =
         subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), stored.code_hash.as_bytes()).into();
-    match CodePolicy::from(&app.config.accounts).check(&stored.record, matches, now) {
-        CodeCheck::Valid => {
-            if !store::close_code(&mut tx, &stored.id, now).await? {
-                return Err(Error::invalid("code_expired").on_field("code"));
-            }
-            Ok((tx, stored))
-        }
-        CodeCheck::Wrong => {
-            store::count_failed_attempt(&mut tx, &stored.id).await?;
-            tx.commit().await?;
-            Err(Error::invalid("invalid_code").on_field("code"))
-        }
-        other => Err(Error::invalid(other.error_code()).on_field("code")),
+    let policy = CodePolicy::from(&app.config.accounts);
+    if let failed @ (CodeCheck::Expired | CodeCheck::Exhausted) =
+        policy.check(&stored.record, true, now)
+    {
+        return Err(Error::invalid(failed.error_code()).on_field("code"));
     }
+    // Each entry takes one of the tries first, in a statement that checks the limit, so
+    // that guesses sent in parallel cannot get more tries than allowed.
+    if !store::take_attempt(&mut tx, &stored.id, policy.max_attempts).await? {
+        return Err(Error::invalid("code_attempts_exceeded").on_field("code"));
+    }
+    if !matches {
+        tx.commit().await?;
+        return Err(Error::invalid("invalid_code").on_field("code"));
+    }
+    if !store::close_code(&mut tx, &stored.id, now).await? {
+        return Err(Error::invalid("code_expired").on_field("code"));
+    }
+    Ok((tx, stored))
 }
 
 /// The details typed on the portal's first registration step, kept with the code.
@@ -200,7 +206,7 @@ pub async fn start_registration(
     )?;
     let payload = RegistrationPayload {
         email,
-        password_hash: password.hash()?,
+        password_hash: password.hash_off_thread().await?,
         locale,
     };
     let payload = serde_json::to_string(&payload).map_err(Error::internal)?;
@@ -255,7 +261,7 @@ pub async fn register(
     if !codes::is_well_formed(code.trim()) {
         return Err(Error::invalid("invalid_code").on_field("code"));
     }
-    let hash = password.hash()?;
+    let hash = password.hash_off_thread().await?;
     let tx = app.db.begin().await?;
     let (tx, _) = verify_code(app, tx, Purpose::Register, phone.as_str(), code).await?;
     create(app, tx, phone, email, &hash, locale).await
@@ -297,7 +303,7 @@ pub async fn create_verified(
         app.config.accounts.min_password_length,
         &[phone.as_str(), email.as_str()],
     )?;
-    let hash = password.hash()?;
+    let hash = password.hash_off_thread().await?;
     let tx = app.db.begin().await?;
     create(app, tx, phone, email, &hash, locale).await
 }

@@ -241,12 +241,16 @@ pub(super) async fn latest_code(
     .transpose()
 }
 
-pub(super) async fn count_failed_attempt(tx: &mut Tx, code_id: &str) -> Result<()> {
-    sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
-        .bind(code_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Uses up one try of the code; false when none is left (or it was closed meanwhile).
+pub(super) async fn take_attempt(tx: &mut Tx, code_id: &str, max_attempts: i64) -> Result<bool> {
+    let result = sqlx::query(
+        "UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2 AND closed_at IS NULL",
+    )
+    .bind(code_id)
+    .bind(max_attempts)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Closes the code if it is still open; false when someone else used it first.
@@ -332,21 +336,26 @@ pub(super) async fn revoke_all_sessions(
 pub(super) struct Throttle {
     pub failures: i64,
     pub locked_until: DateTime<Utc>,
+    /// When the last failure was counted.
+    pub updated_at: DateTime<Utc>,
 }
 
 pub(super) async fn throttle(tx: &mut Tx, key: &str) -> Result<Throttle> {
-    let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT failures, locked_until, updated_at FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(match row {
         Some(row) => Throttle {
             failures: row.try_get("failures")?,
             locked_until: from_millis(row.try_get("locked_until")?),
+            updated_at: from_millis(row.try_get("updated_at")?),
         },
         None => Throttle {
             failures: 0,
             locked_until: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
         },
     })
 }

@@ -36,6 +36,11 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
         fulfilled_at: None,
         payment: None,
         activation_code: None,
+        plan_names: quote
+            .plan
+            .as_ref()
+            .map(|p| p.names.clone())
+            .unwrap_or_default(),
     };
     let mut tx = app.db.begin().await?;
     store::insert(&mut tx, &order).await?;
@@ -80,7 +85,7 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
             .plan_code
             .clone()
             .unwrap_or_else(|| "wallet top-up".into()),
-        return_url: format!("{}/orders/{}", app.config.public_url(), order.id),
+        return_url: format!("{}/orders/{}?returned=1", app.config.public_url(), order.id),
     };
     match provider.create(&request).await {
         Ok(created) => {

@@ -156,6 +156,19 @@ pub struct Order {
     pub payment: Option<PaymentSummary>,
     /// For a fulfilled new eSIM: the activation code to install.
     pub activation_code: Option<String>,
+    /// The plan's names by language, as sold.
+    pub plan_names: std::collections::BTreeMap<String, String>,
+}
+
+impl Order {
+    /// The plan's name in `locale`, else English, else its code.
+    pub fn plan_name(&self, locale: crate::i18n::Locale) -> Option<&str> {
+        self.plan_names
+            .get(locale.tag())
+            .or_else(|| self.plan_names.get("en"))
+            .map(String::as_str)
+            .or(self.plan_code.as_deref())
+    }
 }
 
 #[derive(Debug, Clone)]

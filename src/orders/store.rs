@@ -45,7 +45,8 @@ const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_
     o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
     o.paid_at, o.fulfilled_at, \
     (SELECT i.smdp_address FROM esim_inventory i WHERE i.order_id = o.id) AS smdp_address, \
-    (SELECT i.matching_id FROM esim_inventory i WHERE i.order_id = o.id) AS matching_id";
+    (SELECT i.matching_id FROM esim_inventory i WHERE i.order_id = o.id) AS matching_id, \
+    (SELECT v.names FROM plan_versions v WHERE v.id = o.plan_version_id) AS plan_names";
 
 fn corrupt(what: &str) -> Error {
     Error::internal(anyhow::anyhow!("order row has a bad {what}"))
@@ -92,6 +93,10 @@ fn order_from_row(row: &AnyRow) -> Result<Order> {
             .try_get::<Option<i64>, _>("fulfilled_at")?
             .map(from_millis),
         payment: None,
+        plan_names: row
+            .try_get::<Option<String>, _>("plan_names")?
+            .and_then(|names| serde_json::from_str(&names).ok())
+            .unwrap_or_default(),
         activation_code: smdp
             .zip(matching)
             .map(|(smdp, matching)| format!("1${smdp}${matching}")),

@@ -223,9 +223,10 @@ fn fee_text(
         parts.push(Money::new(fixed, currency).to_string());
     }
     if basis_points > 0 {
-        parts.push(
-            format!("{}.{:02} %", basis_points / 100, basis_points % 100).replace(".00 %", " %"),
-        );
+        parts.push({
+            let percent = format!("{}.{:02}", basis_points / 100, basis_points % 100);
+            format!("{} %", percent.trim_end_matches('0').trim_end_matches('.'))
+        });
     }
     if parts.is_empty() {
         t(locale, "checkout.fee_none")

@@ -1,7 +1,7 @@
 //! Order history and the order page: what is happening, "refresh", the payment QR,
 //! and for a new eSIM the activation QR.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
@@ -53,8 +53,13 @@ fn summary(portal: &Portal, order: &Order) -> String {
         portal.locale,
         &format!("order.kind.{}", order.kind.as_str()),
     );
-    match &order.plan_code {
-        Some(plan) => format!("{kind} · {plan} × {}", order.breakdown.periods),
+    let line = order
+        .iccid
+        .as_deref()
+        .map(|iccid| format!(" · eSIM …{}", &iccid[iccid.len().saturating_sub(4)..]))
+        .unwrap_or_default();
+    match order.plan_name(portal.locale) {
+        Some(plan) => format!("{kind} · {plan} × {}{line}", order.breakdown.periods),
         None => kind,
     }
 }
@@ -68,7 +73,18 @@ fn state_badge(portal: &Portal, state: OrderState) -> Markup {
     html! { span class=(class) data-testid="order-state" data-state=(state.as_str()) { (t(portal.locale, &format!("order.state.{}", state.as_str()))) } }
 }
 
-pub async fn show(State(app): State<App>, portal: Portal, Path(id): Path<String>) -> Response {
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    /// Set when the payer comes back from the provider's page.
+    returned: Option<String>,
+}
+
+pub async fn show(
+    State(app): State<App>,
+    portal: Portal,
+    Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> Response {
     let account = match require_account(&portal) {
         Ok(account) => account.clone(),
         Err(redirect) => return redirect.into_response(),
@@ -81,13 +97,22 @@ pub async fn show(State(app): State<App>, portal: Portal, Path(id): Path<String>
     let locale = portal.locale;
     let b = &order.breakdown;
     let waiting = order.state == OrderState::PendingPayment;
+    // Back from the provider and not confirmed yet: say we are checking, and do not
+    // invite a second payment with a big button.
+    let returned = waiting && query.returned.is_some();
+    let explain = if returned {
+        "order.explain.confirming".to_owned()
+    } else {
+        format!("order.explain.{}", order.state.as_str())
+    };
     let body = html! {
         h1 { (t(locale, "order.title")) " " small.hint { (order.id) } }
         p { (state_badge(&portal, order.state)) }
-        p role="status" { (t(locale, &format!("order.explain.{}", order.state.as_str()))) }
+        p role="status" { (t(locale, &explain)) }
         @if waiting {
             @if let Some(payment) = order.payment.as_ref().filter(|p| p.state.is_open()) {
                 @match &payment.next_action {
+                    NextAction::Redirect { url } if returned => { p { a href=(url) { (t(locale, "order.pay_now")) } } }
                     NextAction::Redirect { url } => { p { a.button href=(url) { (t(locale, "order.pay_now")) } } }
                     NextAction::Qr { data, url } => {
                         @let method = t(locale, &format!("checkout.method_{}", payment.method.as_str()));

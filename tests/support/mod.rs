@@ -1,0 +1,517 @@
+//! The story-test harness: the real router in-process (`oneshot`), over either
+//! database, with a clock the test moves and the file outbox standing in for SMS and
+//! email.
+//!
+//! Every story runs twice, `<story>::sqlite` and `<story>::postgres`; the PostgreSQL
+//! run needs `DATACARD_TEST_DATABASE_URL` and is skipped (passes) without it. Each
+//! PostgreSQL run works in a schema of its own, dropped afterwards.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+use datacard::app::App;
+use datacard::clock::ManualClock;
+use datacard::config::Config;
+use datacard::db::{Db, DbOptions};
+use datacard::messages::{FileOutbox, OutboxEntry};
+
+pub use datacard::db::Backend;
+
+/// Runs a story against both databases, then checks the books. Include the harness
+/// with `#[macro_use] mod support;`.
+///
+/// ```ignore
+/// story!(register_and_log_in, |app| {
+///     let token = app.register("+85261234567", "chan@example.com", "harbour lights 88").await;
+///     …
+/// });
+/// ```
+/// expands to a module `register_and_log_in` with the tests `sqlite` and `postgres`.
+/// Attributes before the name (`#[ignore = "…"]`) go on both tests.
+macro_rules! story {
+    ($(#[$meta:meta])* $name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            $(#[$meta])*
+            async fn sqlite() {
+                run($crate::support::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            $(#[$meta])*
+            async fn postgres() {
+                run($crate::support::Backend::Postgres).await;
+            }
+
+            async fn run(backend: $crate::support::Backend) {
+                let Some($app) = $crate::support::TestApp::start(backend).await else {
+                    return;
+                };
+                let story = async { $body };
+                story.await;
+                $app.finish().await;
+            }
+        }
+    };
+}
+
+/// When every story starts: a Wednesday morning in Hong Kong (10:00 local).
+pub fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The address requests come from unless a test says otherwise.
+pub const CLIENT_ADDR: &str = "203.0.113.7";
+
+const SKIP_POSTGRES: &str = "SKIPPED (postgres): DATACARD_TEST_DATABASE_URL is not set";
+
+pub type Reply = (StatusCode, HeaderMap, Value);
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub clock: ManualClock,
+    pub backend: Backend,
+    pub dir: TempDir,
+    // Last, so that the schema goes after everything that uses it.
+    schema: Option<SchemaGuard>,
+}
+
+impl Deref for TestApp {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl TestApp {
+    /// A fresh installation on `backend`; `None` when PostgreSQL is not configured.
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// As [`TestApp::start`], with a chance to change the configuration first.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (options, schema) = match backend {
+            Backend::Sqlite => (
+                DbOptions {
+                    url: datacard::db::sqlite_url(&dir.path().join("test.sqlite3")),
+                    max_connections: 4,
+                    schema: None,
+                },
+                None,
+            ),
+            Backend::Postgres => {
+                let Ok(url) = std::env::var("DATACARD_TEST_DATABASE_URL") else {
+                    eprintln!("{SKIP_POSTGRES}");
+                    return None;
+                };
+                let guard = SchemaGuard::create(&url).await;
+                let options = DbOptions {
+                    url: guard.tagged_url(),
+                    max_connections: 4,
+                    schema: Some(guard.name.clone()),
+                };
+                (options, Some(guard))
+            }
+        };
+        let db = Db::connect(&options)
+            .await
+            .expect("connect to the database");
+        db.migrate().await.expect("migrations");
+
+        let mut config = Config {
+            data_dir: dir.path().to_path_buf(),
+            demo: true,
+            ..Config::default()
+        };
+        config.server.trust_proxy_headers = true;
+        config.server.public_url = "https://datacard.test".into();
+        adjust(&mut config);
+
+        let clock = ManualClock::new(start_time());
+        let app = datacard::server::build_with_db(config, db, Arc::new(clock.clone()))
+            .expect("build the app");
+        let router = datacard::web::router(app.clone());
+        Some(TestApp {
+            app,
+            router,
+            clock,
+            backend,
+            dir,
+            schema,
+        })
+    }
+
+    /// What every story ends with: the books balance.
+    pub async fn finish(self) {
+        let report = datacard::ledger::check(&self.app.db)
+            .await
+            .expect("ledger check runs");
+        assert!(report.is_clean(), "the ledger is not clean: {report:?}");
+        self.app.db.close().await;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn advance_secs(&self, seconds: i64) {
+        self.clock.advance(chrono::Duration::seconds(seconds));
+    }
+
+    // ----- requests -------------------------------------------------------------
+
+    /// Sends a request through the whole router; the body comes back as bytes.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+        call(self.router.clone(), request).await
+    }
+
+    /// Any method, an optional JSON body, extra headers; the answer parsed as JSON
+    /// (`Null` when empty, a string when it is not JSON).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let request = json_request(method, path, body, headers);
+        let (status, headers, bytes) = self.send(request).await;
+        (status, headers, json_of(&bytes))
+    }
+
+    /// A POST with exactly these bytes and this content type (or none).
+    pub async fn post_raw(&self, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        let mut builder = Request::post(path);
+        if let Some(content_type) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, content_type);
+        }
+        let request = builder.body(Body::from(body)).expect("a valid request");
+        let (status, headers, bytes) = self.send(request).await;
+        (status, headers, json_of(&bytes))
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
+        self.request(Method::POST, path, Some(body), headers).await
+    }
+
+    pub async fn get_json(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request(Method::GET, path, None, headers).await
+    }
+
+    pub async fn delete(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.request(Method::DELETE, path, None, headers).await
+    }
+
+    // ----- the outbox -----------------------------------------------------------
+
+    pub fn outbox_path(&self) -> PathBuf {
+        self.dir.path().join("outbox.jsonl")
+    }
+
+    /// Every SMS and email sent so far, oldest first.
+    pub async fn outbox(&self) -> Vec<OutboxEntry> {
+        FileOutbox::new(self.outbox_path())
+            .entries()
+            .await
+            .expect("read the outbox")
+    }
+
+    /// Messages sent to one phone or email address, oldest first.
+    pub async fn messages_to(&self, destination: &str) -> Vec<OutboxEntry> {
+        self.outbox()
+            .await
+            .into_iter()
+            .filter(|entry| entry.message.to == destination)
+            .collect()
+    }
+
+    /// The newest message to `destination`.
+    pub async fn last_message(&self, destination: &str) -> OutboxEntry {
+        self.messages_to(destination)
+            .await
+            .pop()
+            .unwrap_or_else(|| panic!("nothing was sent to {destination}"))
+    }
+
+    /// The six-digit code in the newest message to `destination`.
+    pub async fn last_code(&self, destination: &str) -> String {
+        let entry = self.last_message(destination).await;
+        assert_eq!(
+            entry.message.kind, "verification_code",
+            "the newest message to {destination} is not a code: {entry:?}"
+        );
+        six_digits(&entry.message.body)
+            .unwrap_or_else(|| panic!("no code in {:?}", entry.message.body))
+    }
+
+    // ----- whole flows ----------------------------------------------------------
+
+    /// Asks for a code for `purpose`, expecting 202.
+    pub async fn request_code(&self, phone: &str, purpose: &str, headers: &[(&str, &str)]) {
+        let (status, _, body) = self
+            .post_json(
+                "/api/v1/verification-codes",
+                json!({ "phone": phone, "purpose": purpose }),
+                headers,
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "code for {phone}: {body}");
+    }
+
+    /// Registers through the API (code, account, log in) and returns a bearer token.
+    pub async fn register(&self, phone: &str, email: &str, password: &str) -> String {
+        self.request_code(phone, "register", &[]).await;
+        let code = self.last_code(phone).await;
+        let (status, _, body) = self
+            .post_json(
+                "/api/v1/accounts",
+                json!({ "phone": phone, "email": email, "password": password, "code": code }),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {phone}: {body}");
+        self.log_in(phone, password).await
+    }
+
+    /// Logs in, expecting success; returns the token.
+    pub async fn log_in(&self, login: &str, password: &str) -> String {
+        let (status, _, body) = self.try_log_in(login, password).await;
+        assert_eq!(status, StatusCode::CREATED, "log in as {login}: {body}");
+        body["token"]
+            .as_str()
+            .expect("a token in the session")
+            .to_owned()
+    }
+
+    pub async fn try_log_in(&self, login: &str, password: &str) -> Reply {
+        self.post_json(
+            "/api/v1/sessions",
+            json!({ "login": login, "password": password }),
+            &[],
+        )
+        .await
+    }
+
+    /// `GET /api/v1/me` with the token.
+    pub async fn me(&self, token: &str) -> Reply {
+        self.get_json("/api/v1/me", &[("authorization", &bearer(token))])
+            .await
+    }
+
+    /// Rows in a table: for checking that refused requests left nothing behind.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.app.db.reader())
+            .await
+            .and_then(|row| row.try_get::<i64, _>(0))
+            .expect("count rows")
+    }
+}
+
+/// A request with an optional JSON body and extra headers.
+pub fn json_request(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .expect("a valid request")
+}
+
+/// Sends a request through `router` (for tasks of their own; tests use
+/// [`TestApp::send`]), from [`CLIENT_ADDR`] unless it says otherwise.
+pub async fn call(router: Router, mut request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+    if !request.headers().contains_key("x-forwarded-for") {
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            header::HeaderValue::from_static(CLIENT_ADDR),
+        );
+    }
+    let response = router
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("read the body")
+        .to_bytes();
+    (status, headers, body)
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// The `error.code` of an API error body.
+pub fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+/// Asserts the status and the stable error code of an API error.
+#[track_caller]
+pub fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
+    let (actual, _, body) = reply;
+    assert_eq!(
+        (*actual, error_code(body)),
+        (status, code),
+        "unexpected answer: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "an error carries a message for people: {body}"
+    );
+}
+
+pub fn json_of(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The first run of exactly six ASCII digits in `text`.
+pub fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut start = None;
+    for (index, byte) in bytes.iter().chain(std::iter::once(&b' ')).enumerate() {
+        match (byte.is_ascii_digit(), start) {
+            (true, None) => start = Some(index),
+            (false, Some(from)) => {
+                if index - from == 6 {
+                    return Some(text[from..index].to_owned());
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A PostgreSQL schema of the test's own, dropped (with everything in it) on drop.
+///
+/// The test's connections carry the schema name as `application_name`, so that the
+/// drop can end those a failed test left behind: a transaction still open on the
+/// test's own (by then blocked) runtime would otherwise hold its locks for ever.
+struct SchemaGuard {
+    url: String,
+    name: String,
+}
+
+impl SchemaGuard {
+    async fn create(url: &str) -> SchemaGuard {
+        let name = format!("t_{:016x}", rand::random::<u64>());
+        let admin = admin_db(url).await;
+        sqlx::query(&format!("CREATE SCHEMA \"{name}\""))
+            .execute(admin.reader())
+            .await
+            .expect("create the test schema");
+        admin.close().await;
+        SchemaGuard {
+            url: url.to_owned(),
+            name,
+        }
+    }
+
+    /// The database URL, naming the test's connections after the schema.
+    fn tagged_url(&self) -> String {
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}application_name={}", self.url, self.name)
+    }
+
+    async fn drop_schema(url: &str, name: &str) -> Result<(), sqlx::Error> {
+        let admin = admin_db(url).await;
+        let result = async {
+            sqlx::query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(name)
+            .execute(admin.reader())
+            .await?;
+            let mut tx = admin.begin().await?;
+            sqlx::query("SET LOCAL lock_timeout = '30s'")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        admin.close().await;
+        result
+    }
+}
+
+async fn admin_db(url: &str) -> Db {
+    Db::connect(&DbOptions {
+        url: url.to_owned(),
+        max_connections: 1,
+        schema: None,
+    })
+    .await
+    .expect("connect to DATACARD_TEST_DATABASE_URL")
+}
+
+impl Drop for SchemaGuard {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let name = self.name.clone();
+        // The test's runtime may be gone or unwinding: drop on a runtime of our own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the schema");
+            runtime.block_on(SchemaGuard::drop_schema(&url, &name))
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("could not drop test schema {}: {error}", self.name),
+            Err(_) => eprintln!("could not drop test schema {}", self.name),
+        }
+    }
+}
