@@ -20,6 +20,8 @@ pub struct Inner {
     pub messenger: Messenger,
     /// Key for code hashes and other MACs; the same on every node.
     pub secret: Vec<u8>,
+    /// The usage writer, started on first use.
+    pub usage_batcher: std::sync::OnceLock<crate::usage::Batcher>,
 }
 
 impl App {
@@ -36,11 +38,21 @@ impl App {
             clock,
             messenger,
             secret,
+            usage_batcher: std::sync::OnceLock::new(),
         }))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// For tasks that serve the app but must not keep it alive.
+    pub fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.0)
+    }
+
+    pub fn upgrade(weak: &std::sync::Weak<Inner>) -> Option<App> {
+        weak.upgrade().map(App)
     }
 }
 

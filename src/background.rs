@@ -51,6 +51,9 @@ pub fn spawn(
             if let Err(error) = crate::lines::expire_lapsed(&app).await {
                 tracing::warn!(%error, "line expiry");
             }
+            if let Err(error) = crate::usage::alerts::scan_expiring(&app).await {
+                tracing::warn!(%error, "expiry alerts");
+            }
         }
     });
     vec![jobs, sandbox, lines]

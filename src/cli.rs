@@ -57,6 +57,16 @@ enum Command {
         #[command(subcommand)]
         command: InventoryCommand,
     },
+    /// API keys for network elements and upstream providers.
+    NetworkKeys {
+        #[command(subcommand)]
+        command: NetworkKeysCommand,
+    },
+    /// Usage records from the host operator.
+    Usage {
+        #[command(subcommand)]
+        command: UsageCommand,
+    },
     /// Payments that need a person: list them, ask the provider, refund.
     Payments {
         #[command(subcommand)]
@@ -83,6 +93,20 @@ enum PlansCommand {
 #[derive(Subcommand)]
 enum InventoryCommand {
     /// Import eSIM profiles from CSV: iccid,smdp_address,matching_id.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum NetworkKeysCommand {
+    /// Create a key for a source; the key is printed once.
+    Create { name: String },
+    /// Revoke a source's key.
+    Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+enum UsageCommand {
+    /// Import a CDR export (CSV); bad rows are reported by line, the rest applied.
     Import { file: PathBuf },
 }
 
@@ -229,6 +253,64 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.already_there,
                 report.rejected.len(),
                 crate::inventory::available(&app).await?
+            );
+            Ok(if report.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::NetworkKeys { command } => {
+            let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+            match command {
+                NetworkKeysCommand::Create { name } => {
+                    let key = crate::usage::keys::create(&app, &name)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    println!("{key}");
+                    eprintln!("keep this key now: it is not shown again");
+                }
+                NetworkKeysCommand::Revoke { name } => {
+                    if !crate::usage::keys::revoke(&app, &name).await? {
+                        eprintln!("no active key called {name}");
+                        return Ok(ExitCode::from(2));
+                    }
+                    println!("revoked {name}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Usage {
+            command: UsageCommand::Import { file },
+        } => {
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+            let report = crate::usage::csv::import(&app, std::io::BufReader::new(input), |rows| {
+                eprint!("\r{rows} rows read")
+            })
+            .await;
+            eprintln!();
+            let report = match report {
+                Ok(report) => report,
+                Err(error) => {
+                    eprintln!(
+                        "{}: {}",
+                        file.display(),
+                        crate::i18n::t(crate::i18n::Locale::En, &format!("error.{}", error.code))
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            for (line, code) in &report.rejected {
+                eprintln!("{}:{line}: {code}", file.display());
+            }
+            println!(
+                "{} rows: {} applied, {} already applied, {} rejected",
+                report.rows,
+                report.accepted,
+                report.duplicates,
+                report.rejected.len()
             );
             Ok(if report.rejected.is_empty() {
                 ExitCode::SUCCESS

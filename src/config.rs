@@ -56,6 +56,35 @@ pub struct Config {
     pub locale: LocaleConfig,
     pub messages: MessagesConfig,
     pub payments: PaymentsConfig,
+    pub network: NetworkConfig,
+}
+
+/// How we talk to the host network about lines, and what happens when quota runs out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// `sandbox` (records what it is told) or `http` (the host's provisioning API).
+    pub adapter: String,
+    pub base_url: String,
+    /// Key for the HMAC signature on our requests.
+    pub secret: Secret,
+    pub timeout_secs: u64,
+    /// At zero data left: `throttle` (to `exhausted_throttle_kbps`) or `suspend`.
+    pub exhausted_action: String,
+    pub exhausted_throttle_kbps: u32,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            adapter: "sandbox".into(),
+            base_url: String::new(),
+            secret: Secret::default(),
+            timeout_secs: 10,
+            exhausted_action: "throttle".into(),
+            exhausted_throttle_kbps: 64,
+        }
+    }
 }
 
 /// How subscribers pay: one section per method, and the sandbox provider's behaviour.
@@ -302,6 +331,7 @@ impl Default for Config {
             locale: LocaleConfig::default(),
             messages: MessagesConfig::default(),
             payments: PaymentsConfig::default(),
+            network: NetworkConfig::default(),
         }
     }
 }
@@ -484,6 +514,20 @@ impl Config {
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
+        match (
+            self.network.adapter.as_str(),
+            self.network.base_url.is_empty(),
+        ) {
+            ("sandbox", _) | ("http", false) => {}
+            ("http", true) => bail!("network.base_url is needed for the http network adapter"),
+            (other, _) => bail!("network.adapter {other:?} is not one of sandbox, http"),
+        }
+        if !matches!(
+            self.network.exhausted_action.as_str(),
+            "throttle" | "suspend"
+        ) {
+            bail!("network.exhausted_action must be throttle or suspend");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format must be text or json");
         }
@@ -537,11 +581,16 @@ impl Config {
             ("alipay", &self.payments.alipay),
             ("wechat_pay", &self.payments.wechat_pay),
         ] {
-            if method.enabled && method.provider != "sandbox" {
-                bail!(
-                    "payments.{name}.provider {:?} is not available; use sandbox",
-                    method.provider
-                );
+            match method.provider.as_str() {
+                _ if !method.enabled => {}
+                "sandbox" => {}
+                "stripe" if !self.payments.providers.stripe.secret_key.is_empty() => {}
+                "stripe" => bail!(
+                    "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty"
+                ),
+                other => bail!(
+                    "payments.{name}.provider {other:?} is not available; use sandbox or stripe"
+                ),
             }
         }
         for method in [

@@ -949,7 +949,9 @@ story!(the_demo_subscriber_has_a_line_mid_period, |app| {
         .await
         .expect("ledger check");
     assert!(report.is_clean(), "{report:?}");
-    assert_eq!(report.transactions, 1);
+    // The welcome credit, and the period's data allowance and opening use in the
+    // quota ledger; seeding twice added nothing.
+    assert_eq!(report.transactions, 3);
 });
 
 // ----- operations ------------------------------------------------------------------

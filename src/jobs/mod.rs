@@ -3,6 +3,10 @@
 //! app nodes can run workers at once, no job runs twice at once, and a job whose
 //! node died is claimed again when its lease runs out.
 
+mod runner;
+
+pub use runner::run_due;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -58,6 +58,8 @@ impl LineStatus {
 pub struct Line {
     pub iccid: Iccid,
     pub status: LineStatus,
+    /// Why it is throttled, suspended or expired (`quota_exhausted`, `fair_use`, `no_period_left`).
+    pub status_reason: Option<String>,
     pub activation_code: Option<String>,
     pub current: Option<LinePeriod>,
     pub queued: Vec<LinePeriod>,

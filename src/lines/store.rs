@@ -67,6 +67,7 @@ pub async fn insert_period(
     .bind(to_millis(now))
     .execute(&mut **tx)
     .await?;
+    post_quota(tx, &id, period, now).await?;
     Ok(id)
 }
 
@@ -76,7 +77,7 @@ pub(super) async fn lines_of_account(
     now: DateTime<Utc>,
 ) -> Result<Vec<Line>> {
     let line_rows = sqlx::query(
-        "SELECT iccid, status, activation_code FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
+        "SELECT iccid, status, status_reason, activation_code FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
     )
     .bind(account_id)
     .fetch_all(app.db.reader())
@@ -143,6 +144,7 @@ pub(super) async fn lines_of_account(
         lines.push(Line {
             iccid: Iccid::parse(&iccid_text)?,
             status: effective_status(stored, current.is_some(), has_any),
+            status_reason: row.try_get("status_reason")?,
             activation_code: row.try_get("activation_code")?,
             current,
             queued,
@@ -151,19 +153,95 @@ pub(super) async fn lines_of_account(
     Ok(lines)
 }
 
-/// Lines whose last period has ended become `expired`; returns how many.
+/// Lines whose last period has ended become `expired` and are suspended at the
+/// network; returns how many.
 pub async fn expire_lapsed(app: &App) -> Result<u64> {
-    let now = to_millis(app.now());
+    let now = app.now();
     let mut tx = app.db.begin().await?;
-    let result = sqlx::query(
+    let rows = sqlx::query(
         "UPDATE lines SET status = 'expired', status_reason = 'no_period_left', updated_at = $1 \
          WHERE status IN ('active', 'throttled', 'suspended') \
          AND EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid) \
-         AND NOT EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid AND p.ends_at > $1)",
+         AND NOT EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid AND p.ends_at > $1) \
+         RETURNING iccid",
     )
-    .bind(now)
-    .execute(&mut *tx)
+    .bind(to_millis(now))
+    .fetch_all(&mut *tx)
     .await?;
+    for row in &rows {
+        let iccid: String = row.try_get("iccid")?;
+        crate::network::queue(
+            &mut tx,
+            &iccid,
+            crate::network::Action::Suspend,
+            "no_period_left",
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(result.rows_affected())
+    Ok(u64::try_from(rows.len()).unwrap_or(0))
+}
+
+/// The period's data enters the quota ledger (in bytes) when the period is made:
+/// credited to its quota account; any use already known is debited at once.
+async fn post_quota(
+    tx: &mut Tx,
+    period_id: &str,
+    period: &NewPeriod<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(quota) = period
+        .data_allowance
+        .or(period.fair_use_cap)
+        .and_then(|b| i64::try_from(b).ok())
+        .filter(|b| *b > 0)
+    else {
+        return Ok(());
+    };
+    let unit = crate::usage::engine::bytes_unit();
+    let credit = [
+        crate::ledger::house(
+            "quota:issued",
+            crate::ledger::AccountKind::Expense,
+            unit,
+            quota,
+        ),
+        crate::usage::engine::quota_posting(period_id, -quota),
+    ];
+    crate::ledger::post(
+        tx,
+        now,
+        "quota",
+        &format!("period:{period_id}:quota"),
+        "Data allowance",
+        unit,
+        &credit,
+    )
+    .await?;
+    let used = i64::try_from(period.data_used)
+        .unwrap_or(i64::MAX)
+        .min(quota);
+    if used > 0 {
+        let debit = [
+            crate::usage::engine::quota_posting(period_id, used),
+            crate::ledger::house(
+                "usage:consumed",
+                crate::ledger::AccountKind::Revenue,
+                unit,
+                -used,
+            ),
+        ];
+        crate::ledger::post(
+            tx,
+            now,
+            "usage",
+            &format!("period:{period_id}:opening_use"),
+            "Data used before import",
+            unit,
+            &debit,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -54,11 +54,15 @@ pub async fn fulfil(
         OrderKind::Renewal => {
             let iccid = Iccid::parse(order.iccid.as_deref().unwrap_or_default())?;
             add_periods(app, tx, order, &iccid, now).await?;
-            sqlx::query("UPDATE lines SET status = 'active', status_reason = NULL, updated_at = $1 WHERE iccid = $2 AND status IN ('expired', 'suspended', 'throttled')")
-                .bind(to_millis(now))
-                .bind(iccid.as_str())
-                .execute(&mut **tx)
-                .await?;
+            // A line slowed, stopped or lapsed comes back by itself once renewed.
+            crate::network::enforce(
+                tx,
+                iccid.as_str(),
+                crate::network::Action::Resume,
+                "renewed",
+                now,
+            )
+            .await?;
         }
         OrderKind::NewEsim => {
             let (iccid, activation) =

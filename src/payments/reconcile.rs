@@ -94,40 +94,13 @@ pub async fn query_now(app: &App, payment_id: &str) -> Result<()> {
     }
 }
 
-/// Runs every due job; returns how many ran. Several workers may call this at once.
+/// Runs every due job (of every kind); kept here because payment tests call it.
 pub async fn run_due(app: &App, worker: &str) -> Result<usize> {
-    let mut ran = 0;
-    loop {
-        let batch = jobs::claim(app, worker, 16).await?;
-        if batch.is_empty() {
-            return Ok(ran);
-        }
-        for job in batch {
-            ran += 1;
-            match run(app, &job).await {
-                Ok(None) => jobs::complete(app, &job, worker).await?,
-                Ok(Some(again)) => jobs::retry_at(app, &job, worker, again, None).await?,
-                Err(error) => {
-                    tracing::warn!(job.id = %job.id, job.kind = %job.kind, %error, "job failed; will retry");
-                    let wait = Duration::seconds(
-                        30 * 2i64.pow(u32::try_from(job.attempts.clamp(1, 8)).unwrap_or(8)),
-                    );
-                    jobs::retry_at(
-                        app,
-                        &job,
-                        worker,
-                        app.now() + wait,
-                        Some(&error.to_string()),
-                    )
-                    .await?;
-                }
-            }
-        }
-    }
+    jobs::run_due(app, worker).await
 }
 
-/// `Ok(None)`: done. `Ok(Some(at))`: run again at `at`.
-async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
+/// The payment jobs; `Ok(None)`: done, `Ok(Some(at))`: run again at `at`.
+pub async fn handle(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     match job.kind.as_str() {
         RECONCILE_JOB => reconcile(app, job.payload()?).await,
         EXPIRE_JOB => expire(app, job.payload()?).await,

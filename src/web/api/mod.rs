@@ -5,6 +5,7 @@ mod me;
 mod orders;
 mod plans;
 mod sessions;
+mod usage;
 mod webhooks;
 
 use axum::Json;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/orders/{id}", get(orders::show))
         .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
         .route("/api/v1/webhooks/{provider}", post(webhooks::receive))
+        .route("/api/v1/usage", post(usage::post))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -42,10 +44,10 @@ pub fn routes() -> Router<App> {
     paths(
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
         sessions::log_in, sessions::log_out, me::me, plans::list,
-        orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive,
+        orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive, usage::post,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "payments")),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "payments"), (name = "usage")),
 )]
 pub struct ApiDoc;
 

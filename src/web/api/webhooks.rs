@@ -1,17 +1,19 @@
 //! `POST /api/v1/webhooks/{provider}`: signed notifications, verified by the
-//! provider's own scheme before anything is stored.
+//! provider's own scheme before anything is stored, and answered in the words the
+//! provider waits for.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use serde_json::{Value, json};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::payments::store::{self as payments, NewEvent};
 use crate::payments::{Applied, ProviderError, apply, provider_for};
-use crate::web::error::ErrorBody;
+use crate::web::error::{ErrorBody, log_if_internal, status_of};
 
 /// Receives one notification. Bad signature → 400 and nothing changes; a
 /// notification for a payment we do not know is kept for the operator and refused.
@@ -22,11 +24,40 @@ pub async fn receive(
     Path(provider): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Response {
+    let outcome = handle(&app, &provider, &headers, &body).await;
+    reply(&provider, outcome)
+}
+
+/// Each provider retries until it hears its own word for "done": Alipay the bare text
+/// `success`, WeChat Pay a 2xx (any 4xx/5xx with `{"code":"FAIL"}` makes it retry);
+/// the others read our JSON.
+fn reply(provider: &str, outcome: Result<Applied>) -> Response {
+    match (provider, outcome) {
+        ("alipay", Ok(_)) => "success".into_response(),
+        ("alipay", Err(error)) => {
+            log_if_internal(&error);
+            (status_of(&error), "fail").into_response()
+        }
+        ("wechat_pay", Ok(_)) => StatusCode::NO_CONTENT.into_response(),
+        ("wechat_pay", Err(error)) => {
+            log_if_internal(&error);
+            let body = json!({ "code": "FAIL", "message": error.code });
+            (status_of(&error), Json(body)).into_response()
+        }
+        (_, Ok(applied)) => {
+            Json(json!({ "received": true, "duplicate": applied == Applied::Duplicate }))
+                .into_response()
+        }
+        (_, Err(error)) => error.into_response(),
+    }
+}
+
+async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> Result<Applied> {
     let adapter =
-        provider_for(&app, &provider).ok_or_else(|| Error::not_found("unknown_provider"))?;
+        provider_for(app, provider).ok_or_else(|| Error::not_found("unknown_provider"))?;
     let notification = adapter
-        .verify_notification(&headers, &body, app.now())
+        .verify_notification(headers, body, app.now())
         .map_err(|error| {
             tracing::warn!(%provider, %error, "notification refused");
             match error {
@@ -35,7 +66,7 @@ pub async fn receive(
             }
         })?;
     match apply(
-        &app,
+        app,
         &notification.payment_id,
         "notification",
         &notification.event_id,
@@ -44,9 +75,7 @@ pub async fn receive(
     .await
     {
         Ok(Applied::AmountMismatch) => Err(Error::invalid("amount_mismatch")),
-        Ok(applied) => Ok(Json(
-            json!({ "received": true, "duplicate": applied == Applied::Duplicate }),
-        )),
+        Ok(applied) => Ok(applied),
         Err(error) if error.code == "payment_not_found" => {
             let mut tx = app.db.begin().await?;
             let event = NewEvent {

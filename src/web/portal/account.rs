@@ -78,7 +78,12 @@ fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
             }
             dl.facts {
                 dt { (t(locale, "account.status")) }
-                dd { span class={ "status " (status) } { (t(locale, &format!("status.{status}"))) } }
+                dd {
+                    span class={ "status " (status) } { (t(locale, &format!("status.{status}"))) }
+                    @if let Some(reason) = line.status_reason.as_deref().filter(|r| crate::network::is_known_reason(r)) {
+                        br; span.hint data-testid="status-reason" { (t(locale, &format!("reason.{reason}"))) }
+                    }
+                }
                 dt { (t(locale, "account.iccid")) } dd { (line.iccid) }
                 @if let Some(period) = &line.current {
                     dt { (t(locale, "account.validity")) }
@@ -91,7 +96,10 @@ fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
                 }
             }
             @let plan = line.current.as_ref().or(line.queued.last()).map(|p| p.plan_code.clone()).unwrap_or_default();
-            p { a.button href={ "/checkout?plan=" (plan) "&iccid=" (line.iccid) } { (t(locale, "account.renew")) } }
+            p.actions {
+                a.button href={ "/checkout?plan=" (plan) "&iccid=" (line.iccid) } { (t(locale, "account.renew")) }
+                a.button.secondary href={ "/lines/" (line.iccid) "/usage" } { (t(locale, "usage.link")) }
+            }
             @if !line.queued.is_empty() {
                 h4 { (t(locale, "account.queued")) }
                 ul {

@@ -13,6 +13,7 @@ mod outbox;
 mod plans;
 mod qr;
 mod recovery;
+mod usage;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -63,6 +64,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/checkout", get(checkout::choose).post(checkout::pay))
         .route("/checkout/review", get(checkout::review))
         .route("/orders", get(orders::list))
+        .route("/lines/{iccid}/usage", get(usage::show))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
         .route("/dev/outbox", get(outbox::show))

@@ -1,0 +1,55 @@
+//! Runs due jobs of every kind, each with its module's handler.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::App;
+use crate::error::Result;
+use crate::payments::apply::REFUND_JOB;
+use crate::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
+
+use super::{Job, claim, complete, retry_at};
+
+/// Runs every due job; returns how many ran. Several workers may call this at once.
+pub async fn run_due(app: &App, worker: &str) -> Result<usize> {
+    let mut ran = 0;
+    loop {
+        let batch = claim(app, worker, 16).await?;
+        if batch.is_empty() {
+            return Ok(ran);
+        }
+        for job in batch {
+            ran += 1;
+            match run(app, &job).await {
+                Ok(None) => complete(app, &job, worker).await?,
+                Ok(Some(again)) => retry_at(app, &job, worker, again, None).await?,
+                Err(error) => {
+                    tracing::warn!(job.id = %job.id, job.kind = %job.kind, %error, "job failed; will retry");
+                    let wait = Duration::seconds(
+                        30 * 2i64.pow(u32::try_from(job.attempts.clamp(1, 8)).unwrap_or(8)),
+                    );
+                    retry_at(
+                        app,
+                        &job,
+                        worker,
+                        app.now() + wait,
+                        Some(&error.to_string()),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+}
+
+async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
+    match job.kind.as_str() {
+        RECONCILE_JOB | EXPIRE_JOB | REFUND_JOB => reconcile::handle(app, job).await,
+        crate::usage::alerts::ALERT_JOB => {
+            crate::usage::alerts::send(app, job).await.map(|()| None)
+        }
+        crate::network::DELIVER_JOB => crate::network::deliver(app, job).await,
+        other => Err(crate::error::Error::internal(anyhow::anyhow!(
+            "unknown job kind {other}"
+        ))),
+    }
+}
