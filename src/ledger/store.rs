@@ -39,7 +39,11 @@ pub async fn post(
     if inserted.rows_affected() == 0 {
         return Ok(None);
     }
-    for (seq, posting) in postings.iter().enumerate() {
+    // Balances are locked in one global order (by code), so that two transactions
+    // touching the same accounts never wait on each other in a cycle.
+    let mut by_code: Vec<(usize, &Posting)> = postings.iter().enumerate().collect();
+    by_code.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+    for (seq, posting) in by_code {
         sqlx::query(
             "INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) \
              VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT (code) DO NOTHING",

@@ -159,6 +159,14 @@ async fn add_periods(
         },
         _ => return Err(corrupt()),
     };
+    // Two renewals of one line fulfilled at once must not both stack after the same
+    // last period: hold the line until this transaction ends.
+    if app.db.backend() == Backend::Postgres {
+        sqlx::query("SELECT iccid FROM lines WHERE iccid = $1 FOR UPDATE")
+            .bind(iccid.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
     let last_end: Option<i64> =
         sqlx::query("SELECT MAX(ends_at) AS last_end FROM line_periods WHERE iccid = $1")
             .bind(iccid.as_str())
@@ -207,6 +215,14 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
     let mut postings: Vec<Posting> = Vec::new();
     if order.method == Method::Wallet {
         postings.push(ledger::wallet(&order.account_id, currency, b.total));
+        if b.fee > 0 {
+            postings.push(ledger::house(
+                "revenue:payment_fees",
+                AccountKind::Revenue,
+                currency,
+                -b.fee,
+            ));
+        }
     } else {
         postings.push(ledger::house(
             &format!("asset:clearing:{provider}"),

@@ -197,6 +197,18 @@ pub async fn set_state(
     Ok(())
 }
 
+/// The money arrived, but the order is not fulfilled (yet).
+pub async fn mark_paid(tx: &mut Tx, order_id: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "UPDATE orders SET state = 'paid', paid_at = COALESCE(paid_at, $1), updated_at = $1 WHERE id = $2",
+    )
+    .bind(to_millis(now))
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Flags the order for the operator, keeping earlier reasons.
 pub async fn flag(tx: &mut Tx, order_id: &str, reason: &str) -> Result<()> {
     sqlx::query(

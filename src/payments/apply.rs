@@ -99,7 +99,7 @@ pub async fn apply(
                     _ => "duplicate_payment",
                 };
                 if order.state == OrderState::PendingPayment || order.state == OrderState::Expired {
-                    orders::set_state(&mut tx, &order.id, OrderState::Paid, now).await?;
+                    orders::mark_paid(&mut tx, &order.id, now).await?;
                 }
                 state = PaymentState::RefundPending;
                 received_for_refund(&mut tx, &payment, now).await?;
@@ -183,6 +183,11 @@ async fn refunded(
     let currency = payment.amount.currency;
     let amount = payment.amount.amount;
     let (debit, kind) = if before == PaymentState::RefundPending {
+        // Money that could not buy anything: unless another payment fulfilled the
+        // order, the order itself is refunded.
+        if order.state == OrderState::Paid {
+            orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
+        }
         ("liability:refunds_due", AccountKind::Liability)
     } else {
         // The payment that fulfilled the order goes back: so does the sale.
