@@ -122,6 +122,20 @@ enum PaymentsCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Usage records through the engine at batch sizes 1, 100, 1 000, 10 000, and a hot line.
+    Usage {
+        #[arg(long, default_value_t = 1000)]
+        lines: usize,
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long, default_value_t = 16)]
+        producers: usize,
+        #[arg(long, default_value_t = 5)]
+        hot_seconds: u64,
+        /// PostgreSQL to measure on as well (a scratch schema is made and dropped).
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+    },
     /// Complete checkouts: order, sandbox payment, signed notification, fulfilment.
     Checkout {
         #[arg(long, default_value_t = 2000)]
@@ -343,6 +357,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("{payment_id}: refund requested");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Usage {
+                    lines,
+                    records,
+                    producers,
+                    hot_seconds,
+                    postgres,
+                },
+        } => {
+            let options = crate::bench::usage::Options {
+                lines: lines.max(1),
+                records: records.max(1),
+                postgres_url: postgres,
+                producers: producers.max(1),
+                hot_seconds,
+            };
+            crate::bench::usage::run(&options).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

@@ -5,6 +5,8 @@
 pub mod checkout;
 mod checkout_floor;
 mod setup;
+pub mod usage;
+mod usage_floor;
 
 use std::time::Duration;
 

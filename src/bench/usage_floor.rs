@@ -1,0 +1,232 @@
+//! The floor for `bench usage`: per batch, the statements the engine runs (look up
+//! ids, lines and periods; insert the records; add to periods and hourly totals;
+//! post the quota ledger), with values computed the simplest way and no engine.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::to_millis;
+use crate::ids::new_id;
+use crate::lines::Iccid;
+use crate::usage::UsageRecord;
+
+const CHUNK: usize = 500;
+
+pub async fn run(app: &App, records: &[UsageRecord], batch: usize) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    for chunk in records.chunks(batch) {
+        one_batch(app, chunk).await?;
+    }
+    Ok(started.elapsed())
+}
+
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
+    let now = to_millis(app.now());
+    let mut tx = app.db.begin().await?;
+    for chunk in records.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT record_id FROM usage_records WHERE record_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for record in chunk {
+            query = query.bind(&record.id);
+        }
+        query.fetch_all(&mut *tx).await?;
+    }
+    let iccids: Vec<&str> = {
+        let mut v: Vec<&str> = records.iter().map(|r| r.iccid.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let mut period_of: HashMap<String, String> = HashMap::new();
+    for chunk in iccids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT iccid FROM lines WHERE iccid IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for iccid in chunk {
+            query = query.bind(*iccid);
+        }
+        query.fetch_all(&mut *tx).await?;
+        let sql = format!(
+            "SELECT id, iccid, starts_at, ends_at, data_allowance, fair_use_cap, data_used FROM line_periods WHERE iccid IN ({}) ORDER BY starts_at",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for iccid in chunk {
+            query = query.bind(*iccid);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            period_of.insert(row.try_get("iccid")?, row.try_get("id")?);
+        }
+    }
+    for chunk in records.chunks(CHUNK) {
+        let rows = (0..chunk.len())
+            .map(|n| format!("({})", placeholders(n * 10 + 1, 10)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO usage_records (record_id, iccid, period_id, bytes, charged, overage, started_at, ended_at, received_at, outcome) VALUES {rows} ON CONFLICT (record_id) DO NOTHING"
+        );
+        let mut query = sqlx::query(&sql);
+        for record in chunk {
+            query = query
+                .bind(format!("floor-{}", record.id))
+                .bind(&record.iccid)
+                .bind(period_of.get(&record.iccid).cloned())
+                .bind(record.bytes)
+                .bind(record.bytes)
+                .bind(0i64)
+                .bind(to_millis(record.started_at))
+                .bind(to_millis(record.ended_at))
+                .bind(now)
+                .bind("charged");
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let mut per_period: BTreeMap<String, i64> = BTreeMap::new();
+    let mut hourly: BTreeMap<(&str, i64), i64> = BTreeMap::new();
+    for record in records {
+        if let Some(period) = period_of.get(&record.iccid) {
+            *per_period.entry(period.clone()).or_default() += record.bytes;
+        }
+        *hourly
+            .entry((
+                record.iccid.as_str(),
+                record.started_at.timestamp() / 3600 * 3_600_000,
+            ))
+            .or_default() += record.bytes;
+    }
+    for (period, bytes) in &per_period {
+        sqlx::query("UPDATE line_periods SET data_used = data_used + $1, overage = overage + $2 WHERE id = $3")
+            .bind(*bytes)
+            .bind(0i64)
+            .bind(period)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let hourly: Vec<_> = hourly.into_iter().collect();
+    for chunk in hourly.chunks(CHUNK) {
+        let rows = (0..chunk.len())
+            .map(|n| format!("({})", placeholders(n * 3 + 1, 3)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO usage_hourly (iccid, hour, bytes) VALUES {rows} ON CONFLICT (iccid, hour) DO UPDATE SET bytes = usage_hourly.bytes + excluded.bytes"
+        );
+        let mut query = sqlx::query(&sql);
+        for ((iccid, hour), bytes) in chunk {
+            query = query.bind(*iccid).bind(*hour).bind(*bytes);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let transaction = new_id("ltx", app.now());
+    sqlx::query("INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, 'usage', $2, 'floor', $3) ON CONFLICT (reference) DO NOTHING")
+        .bind(&transaction)
+        .bind(new_id("floor", app.now()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let total: i64 = per_period.values().sum();
+    let postings = per_period
+        .iter()
+        .map(|(p, b)| (format!("quota:{p}"), *b))
+        .chain([("usage:consumed:BYT".to_owned(), -total)]);
+    for (seq, (code, amount)) in postings.enumerate() {
+        sqlx::query("INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) VALUES ($1, $2, 'liability', 'BYT', NULL, 0, $3) ON CONFLICT (code) DO NOTHING")
+            .bind(new_id("lac", app.now()))
+            .bind(&code)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let account: String = sqlx::query(
+            "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2 RETURNING id",
+        )
+        .bind(amount)
+        .bind(&code)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        sqlx::query("INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ($1, $2, $3, $4, 'BYT')")
+            .bind(&transaction)
+            .bind(i64::try_from(seq)?)
+            .bind(&account)
+            .bind(amount)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // The floor writes its own rows; undo them so the books stay as the engine left them.
+    tx.rollback().await?;
+    Ok(())
+}
+
+/// One record per transaction through `pgbench -f`; returns records/s.
+pub async fn pgbench(url: &str, schema: &str, lines: &[Iccid]) -> anyhow::Result<f64> {
+    let script = std::env::temp_dir().join(format!("{schema}.usage.pgbench.sql"));
+    std::fs::write(
+        &script,
+        PGBENCH_SCRIPT.replace("LINES", &lines.len().to_string()),
+    )?;
+    let output = tokio::process::Command::new("pgbench")
+        .args(["-n", "-M", "extended", "-f"])
+        .arg(&script)
+        .args(["-c", "1", "-j", "1", "-t", "2000"])
+        .arg(url)
+        .env("PGOPTIONS", format!("-c search_path={schema}"))
+        .output()
+        .await?;
+    let _ = std::fs::remove_file(&script);
+    anyhow::ensure!(
+        output.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("tps = ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .ok_or_else(|| anyhow::anyhow!("pgbench printed no tps"))
+}
+
+/// pgbench reads `:name` even inside quotes, so literal colons are written `chr(58)`.
+const PGBENCH_SCRIPT: &str = r#"
+\set n random(1, 4000000000000000)
+\set line random(0, LINES - 1)
+\set now 1800000000000
+SELECT iccid AS iccid FROM lines WHERE iccid LIKE '8985277%' ORDER BY iccid OFFSET :line LIMIT 1 \gset
+BEGIN;
+SELECT record_id FROM usage_records WHERE record_id = 'pgb-' || :n::text;
+SELECT iccid FROM lines WHERE iccid = :iccid;
+SELECT id AS period FROM line_periods WHERE iccid = :iccid ORDER BY starts_at LIMIT 1 \gset
+INSERT INTO usage_records (record_id, iccid, period_id, bytes, charged, overage, started_at, ended_at, received_at, outcome) VALUES ('pgb-' || :n::text, :iccid, :period, 1000, 1000, 0, :now::bigint, :now::bigint, :now::bigint, 'charged') ON CONFLICT (record_id) DO NOTHING;
+UPDATE line_periods SET data_used = data_used + 1000, overage = overage + 0 WHERE id = :period;
+INSERT INTO usage_hourly (iccid, hour, bytes) VALUES (:iccid, :now::bigint, 1000) ON CONFLICT (iccid, hour) DO UPDATE SET bytes = usage_hourly.bytes + excluded.bytes;
+INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ('ltx-pgb-' || :n::text, 'usage', 'pgb-' || :n::text, 'pgbench', :now::bigint) ON CONFLICT (reference) DO NOTHING;
+INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) VALUES ('lac-pgb1-' || :n::text, 'quota' || chr(58) || :period, 'liability', 'BYT', NULL, 0, :now::bigint) ON CONFLICT (code) DO NOTHING;
+UPDATE ledger_accounts SET balance = balance + 1000 WHERE code = 'quota' || chr(58) || :period RETURNING id AS a1 \gset
+INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ('ltx-pgb-' || :n::text, 0, :a1, 1000, 'BYT');
+INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) VALUES ('lac-pgb2-' || :n::text, 'usage' || chr(58) || 'consumed' || chr(58) || 'BYT', 'revenue', 'BYT', NULL, 0, :now::bigint) ON CONFLICT (code) DO NOTHING;
+UPDATE ledger_accounts SET balance = balance - 1000 WHERE code = 'usage' || chr(58) || 'consumed' || chr(58) || 'BYT' RETURNING id AS a2 \gset
+INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ('ltx-pgb-' || :n::text, 1, :a2, -1000, 'BYT');
+COMMIT;
+"#;
