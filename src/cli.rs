@@ -450,6 +450,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             login.phone, login.email, login.password
         );
         println!("demo outbox (SMS and email): {url}/dev/outbox");
+        println!(
+            "post usage for the demo line (1 GB now):\n  curl -s {url}/api/v1/usage -H 'authorization: Bearer {}' -H 'content-type: application/json' \\\n    -d '{{\"records\":[{{\"id\":\"demo-'$(date +%s)'\",\"iccid\":\"{}\",\"bytes\":1073741824,\"started_at\":\"'$(date -u +%FT%TZ)'\",\"ended_at\":\"'$(date -u +%FT%TZ)'\"}}]}}'",
+            crate::demo::DEMO_NETWORK_KEY,
+            crate::demo::demo_iccid()
+        );
     }
     crate::server::serve(app, listener, crate::server::shutdown_signal()).await
 }

@@ -14,12 +14,21 @@ use crate::money::Currency;
 pub const DEMO_PHONE: &str = "+85291234567";
 pub const DEMO_EMAIL: &str = "demo@datacard.example";
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
+/// The demo's network API key, so usage can be posted by hand (demo mode only).
+pub const DEMO_NETWORK_KEY: &str = "dck_demo_network_key_for_local_use_only";
 const DEMO_PLAN: &str = "HK-30D-20G";
 const DEMO_ICCID_BODY: &str = "898520000000000001";
 const DEMO_ACTIVATION: &str = "1$rsp.datacard.example$DC-DEMO-0001";
 const DEMO_WALLET_CREDIT: i64 = 5000;
 /// eSIM profiles in the demo stock, for new-eSIM purchases.
 const DEMO_INVENTORY: u32 = 50;
+
+/// The demo subscriber's line.
+pub fn demo_iccid() -> String {
+    Iccid::with_check_digit(DEMO_ICCID_BODY)
+        .map(|i| i.to_string())
+        .unwrap_or_default()
+}
 
 pub struct DemoLogin {
     pub phone: &'static str,
@@ -33,6 +42,12 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         .map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     catalog::import(app, &specs, "demo").await?;
     crate::inventory::import_csv(app, &crate::inventory::demo_csv(DEMO_INVENTORY)).await?;
+    if crate::usage::keys::authenticate(app, DEMO_NETWORK_KEY)
+        .await?
+        .is_none()
+    {
+        crate::usage::keys::store(app, "demo", DEMO_NETWORK_KEY).await?;
+    }
 
     let login = DemoLogin {
         phone: DEMO_PHONE,

@@ -20,6 +20,12 @@ pub async fn create(app: &App, name: &str) -> Result<String> {
         return Err(Error::invalid("invalid_key_name"));
     }
     let key = format!("dck_{}", new_token());
+    store(app, name, &key).await?;
+    Ok(key)
+}
+
+/// Stores `key` for `name` (the demo's well-known key goes through here too).
+pub(crate) async fn store(app: &App, name: &str, key: &str) -> Result<()> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
     sqlx::query(
@@ -27,13 +33,13 @@ pub async fn create(app: &App, name: &str) -> Result<String> {
     )
     .bind(new_id("nk", now))
     .bind(name)
-    .bind(crate::accounts::token_hash(&key))
+    .bind(crate::accounts::token_hash(key))
     .bind(to_millis(now))
     .execute(&mut *tx)
     .await
     .on_constraint("network_keys_name_key", Error::conflict("key_name_taken"))?;
     tx.commit().await?;
-    Ok(key)
+    Ok(())
 }
 
 pub async fn revoke(app: &App, name: &str) -> Result<bool> {
