@@ -33,6 +33,8 @@ fn placeholders(from: usize, count: usize) -> String {
 async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
     let now = to_millis(app.now());
     let mut tx = app.db.begin().await?;
+    // Ids seen before (in earlier batches) or earlier in this one are not added again.
+    let mut seen = std::collections::HashSet::new();
     for chunk in records.chunks(CHUNK) {
         let sql = format!(
             "SELECT record_id FROM usage_records WHERE record_id IN ({})",
@@ -40,9 +42,15 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         );
         let mut query = sqlx::query(&sql);
         for record in chunk {
-            query = query.bind(&record.id);
+            query = query.bind(format!("floor-{}", record.id));
         }
-        query.fetch_all(&mut *tx).await?;
+        for row in query.fetch_all(&mut *tx).await? {
+            seen.insert(
+                row.try_get::<String, _>(0)?
+                    .trim_start_matches("floor-")
+                    .to_owned(),
+            );
+        }
     }
     let iccids: Vec<&str> = {
         let mut v: Vec<&str> = records.iter().map(|r| r.iccid.as_str()).collect();
@@ -99,7 +107,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
     }
     let mut per_period: BTreeMap<String, i64> = BTreeMap::new();
     let mut hourly: BTreeMap<(&str, i64), i64> = BTreeMap::new();
-    for record in records {
+    for record in records.iter().filter(|r| seen.insert(r.id.clone())) {
         if let Some(period) = period_of.get(&record.iccid) {
             *per_period.entry(period.clone()).or_default() += record.bytes;
         }
@@ -110,13 +118,30 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
             ))
             .or_default() += record.bytes;
     }
-    for (period, bytes) in &per_period {
-        sqlx::query("UPDATE line_periods SET data_used = data_used + $1, overage = overage + $2 WHERE id = $3")
-            .bind(*bytes)
-            .bind(0i64)
-            .bind(period)
-            .execute(&mut *tx)
-            .await?;
+    // The periods' charges, in the engine's statement shape (one per 500 periods).
+    let touched: Vec<(&String, &i64)> = per_period.iter().collect();
+    for chunk in touched.chunks(CHUNK) {
+        let values = (0..chunk.len())
+            .map(|n| {
+                format!(
+                    "(${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    n * 3 + 1,
+                    n * 3 + 2,
+                    n * 3 + 3
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH v(id, charged, overage) AS (VALUES {values}) UPDATE line_periods \
+             SET data_used = line_periods.data_used + v.charged, overage = line_periods.overage + v.overage \
+             FROM v WHERE line_periods.id = v.id"
+        );
+        let mut query = sqlx::query(&sql);
+        for (period, bytes) in chunk {
+            query = query.bind(period.as_str()).bind(**bytes).bind(0i64);
+        }
+        query.execute(&mut *tx).await?;
     }
     let hourly: Vec<_> = hourly.into_iter().collect();
     for chunk in hourly.chunks(CHUNK) {
@@ -133,6 +158,10 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         }
         query.execute(&mut *tx).await?;
     }
+    if per_period.is_empty() {
+        tx.commit().await?;
+        return Ok(());
+    }
     let transaction = new_id("ltx", app.now());
     sqlx::query("INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, 'usage', $2, 'floor', $3) ON CONFLICT (reference) DO NOTHING")
         .bind(&transaction)
@@ -141,32 +170,68 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         .execute(&mut *tx)
         .await?;
     let total: i64 = per_period.values().sum();
-    let postings = per_period
+    let postings: Vec<(String, i64)> = per_period
         .iter()
         .map(|(p, b)| (format!("quota:{p}"), *b))
-        .chain([("usage:consumed:BYT".to_owned(), -total)]);
-    for (seq, (code, amount)) in postings.enumerate() {
-        sqlx::query("INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) VALUES ($1, $2, 'liability', 'BYT', NULL, 0, $3) ON CONFLICT (code) DO NOTHING")
-            .bind(new_id("lac", app.now()))
-            .bind(&code)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let account: String = sqlx::query(
-            "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2 RETURNING id",
-        )
-        .bind(amount)
-        .bind(&code)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query("INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ($1, $2, $3, $4, 'BYT')")
-            .bind(&transaction)
-            .bind(i64::try_from(seq)?)
-            .bind(&account)
-            .bind(amount)
-            .execute(&mut *tx)
-            .await?;
+        .chain([("usage:consumed:BYT".to_owned(), -total)])
+        .collect();
+    // The quota ledger in the engine's bulk shape: accounts, balances, entries.
+    let mut ids = std::collections::HashMap::new();
+    for chunk in postings.chunks(300) {
+        let sql = format!(
+            "INSERT INTO ledger_accounts (id, code, kind, currency, created_at) VALUES {} ON CONFLICT (code) DO NOTHING",
+            (0..chunk.len())
+                .map(|n| format!("({})", placeholders(n * 5 + 1, 5)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (code, _) in chunk {
+            query = query
+                .bind(new_id("lac", app.now()))
+                .bind(code)
+                .bind("liability")
+                .bind("BYT")
+                .bind(now);
+        }
+        query.execute(&mut *tx).await?;
+        let sql = format!(
+            "WITH v(code, amount) AS (VALUES {}) UPDATE ledger_accounts SET balance = ledger_accounts.balance + v.amount \
+             FROM v WHERE ledger_accounts.code = v.code RETURNING ledger_accounts.id, ledger_accounts.code",
+            (0..chunk.len())
+                .map(|n| format!("(${}, CAST(${} AS BIGINT))", n * 2 + 1, n * 2 + 2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (code, amount) in chunk {
+            query = query.bind(code).bind(*amount);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            ids.insert(
+                row.try_get::<String, _>("code")?,
+                row.try_get::<String, _>("id")?,
+            );
+        }
+    }
+    for (index, chunk) in postings.chunks(300).enumerate() {
+        let sql = format!(
+            "INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES {}",
+            (0..chunk.len())
+                .map(|n| format!("({})", placeholders(n * 5 + 1, 5)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (n, (code, amount)) in chunk.iter().enumerate() {
+            query = query
+                .bind(&transaction)
+                .bind(i64::try_from(index * 300 + n)?)
+                .bind(ids.get(code).cloned().unwrap_or_default())
+                .bind(*amount)
+                .bind("BYT");
+        }
+        query.execute(&mut *tx).await?;
     }
     // Committed like the engine's batches: a durable commit is part of the cost.
     tx.commit().await?;

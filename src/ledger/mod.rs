@@ -5,6 +5,7 @@
 //! carry debit balances; liabilities (the subscribers' wallets) and revenue carry credit
 //! balances, shown to people with the sign turned.
 
+mod bulk;
 mod store;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 
+pub use bulk::{Header, post_bulk};
 pub use store::{CheckReport, check, post, wallet_balance};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

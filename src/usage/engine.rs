@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::db::Tx;
+use crate::db::{Backend, Tx};
 use crate::error::Result;
 use crate::ids::new_id;
 use crate::ledger::{self, AccountKind, Posting};
@@ -137,16 +137,9 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     if inserted != fresh.len() {
         return Ok(None);
     }
-    for (period_id, (charged, overage)) in &charges.periods {
-        sqlx::query("UPDATE line_periods SET data_used = data_used + $1, overage = overage + $2 WHERE id = $3")
-            .bind(i64::try_from(*charged).unwrap_or(i64::MAX))
-            .bind(i64::try_from(*overage).unwrap_or(i64::MAX))
-            .bind(period_id)
-            .execute(&mut *tx)
-            .await?;
-    }
+    add_to_periods(&mut tx, app.db.backend(), &charges.periods).await?;
     add_hourly(&mut tx, &plain).await?;
-    post_quota(&mut tx, &charges.periods, now).await?;
+    post_quota(&mut tx, app.db.backend(), &charges.periods, now).await?;
     let crossings: Vec<Crossing> = periods
         .iter()
         .filter(|p| charges.periods.contains_key(&p.id))
@@ -274,6 +267,57 @@ async fn insert_records(
     Ok(inserted)
 }
 
+/// Adds each period's charge in a few statements (periods in id order, so that
+/// concurrent batches on PostgreSQL lock them alike).
+async fn add_to_periods(
+    tx: &mut Tx,
+    backend: Backend,
+    periods: &BTreeMap<String, (u64, u64)>,
+) -> Result<()> {
+    let rows: Vec<_> = periods.iter().collect();
+    for chunk in rows.chunks(CHUNK) {
+        if backend == Backend::Postgres {
+            let placeholders = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id FROM line_periods WHERE id IN ({placeholders}) ORDER BY id FOR UPDATE"
+            );
+            let mut query = sqlx::query(&sql);
+            for (id, _) in chunk {
+                query = query.bind(id.as_str());
+            }
+            query.fetch_all(&mut **tx).await?;
+        }
+        let values = (0..chunk.len())
+            .map(|n| {
+                format!(
+                    "(${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    n * 3 + 1,
+                    n * 3 + 2,
+                    n * 3 + 3
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH v(id, charged, overage) AS (VALUES {values}) UPDATE line_periods \
+             SET data_used = line_periods.data_used + v.charged, overage = line_periods.overage + v.overage \
+             FROM v WHERE line_periods.id = v.id"
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, (charged, overage)) in chunk {
+            query = query
+                .bind(id.as_str())
+                .bind(i64::try_from(*charged).unwrap_or(i64::MAX))
+                .bind(i64::try_from(*overage).unwrap_or(i64::MAX));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 async fn add_hourly(tx: &mut Tx, records: &[Record]) -> Result<()> {
     let mut hours: BTreeMap<(&str, i64), i64> = BTreeMap::new();
     for record in records {
@@ -306,6 +350,7 @@ async fn add_hourly(tx: &mut Tx, records: &[Record]) -> Result<()> {
 /// charged to it, the network's consumption account credited the sum.
 async fn post_quota(
     tx: &mut Tx,
+    backend: Backend,
     periods: &BTreeMap<String, (u64, u64)>,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -325,16 +370,13 @@ async fn post_quota(
         unit,
         -total,
     ));
-    ledger::post(
-        tx,
-        now,
-        "usage",
-        &new_id("usage", now),
-        "Data used",
-        unit,
-        &postings,
-    )
-    .await?;
+    let header = ledger::Header {
+        kind: "usage",
+        reference: &new_id("usage", now),
+        description: "Data used",
+        currency: unit,
+    };
+    ledger::post_bulk(tx, backend, now, &header, &postings).await?;
     Ok(())
 }
 
