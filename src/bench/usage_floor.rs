@@ -40,6 +40,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
             "SELECT record_id FROM usage_records WHERE record_id IN ({})",
             placeholders(1, chunk.len())
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for record in chunk {
             query = query.bind(format!("floor-{}", record.id));
@@ -64,6 +65,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
             "SELECT iccid FROM lines WHERE iccid IN ({})",
             placeholders(1, chunk.len())
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for iccid in chunk {
             query = query.bind(*iccid);
@@ -73,6 +75,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
             "SELECT id, iccid, starts_at, ends_at, data_allowance, fair_use_cap, data_used FROM line_periods WHERE iccid IN ({}) ORDER BY starts_at",
             placeholders(1, chunk.len())
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for iccid in chunk {
             query = query.bind(*iccid);
@@ -89,6 +92,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         let sql = format!(
             "INSERT INTO usage_records (record_id, iccid, period_id, bytes, charged, overage, started_at, ended_at, received_at, outcome) VALUES {rows} ON CONFLICT (record_id) DO NOTHING"
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for record in chunk {
             query = query
@@ -137,6 +141,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
              SET data_used = line_periods.data_used + v.charged, overage = line_periods.overage + v.overage \
              FROM v WHERE line_periods.id = v.id"
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for (period, bytes) in chunk {
             query = query.bind(period.as_str()).bind(**bytes).bind(0i64);
@@ -152,6 +157,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         let sql = format!(
             "INSERT INTO usage_hourly (iccid, hour, bytes) VALUES {rows} ON CONFLICT (iccid, hour) DO UPDATE SET bytes = usage_hourly.bytes + excluded.bytes"
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for ((iccid, hour), bytes) in chunk {
             query = query.bind(*iccid).bind(*hour).bind(*bytes);
@@ -185,6 +191,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for (code, _) in chunk {
             query = query
@@ -203,6 +210,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for (code, amount) in chunk {
             query = query.bind(code).bind(*amount);
@@ -222,6 +230,7 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let sql = crate::db::positional(app.db.backend(), &sql);
         let mut query = sqlx::query(&sql);
         for (n, (code, amount)) in chunk.iter().enumerate() {
             query = query

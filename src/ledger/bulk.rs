@@ -88,6 +88,7 @@ pub async fn post_bulk(
             "INSERT INTO ledger_accounts (id, code, kind, currency, created_at) VALUES {} ON CONFLICT (code) DO NOTHING",
             rows(chunk.len(), 5, &[])
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for (_, posting) in chunk {
             query = query
@@ -106,6 +107,7 @@ pub async fn post_bulk(
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            let sql = crate::db::positional(backend, &sql);
             let mut query = sqlx::query(&sql);
             for (_, posting) in chunk {
                 query = query.bind(&posting.code);
@@ -117,6 +119,7 @@ pub async fn post_bulk(
              FROM v WHERE ledger_accounts.code = v.code RETURNING ledger_accounts.id, ledger_accounts.code",
             rows(chunk.len(), 2, &["", "BIGINT"])
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for (_, posting) in chunk {
             query = query.bind(&posting.code).bind(posting.amount);
@@ -130,6 +133,7 @@ pub async fn post_bulk(
             "INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES {}",
             rows(chunk.len(), 5, &["", "BIGINT", "", "BIGINT", ""])
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for (seq, posting) in chunk {
             let account = account_ids.get(&posting.code).ok_or_else(|| {

@@ -99,6 +99,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     let mut tx = app.db.begin().await?;
     let existing = select_set(
         &mut tx,
+        app.db.backend(),
         "SELECT record_id FROM usage_records WHERE record_id IN",
         valid.iter().map(|(_, r, _)| r.id.as_str()),
     )
@@ -106,6 +107,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     let iccids: BTreeSet<&str> = valid.iter().map(|(_, r, _)| r.iccid.as_str()).collect();
     let known = select_set(
         &mut tx,
+        app.db.backend(),
         "SELECT iccid FROM lines WHERE iccid IN",
         iccids.iter().copied(),
     )
@@ -126,6 +128,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     }
     let mut periods = load_periods(
         &mut tx,
+        app.db.backend(),
         fresh.iter().map(|(r, _)| r.iccid.as_str()).collect(),
     )
     .await?;
@@ -133,12 +136,12 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
         periods.iter().map(|p| (p.id.clone(), p.clone())).collect();
     let plain: Vec<Record> = fresh.iter().map(|(r, _)| r.clone()).collect();
     let charges = charge::charge(&mut periods, &plain, now);
-    let inserted = insert_records(&mut tx, &fresh, &charges, now).await?;
+    let inserted = insert_records(&mut tx, app.db.backend(), &fresh, &charges, now).await?;
     if inserted != fresh.len() {
         return Ok(None);
     }
     add_to_periods(&mut tx, app.db.backend(), &charges.periods).await?;
-    add_hourly(&mut tx, &plain).await?;
+    add_hourly(&mut tx, app.db.backend(), &plain).await?;
     post_quota(&mut tx, app.db.backend(), &charges.periods, now).await?;
     let crossings: Vec<Crossing> = periods
         .iter()
@@ -152,6 +155,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
 
 async fn select_set<'a>(
     tx: &mut Tx,
+    backend: Backend,
     prefix: &str,
     values: impl Iterator<Item = &'a str>,
 ) -> Result<HashSet<String>> {
@@ -163,6 +167,7 @@ async fn select_set<'a>(
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!("{prefix} ({placeholders})");
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for value in chunk {
             query = query.bind(*value);
@@ -174,7 +179,11 @@ async fn select_set<'a>(
     Ok(out)
 }
 
-async fn load_periods(tx: &mut Tx, iccids: BTreeSet<&str>) -> Result<Vec<PeriodQuota>> {
+async fn load_periods(
+    tx: &mut Tx,
+    backend: Backend,
+    iccids: BTreeSet<&str>,
+) -> Result<Vec<PeriodQuota>> {
     let iccids: Vec<&str> = iccids.into_iter().collect();
     let mut out = Vec::new();
     for chunk in iccids.chunks(CHUNK) {
@@ -186,6 +195,7 @@ async fn load_periods(tx: &mut Tx, iccids: BTreeSet<&str>) -> Result<Vec<PeriodQ
             "SELECT id, iccid, starts_at, ends_at, data_allowance, fair_use_cap, data_used FROM line_periods \
              WHERE iccid IN ({placeholders}) ORDER BY starts_at"
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for value in chunk {
             query = query.bind(*value);
@@ -209,6 +219,7 @@ async fn load_periods(tx: &mut Tx, iccids: BTreeSet<&str>) -> Result<Vec<PeriodQ
 /// Inserts the records with their outcome; returns how many were new.
 async fn insert_records(
     tx: &mut Tx,
+    backend: Backend,
     fresh: &[(Record, &UsageRecord)],
     charges: &charge::Charges,
     now: DateTime<Utc>,
@@ -239,6 +250,7 @@ async fn insert_records(
             ));
         }
         sql.push_str(" ON CONFLICT (record_id) DO NOTHING");
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for ((record, raw), (_, period_id, outcome)) in chunk {
             let (charged, overage, label) = match outcome {
@@ -284,6 +296,7 @@ async fn add_to_periods(
             let sql = format!(
                 "SELECT id FROM line_periods WHERE id IN ({placeholders}) ORDER BY id FOR UPDATE"
             );
+            let sql = crate::db::positional(backend, &sql);
             let mut query = sqlx::query(&sql);
             for (id, _) in chunk {
                 query = query.bind(id.as_str());
@@ -306,6 +319,7 @@ async fn add_to_periods(
              SET data_used = line_periods.data_used + v.charged, overage = line_periods.overage + v.overage \
              FROM v WHERE line_periods.id = v.id"
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for (id, (charged, overage)) in chunk {
             query = query
@@ -318,7 +332,7 @@ async fn add_to_periods(
     Ok(())
 }
 
-async fn add_hourly(tx: &mut Tx, records: &[Record]) -> Result<()> {
+async fn add_hourly(tx: &mut Tx, backend: Backend, records: &[Record]) -> Result<()> {
     let mut hours: BTreeMap<(&str, i64), i64> = BTreeMap::new();
     for record in records {
         let hour = record.started_at.timestamp() / 3600 * 3600 * 1000;
@@ -337,6 +351,7 @@ async fn add_hourly(tx: &mut Tx, records: &[Record]) -> Result<()> {
         sql.push_str(
             " ON CONFLICT (iccid, hour) DO UPDATE SET bytes = usage_hourly.bytes + excluded.bytes",
         );
+        let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for ((iccid, hour), bytes) in chunk {
             query = query.bind(*iccid).bind(*hour).bind(*bytes);
