@@ -588,9 +588,21 @@ impl Config {
                 "stripe" => bail!(
                     "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty"
                 ),
-                other => bail!(
-                    "payments.{name}.provider {other:?} is not available; use sandbox or stripe"
-                ),
+                "alipay" if name == "alipay" => {
+                    crate::payments::alipay::check_config(&self.payments.providers.alipay)?
+                }
+                "wechat_pay" if name == "wechat_pay" => crate::payments::wechat_pay::check_config(
+                    &self.payments.providers.wechat_pay,
+                    self.locale.currency.as_str(),
+                )?,
+                other => {
+                    let choices = match name {
+                        "card" => "sandbox or stripe",
+                        "alipay" => "sandbox, stripe or alipay",
+                        _ => "sandbox, stripe or wechat_pay",
+                    };
+                    bail!("payments.{name}.provider {other:?} is not available; use {choices}")
+                }
             }
         }
         for method in [

@@ -43,6 +43,18 @@ pub enum Product {
     Wap,
 }
 
+/// What `Config::validate` asks before `alipay` may serve the Alipay method.
+pub fn check_config(config: &AlipayConfig) -> anyhow::Result<()> {
+    if config.app_id.is_empty() || config.seller_id.is_empty() {
+        anyhow::bail!("payments.providers.alipay.app_id and .seller_id are needed");
+    }
+    SigningKey::from_pem(config.app_private_key.expose())
+        .context("payments.providers.alipay.app_private_key")?;
+    VerifyingKey::from_pem(&config.alipay_public_key)
+        .context("payments.providers.alipay.alipay_public_key")?;
+    Ok(())
+}
+
 pub struct AlipayProvider {
     gateway: Gateway,
     seller_id: String,

@@ -59,6 +59,16 @@ pub fn response_key(method: &str) -> String {
     format!("{}_response", method.replace('.', "_"))
 }
 
+/// A gateway answer as Alipay writes it: `{"<method>_response":<content>,"sign":"…"}`,
+/// signed over `content` (for tests and the local fake).
+pub fn signed_answer(method: &str, content: &str, key: &SigningKey) -> Result<String, KeyError> {
+    let sign = key.sign_base64(content.as_bytes())?;
+    Ok(format!(
+        "{{\"{}\":{content},\"sign\":\"{sign}\"}}",
+        response_key(method)
+    ))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ResponseError {
     #[error("answer is not the expected JSON")]

@@ -111,7 +111,12 @@ impl Api {
         let error = &body["error"];
         Err(ApiError::Refused {
             status: status.as_u16(),
-            code: error["code"].as_str().unwrap_or("none").to_owned(),
+            // Some errors (`idempotency_error`) carry a type and no code.
+            code: error["code"]
+                .as_str()
+                .or(error["type"].as_str())
+                .unwrap_or("none")
+                .to_owned(),
             message: error["message"].as_str().unwrap_or("no message").to_owned(),
         })
     }

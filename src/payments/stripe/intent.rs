@@ -68,8 +68,8 @@ impl PaymentIntent {
 
     /// The status in our words. A PaymentIntent back at `requires_payment_method`
     /// with a `last_payment_error` was declined (or failed authentication): failed
-    /// for us, as the brief for this adapter says, even though Stripe would let the
-    /// payer try another card on it.
+    /// for us, as a Decline at the sandbox is, although Stripe would let the payer
+    /// try another card on the same PaymentIntent; a new order starts a new one.
     pub fn provider_status(&self) -> ProviderStatus {
         match self.status.as_deref().unwrap_or_default() {
             "succeeded" => ProviderStatus::Succeeded,

@@ -69,6 +69,24 @@ impl Surface {
     }
 }
 
+/// What `Config::validate` asks before `wechat_pay` may serve the WeChat Pay method;
+/// `currency` is the one orders are priced in.
+pub fn check_config(config: &WechatPayConfig, currency: &str) -> anyhow::Result<()> {
+    if config.mch_id.is_empty() || config.app_id.is_empty() || config.merchant_serial.is_empty() {
+        bail!("payments.providers.wechat_pay.mch_id, .app_id and .merchant_serial are needed");
+    }
+    let surface = Surface::parse(&config.surface)
+        .context("payments.providers.wechat_pay.surface must be mainland or hongkong")?;
+    if surface == Surface::Mainland && currency != "CNY" {
+        bail!(
+            "WeChat Pay's mainland surface takes CNY only; prices are in {currency} (use surface = \"hongkong\")"
+        );
+    }
+    let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
+    WechatPayProvider::from_config(config, String::new(), clock, chrono::Duration::zero())
+        .map(|_| ())
+}
+
 pub struct WechatPayProvider {
     api_base: String,
     surface: Surface,

@@ -18,7 +18,9 @@ use crate::web::error::{ErrorBody, log_if_internal, status_of};
 /// Receives one notification. Bad signature → 400 and nothing changes; a
 /// notification for a payment we do not know is kept for the operator and refused.
 #[utoipa::path(post, path = "/api/v1/webhooks/{provider}", tag = "payments",
-    responses((status = 200), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Received (Alipay: the text `success`)"),
+        (status = 204, description = "Received (WeChat Pay)"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn receive(
     State(app): State<App>,
     Path(provider): Path<String>,
