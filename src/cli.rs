@@ -128,7 +128,7 @@ enum BenchCommand {
         lines: usize,
         #[arg(long, default_value_t = 100_000)]
         records: usize,
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 64)]
         producers: usize,
         #[arg(long, default_value_t = 5)]
         hot_seconds: u64,
