@@ -131,29 +131,40 @@ pub(super) async fn demo_account(app: &App) -> anyhow::Result<String> {
 
 async fn engine(app: &App, lines: &[Iccid], options: &Options) -> anyhow::Result<Run> {
     let account = Arc::new(demo_account(app).await?);
+    let app = app.clone();
+    drive(lines, options, move |iccid| {
+        let (app, account) = (app.clone(), account.clone());
+        async move { one_checkout(&app, &account, &iccid).await }
+    })
+    .await
+}
+
+/// Runs `one` for each line in its own task, `checkouts / concurrency` times each,
+/// and gathers the two latencies every checkout reports.
+pub(super) async fn drive<F, Fut>(lines: &[Iccid], options: &Options, one: F) -> anyhow::Result<Run>
+where
+    F: Fn(Iccid) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<(Duration, Duration)>> + Send,
+{
     let per_worker = options.checkouts / options.concurrency.max(1);
     let started = Instant::now();
     let mut workers = Vec::new();
     for iccid in lines {
-        let iccid = iccid.clone();
-        let app = app.clone();
-        let account = account.clone();
+        let (iccid, one) = (iccid.clone(), one.clone());
         workers.push(tokio::spawn(async move {
-            let mut create = Vec::with_capacity(per_worker);
-            let mut notify = Vec::with_capacity(per_worker);
+            let mut samples = Vec::with_capacity(per_worker);
             for _ in 0..per_worker {
-                let (c, n) = one_checkout(&app, &account, &iccid).await?;
-                create.push(c);
-                notify.push(n);
+                samples.push(one(iccid.clone()).await?);
             }
-            Ok::<_, anyhow::Error>((create, notify))
+            Ok::<_, anyhow::Error>(samples)
         }));
     }
     let (mut create, mut notify) = (Vec::new(), Vec::new());
     for worker in workers {
-        let (c, n) = worker.await??;
-        create.extend(c);
-        notify.extend(n);
+        for (c, n) in worker.await?? {
+            create.push(c);
+            notify.push(n);
+        }
     }
     Ok(Run {
         checkouts: create.len(),

@@ -14,8 +14,7 @@ use crate::db::Backend;
 use crate::ids::new_id;
 use crate::lines::Iccid;
 
-use super::checkout::{Options, Run, demo_account};
-use super::percentiles;
+use super::checkout::{Options, Run, demo_account, drive};
 
 pub async fn run(app: &App, lines: &[Iccid], options: &Options) -> anyhow::Result<Run> {
     let account = Arc::new(demo_account(app).await?);
@@ -26,35 +25,12 @@ pub async fn run(app: &App, lines: &[Iccid], options: &Options) -> anyhow::Resul
     .await?
     .try_get("id")?;
     let version = Arc::new(version);
-    let per_worker = options.checkouts / options.concurrency.max(1);
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for iccid in lines {
-        let iccid = iccid.clone();
+    let app = app.clone();
+    drive(lines, options, move |iccid| {
         let (app, account, version) = (app.clone(), account.clone(), version.clone());
-        workers.push(tokio::spawn(async move {
-            let mut create = Vec::with_capacity(per_worker);
-            let mut notify = Vec::with_capacity(per_worker);
-            for _ in 0..per_worker {
-                let (c, n) = one(&app, &account, iccid.as_str(), &version).await?;
-                create.push(c);
-                notify.push(n);
-            }
-            Ok::<_, anyhow::Error>((create, notify))
-        }));
-    }
-    let (mut create, mut notify) = (Vec::new(), Vec::new());
-    for worker in workers {
-        let (c, n) = worker.await??;
-        create.extend(c);
-        notify.extend(n);
-    }
-    Ok(Run {
-        checkouts: create.len(),
-        elapsed: started.elapsed(),
-        create: percentiles(&mut create),
-        notify: percentiles(&mut notify),
+        async move { one(&app, &account, iccid.as_str(), &version).await }
     })
+    .await
 }
 
 async fn one(
