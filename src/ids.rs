@@ -14,6 +14,17 @@ pub fn new_id(prefix: &str, now: DateTime<Utc>) -> String {
     for (i, byte) in random.iter().enumerate() {
         value |= u128::from(*byte) << (72 - 8 * i);
     }
+    // Monotonic within the millisecond, so that ids made one after another sort so.
+    {
+        static LAST: std::sync::Mutex<u128> = std::sync::Mutex::new(0);
+        let mut last = LAST
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if value >> 80 == *last >> 80 && value <= *last {
+            value = *last + 1;
+        }
+        *last = value;
+    }
     let mut out = String::with_capacity(prefix.len() + 27);
     out.push_str(prefix);
     out.push('_');

@@ -84,7 +84,9 @@ pub async fn claim(app: &App, worker: &str, limit: i64) -> Result<Vec<Job>> {
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    rows.iter()
+    // RETURNING gives rows in no particular order (PostgreSQL): run them as queued.
+    let mut jobs = rows
+        .iter()
         .map(|row| {
             Ok(Job {
                 id: row.try_get("id")?,
@@ -94,7 +96,9 @@ pub async fn claim(app: &App, worker: &str, limit: i64) -> Result<Vec<Job>> {
                 run_at: from_millis(row.try_get("run_at")?),
             })
         })
-        .collect()
+        .collect::<Result<Vec<Job>>>()?;
+    jobs.sort_by(|a, b| (a.run_at, &a.id).cmp(&(b.run_at, &b.id)));
+    Ok(jobs)
 }
 
 /// The job is done; `then` may queue follow-up work in the same transaction.

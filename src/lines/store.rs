@@ -179,6 +179,26 @@ pub async fn expire_lapsed(app: &App) -> Result<u64> {
         )
         .await?;
     }
+    // A line slowed or stopped for its data comes back when a period with data starts.
+    let refilled = sqlx::query(
+        "SELECT DISTINCT l.iccid FROM lines l JOIN line_periods p ON p.iccid = l.iccid \
+         WHERE l.status IN ('throttled', 'suspended') AND l.status_reason IN ('quota_exhausted', 'fair_use') \
+         AND p.starts_at <= $1 AND p.ends_at > $1 AND p.data_used < COALESCE(p.data_allowance, p.fair_use_cap)",
+    )
+    .bind(to_millis(now))
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in &refilled {
+        let iccid: String = row.try_get("iccid")?;
+        crate::network::enforce(
+            &mut tx,
+            &iccid,
+            crate::network::Action::Resume,
+            "period_started",
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(u64::try_from(rows.len()).unwrap_or(0))
 }

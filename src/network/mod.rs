@@ -143,6 +143,26 @@ pub async fn deliver(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
         return Ok(None);
     }
     let iccid: String = row.try_get("iccid")?;
+    // A newer order about the line replaces this one: sending it late (after a retry)
+    // would undo the newer one at the network.
+    let newer: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM line_events e JOIN line_events this ON this.id = $1 \
+         WHERE e.iccid = this.iccid AND (e.created_at > this.created_at OR (e.created_at = this.created_at AND e.id > this.id))",
+    )
+    .bind(&event_id)
+    .fetch_one(app.db.reader())
+    .await?
+    .try_get(0)?;
+    if newer > 0 {
+        let mut tx = app.db.begin().await?;
+        sqlx::query("UPDATE line_events SET delivered_at = $1 WHERE id = $2")
+            .bind(to_millis(app.now()))
+            .bind(&event_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
     let action = match row.try_get::<String, _>("action")?.as_str() {
         "throttle" => Action::Throttle {
             kbps: u32::try_from(row.try_get::<Option<i64>, _>("throttle_kbps")?.unwrap_or(0))

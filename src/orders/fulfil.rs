@@ -53,16 +53,39 @@ pub async fn fulfil(
     match order.kind {
         OrderKind::Renewal => {
             let iccid = Iccid::parse(order.iccid.as_deref().unwrap_or_default())?;
-            add_periods(app, tx, order, &iccid, now).await?;
-            // A line slowed, stopped or lapsed comes back by itself once renewed.
-            crate::network::enforce(
-                tx,
-                iccid.as_str(),
-                crate::network::Action::Resume,
-                "renewed",
-                now,
+            // A running period with no data left and nothing after it ends now, so
+            // that what was just bought can be used at once.
+            sqlx::query(
+                "UPDATE line_periods SET ends_at = $1 WHERE iccid = $2 AND starts_at <= $1 AND ends_at > $1 \
+                 AND data_allowance IS NOT NULL AND data_used >= data_allowance \
+                 AND NOT EXISTS (SELECT 1 FROM line_periods q WHERE q.iccid = $2 AND q.starts_at > $1)",
             )
+            .bind(to_millis(now))
+            .bind(iccid.as_str())
+            .execute(&mut **tx)
             .await?;
+            add_periods(app, tx, order, &iccid, now).await?;
+            // A line slowed, stopped or lapsed comes back by itself once it has data to
+            // use; if the renewal is queued, the period-start sweep resumes it.
+            let usable: i64 = sqlx::query(
+                "SELECT COUNT(*) FROM line_periods WHERE iccid = $1 AND starts_at <= $2 AND ends_at > $2 \
+                 AND data_used < COALESCE(data_allowance, fair_use_cap)",
+            )
+            .bind(iccid.as_str())
+            .bind(to_millis(now))
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+            if usable > 0 {
+                crate::network::enforce(
+                    tx,
+                    iccid.as_str(),
+                    crate::network::Action::Resume,
+                    "renewed",
+                    now,
+                )
+                .await?;
+            }
         }
         OrderKind::NewEsim => {
             let (iccid, activation) =

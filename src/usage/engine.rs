@@ -97,19 +97,27 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
         }
     }
     let mut tx = app.db.begin().await?;
-    let existing = select_set(
-        &mut tx,
-        app.db.backend(),
-        "SELECT record_id FROM usage_records WHERE record_id IN",
-        valid.iter().map(|(_, r, _)| r.id.as_str()),
-    )
-    .await?;
+    // Lock the lines first, always in ICCID order: writers for the same line (other
+    // app nodes, a CDR import beside the API) then take turns, so the `data_used` read
+    // below is the latest and their record inserts never deadlock.
     let iccids: BTreeSet<&str> = valid.iter().map(|(_, r, _)| r.iccid.as_str()).collect();
     let known = select_set(
         &mut tx,
         app.db.backend(),
         "SELECT iccid FROM lines WHERE iccid IN",
         iccids.iter().copied(),
+        match app.db.backend() {
+            Backend::Postgres => " ORDER BY iccid FOR UPDATE",
+            Backend::Sqlite => "",
+        },
+    )
+    .await?;
+    let existing = select_set(
+        &mut tx,
+        app.db.backend(),
+        "SELECT record_id FROM usage_records WHERE record_id IN",
+        valid.iter().map(|(_, r, _)| r.id.as_str()),
+        "",
     )
     .await?;
     let mut fresh = Vec::with_capacity(valid.len());
@@ -141,6 +149,20 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
         return Ok(None);
     }
     add_to_periods(&mut tx, app.db.backend(), &charges.periods).await?;
+    // A line the network reports usage on is installed: from now on it is enforced.
+    for iccid in plain
+        .iter()
+        .map(|r| r.iccid.as_str())
+        .collect::<BTreeSet<_>>()
+    {
+        sqlx::query(
+            "UPDATE lines SET status = 'active', updated_at = $1 WHERE iccid = $2 AND status = 'pending_install'",
+        )
+        .bind(to_millis(now))
+        .bind(iccid)
+        .execute(&mut *tx)
+        .await?;
+    }
     add_hourly(&mut tx, app.db.backend(), &plain).await?;
     post_quota(&mut tx, app.db.backend(), &charges.periods, now).await?;
     let crossings: Vec<Crossing> = periods
@@ -158,6 +180,7 @@ async fn select_set<'a>(
     backend: Backend,
     prefix: &str,
     values: impl Iterator<Item = &'a str>,
+    suffix: &str,
 ) -> Result<HashSet<String>> {
     let values: Vec<&str> = values.collect();
     let mut out = HashSet::new();
@@ -166,7 +189,7 @@ async fn select_set<'a>(
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!("{prefix} ({placeholders})");
+        let sql = format!("{prefix} ({placeholders}){suffix}");
         let sql = crate::db::positional(backend, &sql);
         let mut query = sqlx::query(&sql);
         for value in chunk {

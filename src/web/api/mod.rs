@@ -34,7 +34,11 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/orders/{id}", get(orders::show))
         .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
         .route("/api/v1/webhooks/{provider}", post(webhooks::receive))
-        .route("/api/v1/usage", post(usage::post))
+        .route(
+            "/api/v1/usage",
+            // 10 000 records with 128-character ids are about 2.5 MB of JSON.
+            post(usage::post).layer(axum::extract::DefaultBodyLimit::max(usage::MAX_BODY_BYTES)),
+        )
         .route("/api/v1/openapi.json", get(openapi))
 }
 

@@ -13,6 +13,9 @@ use crate::usage::{self, MAX_BATCH, RecordResult, UsageRecord};
 use crate::web::error::ErrorBody;
 use crate::web::extract::ApiJson;
 
+/// Room for a full batch: 10 000 records of up to ~600 bytes of JSON each.
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageBody {
