@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::Currency;
 
+use super::store::{in_code_order, open_transaction};
 use super::{Posting, validate};
 
 /// Rows per multi-row statement.
@@ -64,24 +65,10 @@ pub async fn post_bulk(
             "bulk postings are for house accounts"
         )));
     }
-    let id = new_id("ltx", now);
-    let inserted = sqlx::query(
-        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (reference) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(kind)
-    .bind(reference)
-    .bind(description)
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    let Some(id) = open_transaction(tx, now, kind, reference, description).await? else {
         return Ok(None);
-    }
-    // Accounts in code order everywhere, so concurrent transactions lock them alike.
-    let mut sorted: Vec<(usize, &Posting)> = postings.iter().enumerate().collect();
-    sorted.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+    };
+    let sorted = in_code_order(postings);
     let mut account_ids: HashMap<String, String> = HashMap::new();
     for chunk in sorted.chunks(CHUNK) {
         let sql = format!(

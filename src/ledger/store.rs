@@ -24,26 +24,10 @@ pub async fn post(
     postings: &[Posting],
 ) -> Result<Option<String>> {
     validate(postings)?;
-    let id = new_id("ltx", now);
-    let inserted = sqlx::query(
-        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (reference) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(kind)
-    .bind(reference)
-    .bind(description)
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+    let Some(id) = open_transaction(tx, now, kind, reference, description).await? else {
         return Ok(None);
-    }
-    // Balances are locked in one global order (by code), so that two transactions
-    // touching the same accounts never wait on each other in a cycle.
-    let mut by_code: Vec<(usize, &Posting)> = postings.iter().enumerate().collect();
-    by_code.sort_by(|a, b| a.1.code.cmp(&b.1.code));
-    for (seq, posting) in by_code {
+    };
+    for (seq, posting) in in_code_order(postings) {
         sqlx::query(
             "INSERT INTO ledger_accounts (id, code, kind, currency, account_id, balance, created_at) \
              VALUES ($1, $2, $3, $4, $5, 0, $6) ON CONFLICT (code) DO NOTHING",
@@ -89,6 +73,38 @@ pub async fn post(
         .await?;
     }
     Ok(Some(id))
+}
+
+/// Inserts the transaction row unless its reference was posted before (then `None`).
+pub(super) async fn open_transaction(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    kind: &str,
+    reference: &str,
+    description: &str,
+) -> Result<Option<String>> {
+    let id = new_id("ltx", now);
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (reference) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(reference)
+    .bind(description)
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok((inserted.rows_affected() == 1).then_some(id))
+}
+
+/// Postings with their sequence numbers, in account-code order: balances are locked
+/// in one global order, so two transactions touching the same accounts never wait
+/// on each other in a cycle.
+pub(super) fn in_code_order(postings: &[Posting]) -> Vec<(usize, &Posting)> {
+    let mut sorted: Vec<(usize, &Posting)> = postings.iter().enumerate().collect();
+    sorted.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+    sorted
 }
 
 /// The subscriber's wallet balance (zero before the first movement).
