@@ -292,6 +292,33 @@ story!(parallel_guesses_get_no_more_than_five_tries, |app| {
     assert_error(&reply, StatusCode::BAD_REQUEST, "code_attempts_exceeded");
 });
 
+story!(parallel_code_requests_send_one_code, |app| {
+    let phone = "+85261230031";
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let request = json_request(
+            Method::POST,
+            "/api/v1/verification-codes",
+            Some(serde_json::json!({"phone": phone, "purpose": "register"})),
+            &[],
+        );
+        requests.spawn(call(app.router.clone(), request));
+    }
+    let mut sent = 0;
+    while let Some(answer) = requests.join_next().await {
+        let (status, _, bytes) = answer.expect("the request task");
+        match status {
+            StatusCode::ACCEPTED => sent += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(error_code(&json_of(&bytes)), "too_many_codes")
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(sent, 1, "the cooldown lets one code through");
+    assert_eq!(app.messages_to(phone).await.len(), 1);
+});
+
 story!(codes_to_one_phone_are_limited, |app| {
     let phone = "+85261230007";
     app.request_code(phone, "register", &[]).await;

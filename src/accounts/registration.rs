@@ -45,6 +45,7 @@ async fn issue_code(app: &App, request: CodeRequest, payload: Option<String>) ->
     }
 
     let mut tx = app.db.begin().await?;
+    store::serialise_sends(&mut tx, app.db.backend(), destination).await?;
     let history = store::send_history(&mut tx, destination, &request.client, now).await?;
     if let Err(wait) = policy.may_send(&history, now) {
         return Err(Error::rate_limited("too_many_codes", wait));

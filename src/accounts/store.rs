@@ -124,6 +124,23 @@ pub(super) async fn update_locale(tx: &mut Tx, account_id: &str, locale: Locale)
     Ok(())
 }
 
+/// Two requests for the same destination at once must not both pass the cooldown:
+/// on PostgreSQL they take turns on an advisory lock for the rest of the transaction
+/// (SQLite has a single writer already).
+pub(super) async fn serialise_sends(
+    tx: &mut Tx,
+    backend: crate::db::Backend,
+    destination: &str,
+) -> Result<()> {
+    if backend == crate::db::Backend::Postgres {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS locked")
+            .bind(destination)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(super) async fn send_history(
     tx: &mut Tx,
     destination: &str,
