@@ -1,0 +1,62 @@
+//! The operator's commands: payments that need a person, and the books.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+
+use super::{PaymentsCommand, connect};
+
+pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Result<ExitCode> {
+    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    match command {
+        PaymentsCommand::Attention => {
+            let items = crate::payments::operator::needing_attention(&app).await?;
+            if items.is_empty() {
+                println!("nothing needs attention");
+            }
+            for item in items {
+                println!(
+                    "{:<8} {:<34} {:<16} {}",
+                    item.subject, item.id, item.state, item.reasons
+                );
+            }
+        }
+        PaymentsCommand::Query { payment_id } => {
+            let state = crate::payments::operator::query(&app, &payment_id).await?;
+            println!("{payment_id}: {}", state.as_str());
+        }
+        PaymentsCommand::Refund { payment_id } => {
+            crate::payments::operator::refund(&app, &payment_id, "cli").await?;
+            crate::payments::reconcile::run_due(&app, "cli").await?;
+            println!("{payment_id}: refund requested");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn ledger_check(config: Config) -> anyhow::Result<ExitCode> {
+    let db = connect(&config).await?;
+    db.migrate().await?;
+    let report = crate::ledger::check(&db).await?;
+    println!(
+        "{} transactions, {} ledger accounts",
+        report.transactions, report.accounts
+    );
+    for id in &report.unbalanced {
+        println!("unbalanced transaction {id}");
+    }
+    for code in &report.mismatched {
+        println!("balance differs from entries: {code}");
+    }
+    for id in &report.wrong_currency {
+        println!("entry in the wrong currency in transaction {id}");
+    }
+    if report.is_clean() {
+        println!("ledger is balanced");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::FAILURE)
+    }
+}

@@ -1,0 +1,37 @@
+//! `datacard serve`: bind, build, seed the demo if asked, serve until a signal.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let bind = config.server.bind.clone();
+    let demo = config.demo;
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let mut config = config;
+    if config.server.public_url.is_empty() {
+        config.server.public_url = format!("http://{}", listener.local_addr()?);
+    }
+    let url = config.public_url();
+    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    println!("datacard is running: open {url}");
+    if demo {
+        let login = crate::demo::seed(&app).await?;
+        println!(
+            "demo subscriber: {} / {} (password {})",
+            login.phone, login.email, login.password
+        );
+        println!("demo outbox (SMS and email): {url}/dev/outbox");
+        println!(
+            "post usage for the demo line (1 GB now):\n  curl -s {url}/api/v1/usage -H 'authorization: Bearer {}' -H 'content-type: application/json' \\\n    -d '{{\"records\":[{{\"id\":\"demo-'$(date +%s)'\",\"iccid\":\"{}\",\"bytes\":1073741824,\"started_at\":\"'$(date -u +%FT%TZ)'\",\"ended_at\":\"'$(date -u +%FT%TZ)'\"}}]}}'",
+            crate::demo::DEMO_NETWORK_KEY,
+            crate::demo::demo_iccid()
+        );
+    }
+    crate::server::serve(app, listener, crate::server::shutdown_signal()).await
+}
