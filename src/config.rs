@@ -100,6 +100,11 @@ pub struct PaymentsConfig {
     pub sandbox: SandboxConfig,
     /// Credentials and endpoints of the real providers.
     pub providers: ProvidersConfig,
+    /// Demo mode only: serve the card, Alipay and WeChat Pay methods through the real
+    /// Stripe, Alipay and WeChat Pay adapters against local fakes of those providers,
+    /// mounted on this server under `/fake/…` with test-only keys (no real money; see
+    /// `src/fakes/`). `serve --demo` turns it on unless `--sandbox-payments` is given.
+    pub fakes: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -356,6 +361,7 @@ impl Default for PaymentsConfig {
             },
             sandbox: SandboxConfig::default(),
             providers: ProvidersConfig::default(),
+            fakes: false,
         }
     }
 }
@@ -617,6 +623,9 @@ impl Config {
             {
                 bail!("payment fees must be at least 0 and fee_basis_points at most 5000 (50 %)");
             }
+        }
+        if self.payments.fakes && !self.demo {
+            bail!("payments.fakes is a demo and test tool: it needs demo = true");
         }
         if self.payments.order_expiry_secs < 60
             || !(1..=10).contains(&self.payments.sandbox.notify_copies)

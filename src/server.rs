@@ -16,7 +16,8 @@ use crate::db::{Db, DbOptions};
 use crate::messages::{FileOutbox, Messenger};
 
 /// Connects the database (running migrations), loads the secret and the senders.
-pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    crate::fakes::wire(&mut config);
     config.validate()?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
@@ -26,7 +27,8 @@ pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App>
 }
 
 /// As [`build`], over a database already connected and migrated (tests use this).
-pub fn build_with_db(config: Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    crate::fakes::wire(&mut config);
     let secret = load_secret(&config)?;
     let messenger = if config.demo {
         Messenger::outbox_only(FileOutbox::new(config.data_dir.join("outbox.jsonl")))

@@ -8,6 +8,12 @@
 //!   provider's page, an Alipay renewal settled by "Refresh" before the provider's
 //!   (deliberately late) notification, a new eSIM from the wallet in Chinese, a
 //!   declined card payment, and the order history.
+//! - `providers.mjs`: with `payments.fakes` (the demo's default under `serve --demo`),
+//!   the demo subscriber renews once per seed method through the real adapters and
+//!   the local fakes of Stripe (hosted card page), Alipay and WeChat Pay (QR → the
+//!   fake wallet app's page), then from the wallet (topped up by card first); each
+//!   order is fulfilled by the fake's notification, signed as the provider signs it,
+//!   which the test then finds stored for every payment.
 //!
 //! Needs `/usr/bin/chromium`, `node` and `tests/browser/node_modules` (`scripts/test`
 //! installs them). Without them the tests say SKIPPED and pass, unless
@@ -19,8 +25,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use datacard::app::App;
 use datacard::clock::SystemClock;
 use datacard::config::Config;
+use sqlx::Row;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -139,6 +147,17 @@ async fn walk_demo_server(
     configure: impl FnOnce(&mut Config),
     env: Vec<(&'static str, String)>,
 ) {
+    walk_demo_server_then(script, configure, env, async |_| {}).await;
+}
+
+/// As [`walk_demo_server`], then `after` looks at the app (its database) once the
+/// walk passed, before the server stops.
+async fn walk_demo_server_then(
+    script: &'static str,
+    configure: impl FnOnce(&mut Config),
+    env: Vec<(&'static str, String)>,
+    after: impl AsyncFnOnce(&App),
+) {
     let root = manifest_dir();
     let data = tempfile::tempdir().expect("temp data dir");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -160,7 +179,7 @@ async fn walk_demo_server(
         .expect("build the demo app");
     datacard::demo::seed(&app).await.expect("seed demo data");
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(datacard::server::serve(app, listener, async {
+    let server = tokio::spawn(datacard::server::serve(app.clone(), listener, async {
         let _ = stopped.await;
     }));
 
@@ -172,6 +191,10 @@ async fn walk_demo_server(
             .expect("the walk thread panicked")
     };
     println!("{output}");
+    if passed {
+        after(&app).await;
+    }
+    drop(app);
 
     let _ = stop.send(());
     let served = tokio::time::timeout(Duration::from_secs(30), server)
@@ -203,6 +226,59 @@ async fn checkout_walk_in_headless_chromium() {
         "checkout.mjs",
         |config| config.payments.sandbox.notify_delay_ms = LATE_NOTIFICATION_MS,
         vec![("DATACARD_NOTIFY_DELAY_MS", LATE_NOTIFICATION_MS.to_string())],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server_then(
+        "providers.mjs",
+        |config| config.payments.fakes = true,
+        Vec::new(),
+        async |app| {
+            // Every payment went through a fake provider, and each was settled by that
+            // provider's signed notification (verified by the adapter), not by a query.
+            let rows = sqlx::query(
+                "SELECT p.id, p.provider, p.method, p.state, \
+                 (SELECT COUNT(*) FROM payment_events e WHERE e.payment_id = p.id AND e.source = 'notification') AS notified, \
+                 (SELECT COUNT(*) FROM payment_events e WHERE e.payment_id = p.id AND e.source = 'query') AS queried \
+                 FROM payments p ORDER BY p.created_at",
+            )
+            .fetch_all(app.db.reader())
+            .await
+            .expect("read the payments");
+            let mut providers = std::collections::BTreeSet::new();
+            for row in &rows {
+                let (id, provider, method, state): (String, String, String, String) = (
+                    row.get("id"),
+                    row.get("provider"),
+                    row.get("method"),
+                    row.get("state"),
+                );
+                let (notified, queried): (i64, i64) = (row.get("notified"), row.get("queried"));
+                println!("{id}: {method} through {provider}: {state}, {notified} notification(s), {queried} query(ies)");
+                assert!(
+                    notified >= 1,
+                    "payment {id} ({method} through {provider}) got no notification from the fake"
+                );
+                providers.insert(provider);
+            }
+            let expected: std::collections::BTreeSet<String> =
+                ["alipay", "stripe", "wechat_pay"].map(String::from).into();
+            assert_eq!(providers, expected, "the walk paid through each fake, and only through them");
+            let unmatched: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM payment_events WHERE payment_id IS NULL",
+            )
+            .fetch_one(app.db.reader())
+            .await
+            .expect("count unmatched notifications")
+            .get("n");
+            assert_eq!(unmatched, 0, "no notification was for an unknown payment");
+        },
     )
     .await;
 }

@@ -143,3 +143,61 @@ fn the_ledger_of_a_fresh_install_is_balanced() {
     assert!(report.contains("0 transactions"), "{report}");
     assert!(report.contains("ledger is balanced"), "{report}");
 }
+
+#[test]
+fn a_promotion_with_impossible_values_is_refused_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let offers = format!(
+        "{TWO_PLANS}\n{}",
+        r#"
+[[promotions]]
+code = "FIRST-MONTH-30"
+kind = "first_period"
+percent = 130
+first_order_of = "plan"
+plans = ["HK-30D-UNL", "HK-99D-9G"]
+names = { en = "First month −30 %" }
+
+[[coupons]]
+code = "WELCOME10"
+percent = 10
+per_account_limit = 1
+total_limit = 1000
+names = { en = "Welcome: 10 % off" }
+"#
+    );
+    let file = write(&dir, "offers.toml", &offers);
+    let output = datacard(dir.path(), &["plans", "import", &file]);
+    assert_exit(&output, 2);
+    let errors = stderr(&output);
+    assert!(
+        errors
+            .contains("promotion #1 (FIRST-MONTH-30): percent must be more than 0 and at most 100"),
+        "{errors}"
+    );
+    assert!(errors.contains("unknown plan \"HK-99D-9G\""), "{errors}");
+    assert!(!errors.contains("WELCOME10"), "{errors}");
+
+    let fixed = write(
+        &dir,
+        "fixed.toml",
+        &offers
+            .replace("percent = 130", "percent = 30")
+            .replace(", \"HK-99D-9G\"", ""),
+    );
+    let output = datacard(dir.path(), &["plans", "import", &fixed]);
+    assert_exit(&output, 0);
+    assert!(
+        stdout(&output)
+            .contains("2 promotions and coupons: 2 new, 0 changed, 0 retired, 0 unchanged"),
+        "{}",
+        stdout(&output)
+    );
+    let again = datacard(dir.path(), &["plans", "import", &fixed]);
+    assert!(
+        stdout(&again)
+            .contains("2 promotions and coupons: 0 new, 0 changed, 0 retired, 2 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+}

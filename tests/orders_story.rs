@@ -1311,8 +1311,10 @@ story!(orders_refuse_bad_input, |app| {
             "invalid_iccid",
         ),
         (
+            // Unknown fields are refused (a client-sent price or discount is accepted
+            // and ignored instead: see promotions_story).
             json!({ "kind": "renewal", "iccid": demo_iccid(), "plan_code": PLAN, "periods": 1,
-                    "payment_method": "card", "discount": 100 }),
+                    "payment_method": "card", "surprise": 100 }),
             StatusCode::BAD_REQUEST,
             "invalid_body",
         ),

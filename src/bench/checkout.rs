@@ -186,6 +186,7 @@ async fn one_checkout(
         periods: 1,
         payment_method: Method::Card,
         amount: None,
+        coupon: None,
     };
     let started = Instant::now();
     let order = orders::create(app, account, &request).await?;

@@ -9,6 +9,9 @@
 //! prices = { HKD = 8800 }          # minor units
 //! names = { en = "Hong Kong 30 days 20 GB", "zh-HK" = "香港 30 日 20GB" }
 //! ```
+//!
+//! and the offers on them, `[[promotions]]` and `[[coupons]]` (see
+//! [`super::promotion_file`]).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +20,14 @@ use serde::Deserialize;
 use crate::money::Currency;
 
 use super::plan::{Allowance, Period, PeriodUnit, PlanCode, Zone};
+use super::promotion_file::{self, PromotionSpec, RawPromotion};
+
+/// A checked catalog file: plans, then the promotions and coupons on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogFile {
+    pub plans: Vec<PlanSpec>,
+    pub promotions: Vec<PromotionSpec>,
+}
 
 /// A plan as the file describes it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +45,10 @@ pub struct PlanSpec {
 #[serde(deny_unknown_fields)]
 struct FileDoc {
     plans: Vec<RawPlan>,
+    #[serde(default)]
+    promotions: Vec<RawPromotion>,
+    #[serde(default)]
+    coupons: Vec<RawPromotion>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,9 +73,9 @@ struct RawPeriod {
     count: i64,
 }
 
-/// Every problem in the file, each naming the plan it is in; nothing is imported
-/// unless the whole file is good.
-pub fn parse(text: &str) -> Result<Vec<PlanSpec>, Vec<String>> {
+/// Every problem in the file, each naming the plan, promotion or coupon it is in;
+/// nothing is imported unless the whole file is good.
+pub fn parse(text: &str) -> Result<CatalogFile, Vec<String>> {
     let doc: FileDoc = toml::from_str(text)
         .map_err(|e| vec![format!("not a valid catalog file: {}", e.message())])?;
     let mut errors = Vec::new();
@@ -81,8 +96,36 @@ pub fn parse(text: &str) -> Result<Vec<PlanSpec>, Vec<String>> {
     if specs.is_empty() && errors.is_empty() {
         errors.push("the file has no plans".into());
     }
+    let known: std::collections::BTreeSet<PlanCode> =
+        specs.iter().map(|s| s.code.clone()).collect();
+    let mut promotions = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    let sections = [
+        ("promotion", false, doc.promotions),
+        ("coupon", true, doc.coupons),
+    ];
+    for (section, coupon, raws) in sections {
+        for (index, raw) in raws.into_iter().enumerate() {
+            let label = format!("{section} #{} ({})", index + 1, raw.code());
+            let code = raw.code().trim().to_ascii_uppercase();
+            if !code.is_empty() && !codes.insert(code) {
+                errors.push(format!(
+                    "{label}: code appears twice among promotions and coupons"
+                ));
+            }
+            match promotion_file::check(raw, coupon, &known) {
+                Ok(spec) => promotions.push(spec),
+                Err(problems) => {
+                    errors.extend(problems.into_iter().map(|p| format!("{label}: {p}")))
+                }
+            }
+        }
+    }
     if errors.is_empty() {
-        Ok(specs)
+        Ok(CatalogFile {
+            plans: specs,
+            promotions,
+        })
     } else {
         Err(errors)
     }
@@ -244,7 +287,7 @@ mod tests {
 
     #[test]
     fn the_demo_catalog_is_valid_and_covers_the_range() {
-        let specs = parse(super::super::DEMO_CATALOG).unwrap();
+        let specs = parse(super::super::DEMO_CATALOG).unwrap().plans;
         assert!(specs.len() >= 8);
         let units: std::collections::BTreeSet<_> = specs
             .iter()
@@ -320,20 +363,20 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            ok[0].allowance,
+            ok.plans[0].allowance,
             Allowance::Unlimited {
                 fair_use_cap: 50 << 30,
                 throttle_kbps: 1024
             }
         );
         assert_eq!(
-            parse(&base("\"1.5 GB\"", "")).unwrap()[0].allowance,
+            parse(&base("\"1.5 GB\"", "")).unwrap().plans[0].allowance,
             Allowance::Capped {
                 bytes: 1_610_612_736
             }
         );
         assert_eq!(
-            parse(&base("1024", "")).unwrap()[0].allowance,
+            parse(&base("1024", "")).unwrap().plans[0].allowance,
             Allowance::Capped { bytes: 1024 }
         );
         assert!(parse(&base("\"20 XB\"", "")).is_err());

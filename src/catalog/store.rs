@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::Currency;
 
-use super::file::PlanSpec;
+use super::file::{CatalogFile, PlanSpec};
 use super::plan::{Allowance, Period, PeriodUnit, Plan, PlanCode, Zone};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct ImportReport {
     pub new_versions: Vec<String>,
     pub retired: Vec<String>,
     pub unchanged: Vec<String>,
+    /// Promotions and coupons by code.
+    pub promotions: super::promotion_store::PromotionReport,
 }
 
 fn terms_digest(spec: &PlanSpec) -> String {
@@ -38,11 +40,11 @@ fn terms_digest(spec: &PlanSpec) -> String {
 }
 
 /// Applies a checked catalog in one transaction, auditing every change.
-pub async fn import(app: &App, specs: &[PlanSpec], actor: &str) -> Result<ImportReport> {
+pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<ImportReport> {
     let now = app.now();
     let mut report = ImportReport::default();
     let mut tx = app.db.begin().await?;
-    for (index, spec) in specs.iter().enumerate() {
+    for (index, spec) in file.plans.iter().enumerate() {
         let code = spec.code.as_str();
         let current = sqlx::query(
             "SELECT p.retired_at, v.version, v.terms_digest FROM plans p \
@@ -119,6 +121,8 @@ pub async fn import(app: &App, specs: &[PlanSpec], actor: &str) -> Result<Import
             report.unchanged.push(code.to_owned());
         }
     }
+    report.promotions =
+        super::promotion_store::import(&mut tx, &file.promotions, actor, now).await?;
     tx.commit().await?;
     Ok(report)
 }

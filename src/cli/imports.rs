@@ -27,12 +27,23 @@ pub async fn plans(config: Config, file: &Path) -> anyhow::Result<ExitCode> {
     let report = crate::catalog::import(&app, &specs, "cli").await?;
     println!(
         "{} plans: {} new, {} with a new version, {} retired, {} unchanged",
-        specs.len(),
+        specs.plans.len(),
         report.created.len(),
         report.new_versions.len(),
         report.retired.len(),
         report.unchanged.len()
     );
+    if !specs.promotions.is_empty() {
+        let promotions = &report.promotions;
+        println!(
+            "{} promotions and coupons: {} new, {} changed, {} retired, {} unchanged",
+            specs.promotions.len(),
+            promotions.created.len(),
+            promotions.changed.len(),
+            promotions.retired.len(),
+            promotions.unchanged.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

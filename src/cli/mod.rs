@@ -40,9 +40,13 @@ struct Common {
 enum Command {
     /// Run the server (portal, API, background work).
     Serve {
-        /// Demo data, sandbox payments and the file outbox.
+        /// Demo data, the file outbox, and payments through the real provider adapters
+        /// against local fakes of Stripe, Alipay and WeChat Pay (no real money).
         #[arg(long)]
         demo: bool,
+        /// With --demo: pay through the built-in sandbox provider instead of the fakes.
+        #[arg(long, requires = "demo")]
+        sandbox_payments: bool,
         /// Address to listen on, e.g. 0.0.0.0:8080.
         #[arg(long, value_name = "ADDR")]
         bind: Option<String>,
@@ -209,8 +213,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     init_logging(&config);
     match cli.command {
-        Command::Serve { demo, bind } => {
+        Command::Serve {
+            demo,
+            sandbox_payments,
+            bind,
+        } => {
             config.demo |= demo;
+            if demo && !sandbox_payments {
+                config.payments.fakes = true;
+            }
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }

@@ -27,6 +27,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             login.phone, login.email, login.password
         );
         println!("demo outbox (SMS and email): {url}/dev/outbox");
+        if crate::fakes::active(&app.config) {
+            let payments = &app.config.payments;
+            println!(
+                "demo payments: card → {}, alipay → {}, wechat_pay → {}, each a local FAKE of the provider at {url}/fake/… with test-only keys (no real money; --sandbox-payments for the sandbox provider)",
+                payments.card.provider, payments.alipay.provider, payments.wechat_pay.provider
+            );
+        } else {
+            println!("demo payments: the built-in sandbox provider ({url}/sandbox/pay/…)");
+        }
         println!(
             "post usage for the demo line (1 GB now):\n  curl -s {url}/api/v1/usage -H 'authorization: Bearer {}' -H 'content-type: application/json' \\\n    -d '{{\"records\":[{{\"id\":\"demo-'$(date +%s)'\",\"iccid\":\"{}\",\"bytes\":1073741824,\"started_at\":\"'$(date -u +%FT%TZ)'\",\"ended_at\":\"'$(date -u +%FT%TZ)'\"}}]}}'",
             crate::demo::DEMO_NETWORK_KEY,

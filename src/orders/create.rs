@@ -9,13 +9,15 @@ use crate::payments::store::{self as payments, Payment};
 use crate::payments::{
     CreateRequest, Observation, PaymentState, ProviderStatus, apply, provider_for, reconcile,
 };
+use crate::promotions;
 
 use super::fulfil::{Fulfilment, fulfil};
 use super::{Method, Order, OrderRequest, OrderState, quote, store};
 
-/// Prices the request and creates the order. A wallet payment is taken and the
-/// order fulfilled in the same transaction; any other method opens a payment at
-/// its provider, whose answer comes back through [`apply`].
+/// Prices the request and creates the order, reserving its promotions in the same
+/// transaction. A wallet payment is taken and the order fulfilled in that
+/// transaction too, and so is an order that promotions made free; any other method
+/// opens a payment at its provider, whose answer comes back through [`apply`].
 pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Result<Order> {
     let quote = quote(app, account_id, request).await?;
     let now = app.now();
@@ -44,8 +46,11 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
     };
     let mut tx = app.db.begin().await?;
     store::insert(&mut tx, &order).await?;
-    if request.payment_method == Method::Wallet {
-        match fulfil(app, &mut tx, &order, "wallet", now).await? {
+    promotions::redemption::redeem(&mut tx, app.db.backend(), &order, &quote.applied, now).await?;
+    let free = order.breakdown.total == 0;
+    if request.payment_method == Method::Wallet || free {
+        let paid_by = if free { "free" } else { "wallet" };
+        match fulfil(app, &mut tx, &order, paid_by, now).await? {
             Fulfilment::Fulfilled => {}
             Fulfilment::Impossible(reason) => return Err(Error::conflict(reason)),
             Fulfilment::AlreadyFulfilled => {

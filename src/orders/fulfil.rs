@@ -50,6 +50,10 @@ pub async fn fulfil(
     if claimed.rows_affected() == 0 {
         return Ok(Fulfilment::AlreadyFulfilled);
     }
+    if !order.breakdown.discounts.is_empty() {
+        // Paid after it lapsed: the promotions it was priced with count again.
+        crate::promotions::redemption::reinstate(tx, order).await?;
+    }
     match order.kind {
         OrderKind::Renewal => {
             let iccid = Iccid::parse(order.iccid.as_deref().unwrap_or_default())?;

@@ -134,6 +134,9 @@ pub struct OrderRequest {
     pub payment_method: Method,
     /// For wallet top-ups.
     pub amount: Option<Money>,
+    /// A coupon code as the subscriber typed it.
+    #[serde(default)]
+    pub coupon: Option<String>,
 }
 
 #[derive(Debug, Clone)]

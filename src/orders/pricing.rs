@@ -1,13 +1,18 @@
 //! The price breakdown of an order, from pure arithmetic on minor units.
 //!
-//! Rounding: the percentage part of a payment fee is rounded half up to the minor
-//! unit (0.5 cent → 1 cent); nothing else is ever rounded. Discounts never exceed
-//! the list price, totals are never negative, and a free order carries no fee.
+//! Rounding: every percentage — the percentage part of a payment fee, and a
+//! promotion's percentage off (see [`crate::promotions`]) — is rounded half up to the
+//! minor unit (0.5 cent → 1 cent) by [`percent_half_up`], once, on the amount it is a
+//! percentage of; nothing else is ever rounded. Discounts never exceed the list
+//! price, totals are never negative, and a free order carries no fee.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
+use crate::promotions::Reason;
 
 pub const MAX_PERIODS: u32 = 36;
 
@@ -18,11 +23,34 @@ pub struct Fee {
     pub basis_points: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Discount {
-    /// What the subscriber reads as the reason, e.g. `first_month_30`.
+    /// The promotion's code, e.g. `FIRST-MONTH-30`.
     pub promotion: String,
     pub amount: i64,
+    /// The promotion's name by language, as it was when the order was priced.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub names: BTreeMap<String, String>,
+    /// Why the order got it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Periods on the line at no charge; their price is in `amount`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub free_periods: u32,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
+}
+
+impl Discount {
+    pub fn new(promotion: &str, amount: i64) -> Discount {
+        Discount {
+            promotion: promotion.to_owned(),
+            amount,
+            ..Discount::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +124,7 @@ pub fn price(
 }
 
 /// `amount × basis_points / 10 000`, rounded half up, for non-negative inputs.
-fn percent_half_up(amount: i64, basis_points: i64) -> Result<i64> {
+pub fn percent_half_up(amount: i64, basis_points: i64) -> Result<i64> {
     let product = i128::from(amount) * i128::from(basis_points);
     let rounded = (product + 5_000) / 10_000;
     i64::try_from(rounded).map_err(|_| Error::invalid("amount_too_large"))
@@ -184,16 +212,7 @@ mod tests {
 
     #[test]
     fn discounts_are_clamped_and_free_orders_have_no_fee() {
-        let discounts = vec![
-            Discount {
-                promotion: "a".into(),
-                amount: 6000,
-            },
-            Discount {
-                promotion: "b".into(),
-                amount: 6000,
-            },
-        ];
+        let discounts = vec![Discount::new("a", 6000), Discount::new("b", 6000)];
         let b = price(
             hkd(8800),
             1,
@@ -233,7 +252,7 @@ mod tests {
             bp in 0i64..=2_000,
         ) {
             let discounts: Vec<Discount> = amounts.iter().enumerate()
-                .map(|(i, a)| Discount { promotion: format!("p{i}"), amount: *a }).collect();
+                .map(|(i, a)| Discount::new(&format!("p{i}"), *a)).collect();
             let b = price(hkd(unit), periods, discounts.clone(), Fee { fixed, basis_points: bp }).unwrap();
             prop_assert!(b.total >= 0);
             prop_assert!(b.discount_total() <= b.list_price);

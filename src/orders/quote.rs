@@ -1,4 +1,6 @@
-//! Quotes: what an order would cost, with no side effects.
+//! Quotes: what an order would cost, promotions included, with no side effects (but
+//! for counting unknown coupon codes, see [`crate::promotions::throttle`]). The
+//! server prices: nothing the client says about prices or discounts is read.
 
 use sqlx::Row;
 
@@ -7,8 +9,9 @@ use crate::catalog::{self, Plan, PlanCode};
 use crate::error::{Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
+use crate::promotions::{self, Applied, Purchase};
 
-use super::pricing::{self, Breakdown, Fee};
+use super::pricing::{self, Breakdown, Fee, MAX_PERIODS};
 use super::{Method, OrderKind, OrderRequest};
 
 /// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
@@ -21,6 +24,8 @@ pub struct Quote {
     pub plan: Option<Plan>,
     pub iccid: Option<Iccid>,
     pub settlement_secs: i64,
+    /// The promotions the order gets, to be redeemed with it.
+    pub applied: Vec<Applied>,
 }
 
 pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Result<Quote> {
@@ -34,7 +39,12 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
         basis_points: method.fee_basis_points,
     };
     let currency = app.config.locale.currency;
-    let (breakdown, plan, iccid) = match request.kind {
+    let coupon = request
+        .coupon
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let (breakdown, plan, iccid, applied) = match request.kind {
         OrderKind::WalletTopup => {
             if request.payment_method == Method::Wallet {
                 return Err(Error::invalid("payment_method_unavailable").on_field("payment_method"));
@@ -48,7 +58,15 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
             if amount.currency != currency || !TOP_UP_RANGE.contains(&amount.amount) {
                 return Err(Error::invalid("invalid_amount").on_field("amount"));
             }
-            (pricing::price(amount, 1, Vec::new(), fee)?, None, None)
+            if coupon.is_some() {
+                return Err(Error::invalid("coupon_not_applicable").on_field("coupon"));
+            }
+            (
+                pricing::price(amount, 1, Vec::new(), fee)?,
+                None,
+                None,
+                Vec::new(),
+            )
         }
         OrderKind::Renewal | OrderKind::NewEsim => {
             if request.amount.is_some() {
@@ -77,10 +95,24 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
                 (_, Some(_)) => return Err(Error::invalid("invalid_body")),
                 (_, None) => None,
             };
+            if request.periods == 0 || request.periods > MAX_PERIODS {
+                return Err(Error::invalid("invalid_periods").on_field("periods"));
+            }
+            let purchase = Purchase {
+                plan: &plan,
+                unit_price,
+                periods: request.periods,
+                method: request.payment_method,
+                coupon,
+            };
+            let applied = promotions::for_order(app, account_id, &purchase).await?;
+            let periods = request.periods + promotions::free_periods(&applied);
+            let discounts = promotions::discounts(&applied);
             (
-                pricing::price(unit_price, request.periods, Vec::new(), fee)?,
+                pricing::price(unit_price, periods, discounts, fee)?,
                 Some(plan),
                 iccid,
+                applied,
             )
         }
     };
@@ -90,6 +122,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
         plan,
         iccid,
         settlement_secs: method.settlement_secs,
+        applied,
     })
 }
 

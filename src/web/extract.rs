@@ -120,6 +120,21 @@ pub fn token_of_headers(headers: &axum::http::HeaderMap) -> Option<String> {
     bearer.or_else(|| cookies::get(headers, cookies::SESSION).map(str::to_owned))
 }
 
+/// The signed-in subscriber, if the request carries a valid session; anonymous
+/// otherwise (never a 401).
+pub struct MaybeSignedIn(pub Option<Account>);
+
+impl FromRequestParts<App> for MaybeSignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let Some(token) = token_of(parts) else {
+            return Ok(MaybeSignedIn(None));
+        };
+        Ok(MaybeSignedIn(accounts::authenticate(app, &token).await?))
+    }
+}
+
 /// A signed-in subscriber, or 401.
 pub struct SignedIn {
     pub account: Account,

@@ -35,6 +35,7 @@ pub fn router(app: App) -> Router {
         .merge(api::routes())
         .merge(portal::routes(&app))
         .merge(sandbox::routes())
+        .merge(crate::fakes::routes(&app))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

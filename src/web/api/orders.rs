@@ -4,21 +4,25 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::i18n::Locale;
 use crate::money::Money;
 use crate::orders::{self, Method, Order, OrderKind, OrderRequest, OrderState};
 use crate::payments::{NextAction, PaymentState};
-use crate::web::error::ErrorBody;
+use crate::web::error::{ErrorBody, json_response};
 use crate::web::extract::{ApiJson, RequestLocale, SignedIn};
 use crate::web::idempotency;
 
+/// What to buy. The server prices it: a `price`, `list_price`, `total`, `fee`,
+/// `discount`, `discounts` or `breakdown` sent along is accepted and ignored.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderBody {
@@ -31,8 +35,37 @@ pub struct OrderBody {
     pub payment_method: Method,
     /// For wallet top-ups: how much to add.
     pub amount: Option<Money>,
-    /// Promotions come with their own issue; a coupon is accepted and ignored for now.
+    /// A coupon code (any case); refused with `coupon_not_found`, `coupon_expired`,
+    /// `coupon_exhausted`, `coupon_not_applicable`, … when it does not apply.
     pub coupon: Option<String>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    price: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    list_price: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    total: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    fee: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    discount: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    discounts: Option<IgnoredAny>,
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    #[expect(dead_code, reason = "accepted and ignored: the server prices")]
+    breakdown: Option<IgnoredAny>,
 }
 
 impl OrderBody {
@@ -44,6 +77,7 @@ impl OrderBody {
             periods: self.periods.unwrap_or(1),
             payment_method: self.payment_method,
             amount: self.amount,
+            coupon: self.coupon.clone(),
         }
     }
 }
@@ -58,8 +92,15 @@ pub struct BreakdownBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct DiscountBody {
+    /// The promotion's or coupon's code.
     pub promotion: String,
+    /// Its name, in the request's language.
+    pub name: String,
+    /// Why the order got it, in the request's language.
+    pub reason: String,
     pub amount: Money,
+    /// Periods added at no charge (their value is in `amount`).
+    pub free_periods: u32,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -100,7 +141,7 @@ pub struct OrderView {
     pub fulfilled_at: Option<DateTime<Utc>>,
 }
 
-fn breakdown_body(b: &orders::Breakdown) -> BreakdownBody {
+fn breakdown_body(b: &orders::Breakdown, locale: Locale) -> BreakdownBody {
     BreakdownBody {
         list_price: b.money(b.list_price),
         discounts: b
@@ -108,7 +149,16 @@ fn breakdown_body(b: &orders::Breakdown) -> BreakdownBody {
             .iter()
             .map(|d| DiscountBody {
                 promotion: d.promotion.clone(),
+                name: crate::promotions::name_in(&d.names, locale)
+                    .unwrap_or(&d.promotion)
+                    .to_owned(),
+                reason: d
+                    .reason
+                    .as_ref()
+                    .map(|r| r.text(locale))
+                    .unwrap_or_default(),
                 amount: b.money(d.amount),
+                free_periods: d.free_periods,
             })
             .collect(),
         fee: b.money(b.fee),
@@ -116,7 +166,7 @@ fn breakdown_body(b: &orders::Breakdown) -> BreakdownBody {
     }
 }
 
-pub fn order_view(order: &Order) -> OrderView {
+pub fn order_view(order: &Order, locale: Locale) -> OrderView {
     OrderView {
         id: order.id.clone(),
         kind: order.kind,
@@ -124,7 +174,7 @@ pub fn order_view(order: &Order) -> OrderView {
         iccid: order.iccid.clone(),
         plan_code: order.plan_code.clone(),
         periods: order.breakdown.periods,
-        breakdown: breakdown_body(&order.breakdown),
+        breakdown: breakdown_body(&order.breakdown, locale),
         payment: order.payment.as_ref().map(|p| PaymentBody {
             id: p.id.clone(),
             provider: p.provider.clone(),
@@ -143,28 +193,38 @@ pub fn order_view(order: &Order) -> OrderView {
     }
 }
 
-/// The price breakdown of an order, without creating it.
+/// The price breakdown of an order, promotions included, without creating it. A
+/// coupon that does not apply answers its reason (in the request's language).
 #[utoipa::path(post, path = "/api/v1/quotes", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
-    responses((status = 200, body = QuoteBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = QuoteBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "coupon_exhausted, coupon_already_used"),
+        (status = 429, body = ErrorBody, description = "coupon_attempts_locked")))]
 pub async fn quote(
     State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
     signed_in: SignedIn,
     ApiJson(body): ApiJson<OrderBody>,
-) -> Result<Json<QuoteBody>> {
-    let quote = orders::quote(&app, &signed_in.account.id, &body.request()).await?;
-    Ok(Json(QuoteBody {
-        kind: body.kind,
-        plan_code: quote.plan.as_ref().map(|p| p.code.to_string()),
-        periods: quote.breakdown.periods,
-        payment_method: body.payment_method,
-        breakdown: breakdown_body(&quote.breakdown),
-        settlement_secs: quote.settlement_secs,
-    }))
+) -> Response {
+    match orders::quote(&app, &signed_in.account.id, &body.request()).await {
+        Ok(quote) => Json(QuoteBody {
+            kind: body.kind,
+            plan_code: quote.plan.as_ref().map(|p| p.code.to_string()),
+            periods: quote.breakdown.periods,
+            payment_method: body.payment_method,
+            breakdown: breakdown_body(&quote.breakdown, locale),
+            settlement_secs: quote.settlement_secs,
+        })
+        .into_response(),
+        Err(error) => json_response(&error, locale),
+    }
 }
 
-/// Creates the order; `payment.next_action` says where the payer goes.
+/// Creates the order, redeeming its promotions; `payment.next_action` says where the
+/// payer goes (an order that promotions made free is fulfilled at once).
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
-    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "also coupon_exhausted, coupon_already_used, offer_already_used"),
+        (status = 429, body = ErrorBody, description = "coupon_attempts_locked")))]
 pub async fn create(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -176,7 +236,7 @@ pub async fn create(
     let digest = idempotency::digest(&body);
     idempotency::run(&app, &headers, &scope, digest, locale, || async {
         let order = orders::create(&app, &signed_in.account.id, &body.request()).await?;
-        Ok((StatusCode::CREATED, json!(order_view(&order))))
+        Ok((StatusCode::CREATED, json!(order_view(&order, locale))))
     })
     .await
 }
@@ -185,13 +245,14 @@ pub async fn create(
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>> {
     let order = orders::store::find_for_account(&app, &id, &signed_in.account.id)
         .await?
         .ok_or_else(|| Error::not_found("order_not_found"))?;
-    Ok(Json(order_view(&order)))
+    Ok(Json(order_view(&order, locale)))
 }
 
 /// Asks the provider about the payment now, then answers the order.
@@ -199,17 +260,27 @@ pub async fn show(
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
 pub async fn refresh(
     State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>> {
     let order = orders::refresh(&app, &signed_in.account.id, &id).await?;
-    Ok(Json(order_view(&order)))
+    Ok(Json(order_view(&order, locale)))
 }
 
 /// The account's orders, newest first.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
     responses((status = 200, body = Vec<OrderView>)))]
-pub async fn list(State(app): State<App>, signed_in: SignedIn) -> Result<Json<Vec<OrderView>>> {
+pub async fn list(
+    State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<OrderView>>> {
     let orders = orders::store::list_for_account(&app, &signed_in.account.id, 100).await?;
-    Ok(Json(orders.iter().map(order_view).collect()))
+    Ok(Json(
+        orders
+            .iter()
+            .map(|order| order_view(order, locale))
+            .collect(),
+    ))
 }

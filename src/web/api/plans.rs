@@ -1,15 +1,20 @@
-//! `GET /api/v1/plans`: the catalog on sale now.
+//! `GET /api/v1/plans`: the catalog on sale now, with the offers the caller
+//! qualifies for (an anonymous caller: every public one).
 
 use axum::Json;
 use axum::extract::State;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::catalog::{self, Allowance, Period, Plan, Zone};
 use crate::error::Result;
+use crate::i18n::Locale;
 use crate::money::Money;
-use crate::web::extract::RequestLocale;
+use crate::promotions::name_in;
+use crate::promotions::offers::{self, Offer};
+use crate::web::extract::{MaybeSignedIn, RequestLocale};
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanBody {
@@ -28,8 +33,36 @@ pub struct PlanBody {
     pub price: Option<Money>,
     pub prices: Vec<Money>,
     pub version: i64,
-    /// Offers that apply (filled in by the promotions engine).
-    pub promotions: Vec<serde_json::Value>,
+    /// Offers on this plan the caller qualifies for, highest priority first.
+    pub promotions: Vec<OfferBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfferBody {
+    pub code: String,
+    /// `first_period`, `free_periods` or `coupon`.
+    #[schema(example = "first_period")]
+    pub kind: String,
+    /// In the request's language, e.g. "First month −30 %".
+    pub name: String,
+    /// Who it is for and how to get it, in the request's language.
+    pub condition: String,
+    /// For a coupon: the code to enter at checkout.
+    pub coupon: Option<String>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+pub fn offer_body(offer: &Offer, locale: Locale) -> OfferBody {
+    OfferBody {
+        code: offer.code.to_string(),
+        kind: offer.kind.as_str().to_owned(),
+        name: name_in(&offer.names, locale)
+            .unwrap_or(offer.code.as_str())
+            .to_owned(),
+        condition: offer.condition.text(locale),
+        coupon: offer.coupon.as_ref().map(ToString::to_string),
+        ends_at: offer.ends_at,
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -71,18 +104,30 @@ pub fn plan_body(
     }
 }
 
-/// Plans on sale, in catalog order.
+/// Plans on sale, in catalog order, each with the offers the caller qualifies for.
 #[utoipa::path(get, path = "/api/v1/plans", tag = "catalog", responses((status = 200, body = Vec<PlanBody>)))]
 pub async fn list(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
+    MaybeSignedIn(account): MaybeSignedIn,
 ) -> Result<Json<Vec<PlanBody>>> {
     let plans = catalog::list(&app).await?;
     let currency = app.config.locale.currency;
+    let mut offers =
+        offers::for_plans(&app, account.as_ref().map(|a| a.id.as_str()), &plans).await?;
     Ok(Json(
         plans
             .iter()
-            .map(|plan| plan_body(plan, locale, currency))
+            .map(|plan| {
+                let mut body = plan_body(plan, locale, currency);
+                body.promotions = offers
+                    .remove(&plan.code)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|offer| offer_body(offer, locale))
+                    .collect();
+                body
+            })
             .collect(),
     ))
 }

@@ -1,5 +1,7 @@
-//! Checkout: choose (plan, line, periods, method) → review the breakdown → pay.
-//! Nothing is charged before the subscriber confirms the review.
+//! Checkout: choose (plan, line, periods, method, coupon) → review the breakdown,
+//! each promotion with why it applies → pay. Nothing is charged before the
+//! subscriber confirms the review; a coupon that does not apply sends them back to
+//! the first step with the reason at the coupon field.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +16,7 @@ use crate::lines;
 use crate::money::Money;
 use crate::orders::{self, Method, OrderKind, OrderRequest, Quote};
 use crate::payments::NextAction;
+use crate::promotions::name_in;
 
 use super::auth::with_status;
 use super::forms::{CsrfForm, error_banner, form};
@@ -42,6 +45,14 @@ pub struct Choice {
 }
 
 impl Choice {
+    fn coupon(&self) -> Option<String> {
+        self.coupon
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_ascii_uppercase)
+    }
+
     fn periods(&self) -> u32 {
         self.periods
             .as_deref()
@@ -67,6 +78,7 @@ impl Choice {
                 periods: 1,
                 payment_method: method,
                 amount: Some(Money::new(amount, app.config.locale.currency)),
+                coupon: self.coupon(),
             });
         }
         let target = if self.target.is_empty() {
@@ -85,6 +97,7 @@ impl Choice {
             periods: self.periods(),
             payment_method: method,
             amount: None,
+            coupon: self.coupon(),
         })
     }
 }
@@ -142,7 +155,7 @@ async fn choose_page(
     let body = html! {
         h1 { (title) }
         p.lead { (t(locale, "checkout.lead")) }
-        (error_banner(portal, error, &[]))
+        (error_banner(portal, error, &["coupon"]))
         form.stack method="get" action="/checkout/review" {
             @if let Some(plan) = &plan {
                 input type="hidden" name="plan" value=(plan.code);
@@ -171,10 +184,37 @@ async fn choose_page(
                 }
             }
             (methods(app, portal, &choice.method, balance, topup))
+            @if !topup { (coupon_field(portal, choice, error)) }
             div { button type="submit" { (t(locale, "checkout.review")) } }
         }
     };
     with_status(render(portal, &title, body), error)
+}
+
+/// Optional, so not a [`super::forms::Field`] (which is required); its error, if
+/// any, is said right under it.
+fn coupon_field(portal: &Portal, choice: &Choice, error: Option<&Error>) -> Markup {
+    let locale = portal.locale;
+    let own_error = error.filter(|e| e.field == Some("coupon"));
+    let described = if own_error.is_some() {
+        "f-coupon-hint f-coupon-error"
+    } else {
+        "f-coupon-hint"
+    };
+    html! {
+        div {
+            label for="f-coupon" { (t(locale, "checkout.coupon")) }
+            span.hint id="f-coupon-hint" { (t(locale, "checkout.coupon_hint")) }
+            input #f-coupon type="text" name="coupon" value=(choice.coupon().unwrap_or_default())
+                autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32"
+                aria-invalid=[own_error.map(|_| "true")] aria-describedby=(described);
+            @if let Some(error) = own_error {
+                p.field-error #f-coupon-error role="alert" data-testid="coupon-error" data-code=(error.code) {
+                    (t(locale, &format!("error.{}", error.code)))
+                }
+            }
+        }
+    }
 }
 
 fn methods(app: &App, portal: &Portal, selected: &str, balance: Money, topup: bool) -> Markup {
@@ -271,7 +311,13 @@ fn review_page(portal: &Portal, choice: &Choice, quote: &Quote) -> Response {
                 tr { th scope="row" { (what) } td { (tf(locale, "checkout.periods_line", &[("count", &b.periods.to_string()), ("price", &b.money(b.unit_price).to_string())])) } }
                 tr { th scope="row" { (t(locale, "checkout.list_price")) } td { (b.money(b.list_price)) } }
                 @for discount in &b.discounts {
-                    tr { th scope="row" { (discount.promotion) } td { "−" (b.money(discount.amount)) } }
+                    tr.discount data-promotion=(discount.promotion) {
+                        th scope="row" {
+                            (name_in(&discount.names, locale).unwrap_or(&discount.promotion))
+                            @if let Some(reason) = &discount.reason { span.hint { (reason.text(locale)) } }
+                        }
+                        td { "−" (b.money(discount.amount)) }
+                    }
                 }
                 tr { th scope="row" { (t(locale, "checkout.fee_line")) } td { (b.money(b.fee)) } }
                 tr.total { th scope="row" { (t(locale, "checkout.total")) } td data-testid="order-total" { strong { (b.money(b.total)) } } }
@@ -293,6 +339,9 @@ fn hidden_fields(choice: &Choice) -> Vec<(&'static str, String)> {
         ("iccid", choice.iccid.clone()),
         ("method", choice.method.clone()),
     ];
+    if let Some(coupon) = choice.coupon() {
+        fields.push(("coupon", coupon));
+    }
     fields.push(("periods", choice.periods().to_string()));
     if let Some(topup) = &choice.topup {
         fields.push(("topup", topup.clone()));

@@ -13,6 +13,7 @@ mod outbox;
 mod plans;
 mod qr;
 mod recovery;
+mod stripe_card;
 mod usage;
 
 use axum::Router;
@@ -67,6 +68,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/lines/{iccid}/usage", get(usage::show))
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
+        .route("/pay/stripe/{payment_id}", get(stripe_card::show))
         .route("/dev/outbox", get(outbox::show))
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }

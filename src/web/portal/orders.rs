@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::i18n::{t, tf};
 use crate::orders::{self, Order, OrderState};
 use crate::payments::NextAction;
+use crate::promotions::name_in;
 
 use super::format::datetime;
 use super::forms::{CsrfForm, form};
@@ -140,6 +141,13 @@ pub async fn show(
             dt { (t(locale, "checkout.plan")) } dd { (summary(&portal, &order)) }
             dt { (t(locale, "order.method")) } dd { (t(locale, &format!("checkout.method_{}", order.method.as_str())).replace(" ({balance})", "").replace("（{balance}）", "")) }
             dt { (t(locale, "checkout.list_price")) } dd { (b.money(b.list_price)) }
+            @for discount in &b.discounts {
+                dt { (name_in(&discount.names, locale).unwrap_or(&discount.promotion)) }
+                dd data-promotion=(discount.promotion) {
+                    "−" (b.money(discount.amount))
+                    @if let Some(reason) = &discount.reason { span.hint { (reason.text(locale)) } }
+                }
+            }
             dt { (t(locale, "checkout.fee_line")) } dd { (b.money(b.fee)) }
             dt { (t(locale, "checkout.total")) } dd { strong { (b.money(b.total)) } }
         }

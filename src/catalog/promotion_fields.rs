@@ -1,0 +1,120 @@
+//! The fields promotions and coupons share in the catalog file — amounts per
+//! currency, restrictions, the validity window and names — each checked with a
+//! message that says what is wrong and what would be right.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::money::Currency;
+use crate::orders::Method;
+use crate::promotions::{Scope, Window};
+
+use super::plan::{PlanCode, Zone};
+
+pub(super) fn amounts(
+    problems: &mut Vec<String>,
+    raw: Option<&BTreeMap<String, i64>>,
+    field: &str,
+    least: i64,
+) -> BTreeMap<Currency, i64> {
+    let mut out = BTreeMap::new();
+    for (currency, amount) in raw.into_iter().flatten() {
+        match Currency::parse(currency) {
+            Ok(currency) if (least..=100_000_000).contains(amount) => {
+                out.insert(currency, *amount);
+            }
+            Ok(_) => problems.push(format!(
+                "{field} in {currency} must be between {least} and 100000000 minor units (got {amount})"
+            )),
+            Err(_) => problems.push(format!("{field}: {currency:?} is not an ISO 4217 currency code")),
+        }
+    }
+    if raw.is_some_and(BTreeMap::is_empty) {
+        problems.push(format!("{field} needs at least one currency"));
+    }
+    out
+}
+
+pub(super) fn scope(
+    problems: &mut Vec<String>,
+    plans: &[String],
+    zones: &[String],
+    methods: &[String],
+    known: &BTreeSet<PlanCode>,
+) -> Scope {
+    let mut scope = Scope::default();
+    for text in plans {
+        match PlanCode::parse(text) {
+            Ok(code) if known.contains(&code) => scope.plans.push(code),
+            _ => problems.push(format!("unknown plan {text:?} (not in this file)")),
+        }
+    }
+    for text in zones {
+        match Zone::parse(text) {
+            Some(zone) => scope.zones.push(zone),
+            None => problems.push(format!("zone {text:?} is not one of hk, hk_mo, cn_hk_mo")),
+        }
+    }
+    for text in methods {
+        match Method::parse(text) {
+            Some(method) => scope.methods.push(method),
+            None => problems.push(format!(
+                "payment method {text:?} is not one of card, alipay, wechat_pay, wallet"
+            )),
+        }
+    }
+    scope
+}
+
+pub(super) fn window(
+    problems: &mut Vec<String>,
+    starts_at: Option<&toml::Value>,
+    ends_at: Option<&toml::Value>,
+) -> Window {
+    let mut at = |value: Option<&toml::Value>, field: &str| {
+        let text = match value? {
+            toml::Value::Datetime(datetime) => datetime.to_string(),
+            toml::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        DateTime::parse_from_rfc3339(&text)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|_| {
+                problems.push(format!(
+                    "{field} must be a date and time with its offset, e.g. 2026-12-01T00:00:00+08:00 (got {text})"
+                ))
+            })
+            .ok()
+    };
+    let window = Window {
+        starts_at: at(starts_at, "starts_at"),
+        ends_at: at(ends_at, "ends_at"),
+    };
+    if let (Some(start), Some(end)) = (window.starts_at, window.ends_at)
+        && end <= start
+    {
+        problems.push("ends_at must be after starts_at".to_owned());
+    }
+    window
+}
+
+pub(super) fn names(
+    problems: &mut Vec<String>,
+    raw: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut names = BTreeMap::new();
+    for (language, name) in raw {
+        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
+            problems.push(format!("names has an unknown language {language:?}"));
+        } else if name.trim().is_empty() || name.chars().count() > 80 {
+            problems.push(format!("name in {language} must be 1–80 characters"));
+        } else {
+            names.insert(language, name.trim().to_owned());
+        }
+    }
+    if !names.contains_key("en") {
+        problems.push("an English name (names.en) is needed".to_owned());
+    }
+    names
+}

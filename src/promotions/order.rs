@@ -1,0 +1,74 @@
+//! The promotions an order gets: what evaluation needs is gathered from storage,
+//! then [`evaluate`] decides. A coupon that is refused is an error carrying the
+//! refusal's code, about the `coupon` field.
+
+use crate::app::App;
+use crate::catalog::Plan;
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::orders::Method;
+
+use super::{
+    Applied, Context, CouponRefusal, EnteredCoupon, History, PromotionCode, evaluate, store,
+    throttle,
+};
+
+/// What the order would be: the plan, how many periods are paid for, and how.
+pub struct Purchase<'a> {
+    pub plan: &'a Plan,
+    pub unit_price: Money,
+    pub periods: u32,
+    pub method: Method,
+    /// As the subscriber typed it; blank means none.
+    pub coupon: Option<&'a str>,
+}
+
+pub async fn for_order(
+    app: &App,
+    account_id: &str,
+    request: &Purchase<'_>,
+) -> Result<Vec<Applied>> {
+    let mut promotions = store::automatic(app).await?;
+    let entered = match request.coupon.map(str::trim).filter(|c| !c.is_empty()) {
+        None => None,
+        Some(text) => {
+            throttle::check(app, account_id).await?;
+            let found = match PromotionCode::parse(text) {
+                Ok(code) => store::coupon(app, &code).await?.map(|p| (code, p)),
+                Err(_) => None,
+            };
+            let Some((code, coupon)) = found else {
+                throttle::record_failure(app, account_id).await?;
+                return Err(refused(CouponRefusal::NotFound));
+            };
+            promotions.push(coupon);
+            let usage = store::coupon_usage(app, &code, Some(account_id)).await?;
+            Some(EnteredCoupon { code, usage })
+        }
+    };
+    let ordered = store::ordered_plans(app, account_id).await?;
+    let context = Context {
+        now: app.now(),
+        plan: request.plan.code.clone(),
+        zone: request.plan.zone,
+        method: request.method,
+        unit_price: request.unit_price,
+        periods: request.periods,
+        history: History {
+            ordered_plan: ordered.contains(request.plan.code.as_str()),
+            ordered_any: !ordered.is_empty(),
+        },
+        coupon: entered,
+    };
+    evaluate(&context, &promotions).map_err(refused)
+}
+
+/// A use that is gone (limits) conflicts with the state of things; the rest is a
+/// coupon that does not fit the order.
+pub fn refused(refusal: CouponRefusal) -> Error {
+    let error = match refusal {
+        CouponRefusal::Exhausted | CouponRefusal::AlreadyUsed => Error::conflict(refusal.code()),
+        _ => Error::invalid(refusal.code()),
+    };
+    error.on_field("coupon")
+}
