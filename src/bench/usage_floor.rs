@@ -61,8 +61,13 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
     };
     let mut period_of: HashMap<String, String> = HashMap::new();
     for chunk in iccids.chunks(CHUNK) {
+        let lock = if app.db.backend() == crate::db::Backend::Postgres {
+            " ORDER BY iccid FOR UPDATE"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT iccid FROM lines WHERE iccid IN ({})",
+            "SELECT iccid FROM lines WHERE iccid IN ({}){lock}",
             placeholders(1, chunk.len())
         );
         let sql = crate::db::positional(app.db.backend(), &sql);
@@ -83,6 +88,16 @@ async fn one_batch(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         for row in query.fetch_all(&mut *tx).await? {
             period_of.insert(row.try_get("iccid")?, row.try_get("id")?);
         }
+        let sql = format!(
+            "UPDATE lines SET status = 'active', updated_at = $1 WHERE status = 'pending_install' AND iccid IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let sql = crate::db::positional(app.db.backend(), &sql);
+        let mut query = sqlx::query(&sql).bind(now);
+        for iccid in chunk {
+            query = query.bind(*iccid);
+        }
+        query.execute(&mut *tx).await?;
     }
     for chunk in records.chunks(CHUNK) {
         let rows = (0..chunk.len())

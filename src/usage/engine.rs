@@ -150,19 +150,8 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     }
     add_to_periods(&mut tx, app.db.backend(), &charges.periods).await?;
     // A line the network reports usage on is installed: from now on it is enforced.
-    for iccid in plain
-        .iter()
-        .map(|r| r.iccid.as_str())
-        .collect::<BTreeSet<_>>()
-    {
-        sqlx::query(
-            "UPDATE lines SET status = 'active', updated_at = $1 WHERE iccid = $2 AND status = 'pending_install'",
-        )
-        .bind(to_millis(now))
-        .bind(iccid)
-        .execute(&mut *tx)
-        .await?;
-    }
+    let used_lines: BTreeSet<&str> = plain.iter().map(|r| r.iccid.as_str()).collect();
+    mark_installed(&mut tx, app.db.backend(), &used_lines, now).await?;
     add_hourly(&mut tx, app.db.backend(), &plain).await?;
     post_quota(&mut tx, app.db.backend(), &charges.periods, now).await?;
     let crossings: Vec<Crossing> = periods
@@ -349,6 +338,31 @@ async fn add_to_periods(
                 .bind(id.as_str())
                 .bind(i64::try_from(*charged).unwrap_or(i64::MAX))
                 .bind(i64::try_from(*overage).unwrap_or(i64::MAX));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn mark_installed(
+    tx: &mut Tx,
+    backend: Backend,
+    iccids: &BTreeSet<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let iccids: Vec<&str> = iccids.iter().copied().collect();
+    for chunk in iccids.chunks(CHUNK) {
+        let placeholders = (2..chunk.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE lines SET status = 'active', updated_at = $1 WHERE status = 'pending_install' AND iccid IN ({placeholders})"
+        );
+        let sql = crate::db::positional(backend, &sql);
+        let mut query = sqlx::query(&sql).bind(to_millis(now));
+        for iccid in chunk {
+            query = query.bind(*iccid);
         }
         query.execute(&mut **tx).await?;
     }
