@@ -54,6 +54,9 @@ pub fn spawn(
             if let Err(error) = crate::usage::alerts::scan_expiring(&app).await {
                 tracing::warn!(%error, "expiry alerts");
             }
+            if let Err(error) = crate::auto_renew::scan(&app).await {
+                tracing::warn!(%error, "auto-renew");
+            }
         }
     });
     vec![jobs, sandbox, lines]

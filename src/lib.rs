@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod auto_renew;
 pub mod background;
 pub mod bench;
 pub mod catalog;

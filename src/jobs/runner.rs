@@ -47,6 +47,10 @@ async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
         crate::usage::alerts::ALERT_JOB => {
             crate::usage::alerts::send(app, job).await.map(|()| None)
         }
+        crate::auto_renew::ATTEMPT_JOB => crate::auto_renew::attempt(app, job).await,
+        crate::auto_renew::NOTIFY_JOB => crate::auto_renew::send_notification(app, job)
+            .await
+            .map(|()| None),
         crate::network::DELIVER_JOB => crate::network::deliver(app, job).await,
         other => Err(crate::error::Error::internal(anyhow::anyhow!(
             "unknown job kind {other}"

@@ -63,11 +63,20 @@ pub fn crossings(before: &PeriodQuota, after: &PeriodQuota) -> Vec<Crossing> {
     out
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct AlertJob {
     period_id: String,
     iccid: String,
     kind: String,
+    /// Only the SMS, held back by quiet hours (the email went at once).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sms_only: bool,
+}
+
+/// Exhaustion and a lapse within a day cannot wait for the morning; the rest of the
+/// alerts send no SMS in quiet hours (see [`crate::auto_renew::quiet_until`]).
+fn urgent(kind: &str) -> bool {
+    matches!(kind, "exhausted" | "expires_1d")
 }
 
 /// Records each crossing once per period, queues its messages, and enforces what
@@ -95,6 +104,7 @@ pub async fn record(
             period_id: crossing.period_id.clone(),
             iccid: crossing.iccid.clone(),
             kind: crossing.kind.to_owned(),
+            sms_only: false,
         };
         jobs::enqueue(tx, ALERT_JOB, None, &job, now, now).await?;
         match crossing.kind {
@@ -165,9 +175,16 @@ pub async fn scan_expiring(app: &App) -> Result<usize> {
     Ok(found.len())
 }
 
-/// Sends one alert by SMS and email.
+/// Sends one alert by SMS and email; in quiet hours, a non-urgent alert's SMS is
+/// queued for the morning instead.
 pub async fn send(app: &App, job: &Job) -> Result<()> {
     let alert: AlertJob = job.payload()?;
+    let now = app.now();
+    let sms_at = if urgent(&alert.kind) {
+        now
+    } else {
+        crate::auto_renew::quiet_until(now, app.config.time_zone())
+    };
     let row = sqlx::query(
         "SELECT a.phone, a.email, a.locale, v.plan_code, p.ends_at FROM lines l JOIN accounts a ON a.id = l.account_id \
          JOIN line_periods p ON p.id = $1 JOIN plan_versions v ON v.id = p.plan_version_id WHERE l.iccid = $2",
@@ -196,6 +213,19 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         (Channel::Sms, row.try_get::<String, _>("phone")?),
         (Channel::Email, row.try_get::<String, _>("email")?),
     ] {
+        if channel == Channel::Email && alert.sms_only {
+            continue;
+        }
+        if channel == Channel::Sms && sms_at > now {
+            let later = AlertJob {
+                sms_only: true,
+                ..alert.clone()
+            };
+            let mut tx = app.db.begin().await?;
+            jobs::enqueue(&mut tx, ALERT_JOB, None, &later, sms_at, now).await?;
+            tx.commit().await?;
+            continue;
+        }
         let message = Message {
             channel,
             to,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document generated from the code.
 
 mod accounts;
+mod auto_renew;
 mod me;
 mod orders;
 mod plans;
@@ -10,7 +11,7 @@ mod webhooks;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -33,6 +34,10 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/orders", post(orders::create).get(orders::list))
         .route("/api/v1/orders/{id}", get(orders::show))
         .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
+        .route(
+            "/api/v1/lines/{iccid}/auto-renew",
+            put(auto_renew::update).get(auto_renew::show),
+        )
         .route("/api/v1/webhooks/{provider}", post(webhooks::receive))
         .route(
             "/api/v1/usage",
@@ -49,9 +54,10 @@ pub fn routes() -> Router<App> {
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
         sessions::log_in, sessions::log_out, me::me, plans::list,
         orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive, usage::post,
+        auto_renew::show, auto_renew::update,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "payments"), (name = "usage")),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage")),
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::auto_renew;
 use crate::catalog::format_bytes;
 use crate::i18n::{t, tf};
 use crate::ledger;
@@ -19,6 +20,7 @@ use super::{Portal, error_page, render, require_account};
 pub struct AccountQuery {
     welcome: Option<String>,
     phone_changed: Option<String>,
+    auto_renew: Option<String>,
 }
 
 pub async fn show(
@@ -34,10 +36,16 @@ pub async fn show(
     let loaded = async {
         let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;
         let lines = lines::for_account(&app, &account.id).await?;
-        Ok::<_, crate::error::Error>((balance, lines))
+        let mut renewals = Vec::with_capacity(lines.len());
+        for line in &lines {
+            let settings = auto_renew::settings(&app, line.iccid.as_str()).await?;
+            let next = auto_renew::next_charge_of_line(&app, &account.id, &settings, line).await;
+            renewals.push((settings, next));
+        }
+        Ok::<_, crate::error::Error>((balance, lines, renewals))
     }
     .await;
-    let (balance, lines) = match loaded {
+    let (balance, lines, renewals) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error_page(&portal, &error),
     };
@@ -45,6 +53,7 @@ pub async fn show(
         h1 { (t(locale, "account.title")) }
         @if query.welcome.is_some() { (notice(&t(locale, "login.registered"), false)) }
         @if query.phone_changed.is_some() { (notice(&t(locale, "phone.changed"), false)) }
+        @if query.auto_renew.is_some() { (notice(&t(locale, "autorenew.saved"), false)) }
         section.card.wallet aria-labelledby="wallet-h" {
             h2 #wallet-h { (t(locale, "account.wallet")) }
             p.amount data-testid="wallet-balance" { (balance) }
@@ -55,7 +64,9 @@ pub async fn show(
             @if lines.is_empty() {
                 p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
             }
-            @for line in &lines { (line_card(&app, &portal, line)) }
+            @for (line, (settings, next)) in lines.iter().zip(&renewals) {
+                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref())))
+            }
         }
         section.card aria-labelledby="details-h" {
             h2 #details-h { (t(locale, "account.details")) }
@@ -68,7 +79,7 @@ pub async fn show(
     render(&portal, &t(locale, "account.title"), body)
 }
 
-fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
+fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Markup {
     let locale = portal.locale;
     let status = line.status.as_str();
     html! {
@@ -108,6 +119,7 @@ fn line_card(app: &App, portal: &Portal, line: &Line) -> Markup {
                     }
                 }
             }
+            (auto_renew)
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod auto_renew;
 mod checkout;
 mod format;
 mod forms;
@@ -66,6 +67,10 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/checkout/review", get(checkout::review))
         .route("/orders", get(orders::list))
         .route("/lines/{iccid}/usage", get(usage::show))
+        .route(
+            "/lines/{iccid}/auto-renew",
+            axum::routing::post(auto_renew::save),
+        )
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
         .route("/pay/stripe/{payment_id}", get(stripe_card::show))

@@ -1,0 +1,309 @@
+//! Auto-renew, opt-in per line. With the wallet, the next period is bought ahead of
+//! expiry (`hours_before`, 24 h by default) or when the data runs out, whichever the
+//! subscriber chose; a wallet that is short is retried on a schedule (dunning) with a
+//! one-tap renewal link each time, never after the period has ended. Alipay and
+//! WeChat Pay cannot charge off-session: for them auto-renew is a reminder with the
+//! pre-filled checkout at the same moments.
+//!
+//! Exactly once per period: the scan records `(period_id, 'auto_renew')` in `alerts`
+//! before it queues the attempt, so scanning again (or on another node) does nothing.
+
+mod notify;
+mod scan;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::{from_millis, to_millis};
+use crate::error::{Error, Result};
+use crate::lines::Iccid;
+use crate::money::Money;
+use crate::orders::{self, OrderKind, OrderRequest};
+
+pub use notify::{NOTIFY_JOB, quiet_until, send_notification};
+pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewMethod {
+    Wallet,
+    Alipay,
+    WechatPay,
+}
+
+impl RenewMethod {
+    pub const ALL: [RenewMethod; 3] = [
+        RenewMethod::Wallet,
+        RenewMethod::Alipay,
+        RenewMethod::WechatPay,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenewMethod::Wallet => "wallet",
+            RenewMethod::Alipay => "alipay",
+            RenewMethod::WechatPay => "wechat_pay",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<RenewMethod> {
+        RenewMethod::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// Whether we can take the money without the subscriber (only the wallet here).
+    pub fn off_session(self) -> bool {
+        self == RenewMethod::Wallet
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    BeforeExpiry,
+    OnExhaustion,
+}
+
+impl Trigger {
+    pub const ALL: [Trigger; 2] = [Trigger::BeforeExpiry, Trigger::OnExhaustion];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::BeforeExpiry => "before_expiry",
+            Trigger::OnExhaustion => "on_exhaustion",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Trigger> {
+        Trigger::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+}
+
+/// Hours before the end a `before_expiry` renewal may be set to.
+pub const HOURS_BEFORE: std::ops::RangeInclusive<i64> = 1..=168;
+/// Periods one automatic renewal may buy.
+pub const PERIODS: std::ops::RangeInclusive<i64> = 1..=36;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub iccid: String,
+    pub enabled: bool,
+    pub method: RenewMethod,
+    pub trigger: Trigger,
+    pub hours_before: i64,
+    /// `None`: the plan the line is on.
+    pub plan_code: Option<String>,
+    pub periods: i64,
+    /// Reminders by SMS too (email always).
+    pub sms: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Settings {
+    pub fn off(iccid: &str, now: DateTime<Utc>) -> Settings {
+        Settings {
+            iccid: iccid.to_owned(),
+            enabled: false,
+            method: RenewMethod::Wallet,
+            trigger: Trigger::BeforeExpiry,
+            hours_before: 24,
+            plan_code: None,
+            periods: 1,
+            sms: true,
+            updated_at: now,
+        }
+    }
+}
+
+fn settings_of(row: &sqlx::any::AnyRow) -> Result<Settings> {
+    let method: String = row.try_get("method")?;
+    let trigger: String = row.try_get("trigger")?;
+    let bad = |what: &str| Error::internal(anyhow::anyhow!("auto_renew has unknown {what}"));
+    Ok(Settings {
+        iccid: row.try_get("iccid")?,
+        enabled: row.try_get::<i64, _>("enabled")? != 0,
+        method: RenewMethod::parse(&method).ok_or_else(|| bad("method"))?,
+        trigger: Trigger::parse(&trigger).ok_or_else(|| bad("trigger"))?,
+        hours_before: row.try_get("hours_before")?,
+        plan_code: row.try_get("plan_code")?,
+        periods: row.try_get("periods")?,
+        sms: row.try_get::<i64, _>("sms")? != 0,
+        updated_at: from_millis(row.try_get("updated_at")?),
+    })
+}
+
+const COLUMNS: &str =
+    "iccid, enabled, method, \"trigger\", hours_before, plan_code, periods, sms, updated_at";
+
+/// The line's settings (off when never set).
+pub async fn settings(app: &App, iccid: &str) -> Result<Settings> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM auto_renew WHERE iccid = $1"
+    ))
+    .bind(iccid)
+    .fetch_optional(app.db.reader())
+    .await?;
+    match row {
+        Some(row) => settings_of(&row),
+        None => Ok(Settings::off(iccid, app.now())),
+    }
+}
+
+/// Who owns the line, if anyone.
+pub async fn owner_of(app: &App, iccid: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
+        .bind(iccid)
+        .fetch_optional(app.db.reader())
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("account_id")?,
+        None => None,
+    })
+}
+
+/// What the subscriber asks for; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub enabled: bool,
+    pub method: Option<RenewMethod>,
+    pub trigger: Option<Trigger>,
+    pub hours_before: Option<i64>,
+    pub plan_code: Option<String>,
+    pub periods: Option<i64>,
+    pub sms: Option<bool>,
+}
+
+/// Changes the settings of a line the account owns (`line_not_found` otherwise).
+pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -> Result<Settings> {
+    let iccid = Iccid::parse(iccid).map_err(|_| Error::not_found("line_not_found"))?;
+    let iccid = iccid.as_str();
+    if owner_of(app, iccid).await?.as_deref() != Some(account_id) {
+        return Err(Error::not_found("line_not_found"));
+    }
+    let mut next = settings(app, iccid).await?;
+    next.enabled = change.enabled;
+    if let Some(method) = change.method {
+        next.method = method;
+    }
+    if let Some(trigger) = change.trigger {
+        next.trigger = trigger;
+    }
+    if let Some(hours) = change.hours_before {
+        if !HOURS_BEFORE.contains(&hours) {
+            return Err(Error::invalid("invalid_hours_before").on_field("hours_before"));
+        }
+        next.hours_before = hours;
+    }
+    if let Some(periods) = change.periods {
+        if !PERIODS.contains(&periods) {
+            return Err(Error::invalid("invalid_periods").on_field("periods"));
+        }
+        next.periods = periods;
+    }
+    if let Some(plan) = change.plan_code.as_deref().map(str::trim) {
+        if plan.is_empty() {
+            next.plan_code = None;
+        } else {
+            let code = crate::catalog::PlanCode::parse(plan)?;
+            if crate::catalog::find(app, &code).await?.is_none() {
+                return Err(Error::invalid("invalid_plan_code").on_field("plan_code"));
+            }
+            next.plan_code = Some(code.to_string());
+        }
+    }
+    if let Some(sms) = change.sms {
+        next.sms = sms;
+    }
+    next.updated_at = app.now();
+    let mut tx = app.db.begin().await?;
+    sqlx::query(&format!(
+        "INSERT INTO auto_renew ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (iccid) DO UPDATE SET enabled = EXCLUDED.enabled, method = EXCLUDED.method, \
+         \"trigger\" = EXCLUDED.\"trigger\", hours_before = EXCLUDED.hours_before, plan_code = EXCLUDED.plan_code, \
+         periods = EXCLUDED.periods, sms = EXCLUDED.sms, updated_at = EXCLUDED.updated_at"
+    ))
+    .bind(&next.iccid)
+    .bind(i64::from(next.enabled))
+    .bind(next.method.as_str())
+    .bind(next.trigger.as_str())
+    .bind(next.hours_before)
+    .bind(next.plan_code.as_deref())
+    .bind(next.periods)
+    .bind(i64::from(next.sms))
+    .bind(to_millis(next.updated_at))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// The renewal order auto-renew would place for the line.
+pub fn request_for(settings: &Settings, plan_code: &str) -> OrderRequest {
+    OrderRequest {
+        kind: OrderKind::Renewal,
+        iccid: Some(settings.iccid.clone()),
+        plan_code: Some(
+            settings
+                .plan_code
+                .clone()
+                .unwrap_or_else(|| plan_code.to_owned()),
+        ),
+        periods: u32::try_from(settings.periods).unwrap_or(1),
+        payment_method: orders::Method::Wallet,
+        amount: None,
+        coupon: None,
+    }
+}
+
+/// When and for how much the next automatic renewal would happen, as the portal
+/// and the API show it: `at` is `None` for `on_exhaustion` (it depends on use).
+#[derive(Debug, Clone)]
+pub struct NextCharge {
+    pub at: Option<DateTime<Utc>>,
+    pub amount: Option<Money>,
+    pub plan_code: String,
+}
+
+/// The next charge of an enabled line, from its last period (current or queued).
+pub async fn next_charge(
+    app: &App,
+    account_id: &str,
+    settings: &Settings,
+    last_period: Option<(&str, DateTime<Utc>)>,
+) -> Option<NextCharge> {
+    if !settings.enabled {
+        return None;
+    }
+    let (plan, ends_at) = last_period?;
+    let request = request_for(settings, plan);
+    let amount = orders::quote(app, account_id, &request)
+        .await
+        .ok()
+        .map(|q| q.total());
+    let at = (settings.trigger == Trigger::BeforeExpiry)
+        .then(|| ends_at - Duration::hours(settings.hours_before));
+    Some(NextCharge {
+        at,
+        amount,
+        plan_code: request.plan_code.unwrap_or_default(),
+    })
+}
+
+/// [`next_charge`] for a line as [`crate::lines::for_account`] shows it: the charge
+/// comes before the end of its last period, current or queued.
+pub async fn next_charge_of_line(
+    app: &App,
+    account_id: &str,
+    settings: &Settings,
+    line: &crate::lines::Line,
+) -> Option<NextCharge> {
+    let last = line.queued.last().or(line.current.as_ref())?;
+    next_charge(
+        app,
+        account_id,
+        settings,
+        Some((last.plan_code.as_str(), last.ends_at)),
+    )
+    .await
+}

@@ -1,0 +1,134 @@
+//! The auto-renew switch on each line of the account page, and its form.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::auto_renew::{self, Change, NextCharge, RenewMethod, Settings, Trigger};
+use crate::error::Error;
+use crate::i18n::{t, tf};
+
+use super::format::datetime;
+use super::forms::{CsrfForm, form};
+use super::{Portal, error_page, require_account};
+
+#[derive(Deserialize)]
+pub struct AutoRenewForm {
+    /// A checkbox: present when ticked.
+    enabled: Option<String>,
+    method: String,
+    #[serde(rename = "trigger")]
+    when: String,
+    hours_before: Option<String>,
+    sms: Option<String>,
+}
+
+/// `POST /lines/{iccid}/auto-renew`.
+pub async fn save(
+    State(app): State<App>,
+    portal: Portal,
+    Path(iccid): Path<String>,
+    CsrfForm(input): CsrfForm<AutoRenewForm>,
+) -> Response {
+    let account = match require_account(&portal) {
+        Ok(account) => account.clone(),
+        Err(redirect) => return redirect.into_response(),
+    };
+    let Some(method) = RenewMethod::parse(&input.method) else {
+        return error_page(&portal, &Error::invalid("invalid_form"));
+    };
+    let Some(trigger) = Trigger::parse(&input.when) else {
+        return error_page(&portal, &Error::invalid("invalid_form"));
+    };
+    let hours_before = match input.hours_before.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(hours) => Some(hours),
+            Err(_) => return error_page(&portal, &Error::invalid("invalid_hours_before")),
+        },
+    };
+    let change = Change {
+        enabled: input.enabled.is_some(),
+        method: Some(method),
+        trigger: Some(trigger),
+        hours_before,
+        plan_code: None,
+        periods: None,
+        sms: Some(input.sms.is_some()),
+    };
+    match auto_renew::update(&app, &account.id, &iccid, &change).await {
+        Ok(_) => Redirect::to("/account?auto_renew=saved").into_response(),
+        Err(error) => error_page(&portal, &error),
+    }
+}
+
+/// The switch for one line, with the next charge when it is on.
+pub fn section(
+    app: &App,
+    portal: &Portal,
+    settings: &Settings,
+    next: Option<&NextCharge>,
+) -> Markup {
+    let locale = portal.locale;
+    let action = format!("/lines/{}/auto-renew", settings.iccid);
+    let id = |name: &str| format!("ar-{}-{name}", settings.iccid);
+    let hours = settings.hours_before.to_string();
+    html! {
+        div.auto-renew data-testid="auto-renew" {
+            p data-testid="next-charge" {
+                @match next {
+                    Some(next) => {
+                        @let amount = next.amount.map(|a| a.to_string()).unwrap_or_default();
+                        @if let Some(at) = next.at {
+                            (tf(locale, "autorenew.next_charge", &[("amount", &amount), ("date", &datetime(locale, at, app.config.time_zone()))]))
+                        } @else {
+                            (tf(locale, "autorenew.next_on_exhaustion", &[("amount", &amount)]))
+                        }
+                        @if !settings.method.off_session() { br; span.hint { (t(locale, "autorenew.reminder_only")) } }
+                    }
+                    None => { (t(locale, "autorenew.off")) }
+                }
+            }
+            (form(portal, &action, html! {
+                fieldset {
+                legend { (t(locale, "autorenew.title")) }
+                div {
+                    input id=(id("enabled")) type="checkbox" name="enabled" value="on" checked[settings.enabled];
+                    " " label for=(id("enabled")) { (t(locale, "autorenew.enabled")) }
+                }
+                div {
+                    label for=(id("method")) { (t(locale, "autorenew.method")) }
+                    select id=(id("method")) name="method" {
+                        @for method in RenewMethod::ALL {
+                            option value=(method.as_str()) selected[method == settings.method] {
+                                (t(locale, &format!("autorenew.methods.{}", method.as_str())))
+                            }
+                        }
+                    }
+                }
+                div {
+                    label for=(id("trigger")) { (t(locale, "autorenew.trigger")) }
+                    select id=(id("trigger")) name="trigger" {
+                        @for trigger in Trigger::ALL {
+                            option value=(trigger.as_str()) selected[trigger == settings.trigger] {
+                                (t(locale, &format!("autorenew.{}", trigger.as_str())))
+                            }
+                        }
+                    }
+                }
+                div {
+                    label for=(id("hours")) { (t(locale, "autorenew.hours_before")) }
+                    input id=(id("hours")) type="number" name="hours_before" min="1" max="168" inputmode="numeric" value=(hours);
+                }
+                div {
+                    input id=(id("sms")) type="checkbox" name="sms" value="on" checked[settings.sms];
+                    " " label for=(id("sms")) { (t(locale, "autorenew.sms")) }
+                }
+                button.secondary type="submit" { (t(locale, "autorenew.save")) }
+                }
+            }))
+        }
+    }
+}
