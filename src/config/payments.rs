@@ -1,0 +1,199 @@
+//! How subscribers pay: each method's provider, fee and settlement time, the sandbox
+//! provider's behaviour, and the real providers' credentials.
+
+use serde::{Deserialize, Serialize};
+
+use super::Secret;
+
+/// How subscribers pay: one section per method, and the sandbox provider's behaviour.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// Unpaid orders expire after this long (closed at the provider first).
+    pub order_expiry_secs: i64,
+    pub card: MethodConfig,
+    pub alipay: MethodConfig,
+    pub wechat_pay: MethodConfig,
+    pub wallet: MethodConfig,
+    pub sandbox: SandboxConfig,
+    /// Credentials and endpoints of the real providers.
+    pub providers: ProvidersConfig,
+    /// Demo mode only: serve the card, Alipay and WeChat Pay methods through the real
+    /// Stripe, Alipay and WeChat Pay adapters against local fakes of those providers,
+    /// mounted on this server under `/fake/…` with test-only keys (no real money; see
+    /// `src/fakes/`). `serve --demo` turns it on unless `--sandbox-payments` is given.
+    pub fakes: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProvidersConfig {
+    pub stripe: StripeConfig,
+    pub alipay: AlipayConfig,
+    pub wechat_pay: WechatPayConfig,
+}
+
+/// Stripe PaymentIntents (cards, Alipay and WeChat Pay through Stripe).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StripeConfig {
+    /// `https://api.stripe.com`; tests point it at localstripe.
+    pub api_base: String,
+    pub secret_key: Secret,
+    /// `whsec_…`, for the `Stripe-Signature` header.
+    pub webhook_secret: Secret,
+    pub timeout_secs: u64,
+}
+
+impl Default for StripeConfig {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.stripe.com".into(),
+            secret_key: Secret::default(),
+            webhook_secret: Secret::default(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// Alipay Open Platform, RSA2.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlipayConfig {
+    pub gateway: String,
+    pub app_id: String,
+    /// The merchant's PID (`seller_id` in notifications).
+    pub seller_id: String,
+    /// PEM (PKCS#8 or PKCS#1) of the app's private key.
+    pub app_private_key: Secret,
+    /// PEM of Alipay's public key.
+    pub alipay_public_key: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for AlipayConfig {
+    fn default() -> Self {
+        Self {
+            gateway: "https://openapi.alipay.com/gateway.do".into(),
+            app_id: String::new(),
+            seller_id: String::new(),
+            app_private_key: Secret::default(),
+            alipay_public_key: String::new(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+/// WeChat Pay API v3, mainland or Hong Kong cross-border.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatPayConfig {
+    pub api_base: String,
+    /// `mainland` (`/v3/pay/transactions/…`) or `hongkong` (`/v3/global/transactions/…`).
+    pub surface: String,
+    pub mch_id: String,
+    pub app_id: String,
+    /// Serial number of the merchant's API certificate.
+    pub merchant_serial: String,
+    /// PEM of the merchant's API private key.
+    pub merchant_private_key: Secret,
+    /// The APIv3 key (32 bytes) that decrypts notifications.
+    pub api_v3_key: Secret,
+    /// Platform public keys (PEM) by serial, chosen by `Wechatpay-Serial`.
+    pub platform_public_keys: std::collections::BTreeMap<String, String>,
+    pub timeout_secs: u64,
+}
+
+impl Default for WechatPayConfig {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.mch.weixin.qq.com".into(),
+            surface: "mainland".into(),
+            mch_id: String::new(),
+            app_id: String::new(),
+            merchant_serial: String::new(),
+            merchant_private_key: Secret::default(),
+            api_v3_key: Secret::default(),
+            platform_public_keys: std::collections::BTreeMap::new(),
+            timeout_secs: 15,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MethodConfig {
+    pub enabled: bool,
+    /// Which provider serves the method: `sandbox` (others come with their adapters).
+    pub provider: String,
+    /// Fee added to the order, in minor units, plus a share in basis points (1/100 %).
+    pub fee_fixed: i64,
+    pub fee_basis_points: i64,
+    /// How long the money takes to settle, shown to the subscriber.
+    pub settlement_secs: i64,
+}
+
+/// The built-in sandbox provider: a fake bank that behaves like a real one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    /// Key for the HMAC signature on its notifications.
+    pub webhook_secret: Secret,
+    /// Delay before a notification is delivered.
+    pub notify_delay_ms: i64,
+    /// Every notification is sent this many times (duplicates).
+    pub notify_copies: i64,
+    /// Drop every notification (lost webhooks; reconciliation must repair).
+    pub lose_notifications: bool,
+    /// Deliver copies in reverse order of their events.
+    pub reorder_notifications: bool,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        let method = |fee_fixed, fee_basis_points, settlement_secs| MethodConfig {
+            enabled: true,
+            provider: "sandbox".into(),
+            fee_fixed,
+            fee_basis_points,
+            settlement_secs,
+        };
+        Self {
+            order_expiry_secs: 30 * 60,
+            card: method(0, 250, 0),
+            alipay: method(0, 150, 60),
+            wechat_pay: method(0, 150, 60),
+            wallet: MethodConfig {
+                provider: "wallet".into(),
+                ..method(0, 0, 0)
+            },
+            sandbox: SandboxConfig::default(),
+            providers: ProvidersConfig::default(),
+            fakes: false,
+        }
+    }
+}
+
+impl Default for MethodConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            provider: "sandbox".into(),
+            fee_fixed: 0,
+            fee_basis_points: 0,
+            settlement_secs: 0,
+        }
+    }
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            webhook_secret: Secret::new("sandbox-webhook-secret"),
+            notify_delay_ms: 300,
+            notify_copies: 1,
+            lose_notifications: false,
+            reorder_notifications: false,
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The other sections: server, database, security, accounts, locale, messages, network.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+use crate::money::Currency;
+
+use super::Secret;
+
+/// How we talk to the host network about lines, and what happens when quota runs out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// `sandbox` (records what it is told) or `http` (the host's provisioning API).
+    pub adapter: String,
+    pub base_url: String,
+    /// Key for the HMAC signature on our requests.
+    pub secret: Secret,
+    pub timeout_secs: u64,
+    /// At zero data left: `throttle` (to `exhausted_throttle_kbps`) or `suspend`.
+    pub exhausted_action: String,
+    pub exhausted_throttle_kbps: u32,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            adapter: "sandbox".into(),
+            base_url: String::new(),
+            secret: Secret::default(),
+            timeout_secs: 10,
+            exhausted_action: "throttle".into(),
+            exhausted_throttle_kbps: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// The address subscribers reach us at; links in SMS and email start with it.
+    /// Cookies are marked `Secure` when it is https.
+    pub public_url: String,
+    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+    pub request_timeout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: the embedded SQLite file `<data_dir>/datacard.sqlite3`.
+    /// `postgres://…` for PostgreSQL.
+    pub url: Secret,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Key for hashing verification codes and signing tokens. Empty: generated once
+    /// and kept in `<data_dir>/secret.key`. Must be shared by every node.
+    pub secret: Secret,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    pub min_password_length: usize,
+    pub code_ttl_secs: i64,
+    pub code_max_attempts: i64,
+    pub code_resend_cooldown_secs: i64,
+    pub codes_per_phone_per_hour: i64,
+    pub codes_per_client_per_hour: i64,
+    /// Failed logins allowed before the login is locked; each further failure doubles the lock.
+    pub login_failures_before_lock: i64,
+    pub login_lock_secs: i64,
+    pub login_lock_max_secs: i64,
+    pub session_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LocaleConfig {
+    pub default_language: Locale,
+    pub time_zone: String,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessagesConfig {
+    /// `outbox` (append to `<data_dir>/outbox.jsonl`) or `http` (Twilio-style gateway).
+    pub sms_transport: String,
+    /// `outbox` or `smtp`.
+    pub email_transport: String,
+    pub sms: SmsGatewayConfig,
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsGatewayConfig {
+    /// e.g. `https://api.twilio.com`; messages are POSTed to
+    /// `<base_url>/2010-04-01/Accounts/<account_sid>/Messages.json`.
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: Secret,
+    /// Sender id or number.
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none` (only for a relay on the same host).
+    pub security: String,
+    pub username: String,
+    pub password: Secret,
+    pub from: String,
+    pub timeout_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            trust_proxy_headers: false,
+            request_timeout_secs: 30,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: Secret::default(),
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            min_password_length: 10,
+            code_ttl_secs: 600,
+            code_max_attempts: 5,
+            code_resend_cooldown_secs: 60,
+            codes_per_phone_per_hour: 5,
+            codes_per_client_per_hour: 20,
+            login_failures_before_lock: 5,
+            login_lock_secs: 60,
+            login_lock_max_secs: 3600,
+            session_days: 30,
+        }
+    }
+}
+
+impl Default for LocaleConfig {
+    fn default() -> Self {
+        Self {
+            default_language: Locale::ZhHk,
+            time_zone: "Asia/Hong_Kong".into(),
+            currency: Currency::HKD,
+        }
+    }
+}
+
+impl Default for MessagesConfig {
+    fn default() -> Self {
+        Self {
+            sms_transport: "outbox".into(),
+            email_transport: "outbox".into(),
+            sms: SmsGatewayConfig::default(),
+            smtp: SmtpConfig::default(),
+        }
+    }
+}
+
+impl Default for SmsGatewayConfig {
+    fn default() -> Self {
+        Self {
+            base_url: String::new(),
+            account_sid: String::new(),
+            auth_token: Secret::default(),
+            from: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            security: "starttls".into(),
+            username: String::new(),
+            password: Secret::default(),
+            from: String::new(),
+            timeout_secs: 10,
+        }
+    }
+}
