@@ -42,6 +42,9 @@ pub struct Choice {
     topup: Option<String>,
     #[serde(default)]
     coupon: Option<String>,
+    /// The total (minor units) the subscriber saw on the review page; paying checks it.
+    #[serde(default)]
+    confirmed_total: Option<String>,
 }
 
 impl Choice {
@@ -290,13 +293,18 @@ pub async fn review(
         Err(error) => Err(error),
     };
     match quote {
-        Ok(quote) => review_page(&portal, &choice, &quote),
+        Ok(quote) => review_page(&portal, &choice, &quote, None),
         Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
         Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
     }
 }
 
-fn review_page(portal: &Portal, choice: &Choice, quote: &Quote) -> Response {
+fn review_page(
+    portal: &Portal,
+    choice: &Choice,
+    quote: &Quote,
+    changed_from: Option<i64>,
+) -> Response {
     let locale = portal.locale;
     let b = &quote.breakdown;
     let what = match &quote.plan {
@@ -306,6 +314,9 @@ fn review_page(portal: &Portal, choice: &Choice, quote: &Quote) -> Response {
     let change = serde_urlencoded::to_string(choice).unwrap_or_default();
     let body = html! {
         h1 { (t(locale, "checkout.review_title")) }
+        @if let Some(old) = changed_from {
+            (super::layout::notice(&tf(locale, "checkout.price_changed", &[("old", &b.money(old).to_string()), ("new", &b.money(b.total).to_string())]), true))
+        }
         table.breakdown {
             tbody {
                 tr { th scope="row" { (what) } td { (tf(locale, "checkout.periods_line", &[("count", &b.periods.to_string()), ("price", &b.money(b.unit_price).to_string())])) } }
@@ -325,6 +336,7 @@ fn review_page(portal: &Portal, choice: &Choice, quote: &Quote) -> Response {
         }
         (form(portal, "/checkout", html! {
             @for (name, value) in hidden_fields(choice) { input type="hidden" name=(name) value=(value); }
+            input type="hidden" name="confirmed_total" value=(b.total);
             div { button type="submit" { (tf(locale, "checkout.pay", &[("total", &b.money(b.total).to_string())])) } }
         }))
         p { a href={ "/checkout?" (change) } { (t(locale, "checkout.change")) } }
@@ -359,6 +371,20 @@ pub async fn pay(
         Ok(account) => account.clone(),
         Err(redirect) => return redirect.into_response(),
     };
+    // A price or offer that changed since the review (a new catalog version, a coupon
+    // used up) is shown again for confirmation instead of being charged.
+    let confirmed: Option<i64> = choice
+        .confirmed_total
+        .as_deref()
+        .and_then(|t| t.trim().parse().ok());
+    if let (Some(confirmed), Ok(request)) = (confirmed, choice.request(&app))
+        && let Ok(quote) = orders::quote(&app, &account.id, &request).await
+        && quote.breakdown.total != confirmed
+    {
+        let mut page = review_page(&portal, &choice, &quote, Some(confirmed));
+        *page.status_mut() = axum::http::StatusCode::CONFLICT;
+        return page;
+    }
     let created = match choice.request(&app) {
         Ok(request) => orders::create(&app, &account.id, &request).await,
         Err(error) => Err(error),

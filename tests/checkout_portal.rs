@@ -1,0 +1,117 @@
+//! The portal's checkout charges only the price the subscriber confirmed: a price that
+//! changed between the review and "Pay" (a new catalog version) is shown again.
+
+#[macro_use]
+mod support;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+
+use support::TestApp;
+
+fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find_map(|pair| pair.trim().strip_prefix(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// Logs in through the form; returns the CSRF token and the `Cookie` header.
+async fn log_in(app: &TestApp) -> (String, String) {
+    let (_, headers, _) = app
+        .send(Request::get("/login").body(Body::empty()).expect("request"))
+        .await;
+    let csrf = set_cookie(&headers, "dc_csrf").expect("a CSRF cookie");
+    let form = serde_urlencoded::to_string([
+        ("csrf", csrf.as_str()),
+        ("login", datacard::demo::DEMO_PHONE),
+        ("password", datacard::demo::DEMO_PASSWORD),
+    ])
+    .expect("form");
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, format!("dc_csrf={csrf}"))
+        .body(Body::from(form))
+        .expect("request");
+    let (status, headers, _) = app.send(request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let session = set_cookie(&headers, "dc_session").expect("a session");
+    (
+        csrf.clone(),
+        format!("dc_csrf={csrf}; dc_session={session}"),
+    )
+}
+
+async fn pay(
+    app: &TestApp,
+    csrf: &str,
+    cookie: &str,
+    confirmed_total: i64,
+) -> (StatusCode, String) {
+    let iccid = datacard::demo::demo_iccid();
+    let total = confirmed_total.to_string();
+    let form = serde_urlencoded::to_string([
+        ("csrf", csrf),
+        ("plan", "HK-30D-20G"),
+        ("target", iccid.as_str()),
+        ("method", "card"),
+        ("periods", "1"),
+        ("confirmed_total", total.as_str()),
+    ])
+    .expect("form");
+    let request = Request::post("/checkout?lang=en")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form))
+        .expect("request");
+    let (status, _, body) = app.send(request).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+story!(a_price_changed_after_the_review_is_confirmed_again, |app| {
+    datacard::demo::seed(&app.app).await.expect("demo");
+    let (csrf, cookie) = log_in(&app).await;
+    // Reviewed at HK$88.00 + 2.5 % card fee = HK$90.20.
+    let reviewed = 9020;
+
+    // The operator raises the price before the subscriber presses Pay.
+    let raised = datacard::catalog::DEMO_CATALOG.replace(
+        "code = \"HK-30D-20G\"\nzone = \"hk\"\nperiod = { unit = \"day\", count = 30 }\ndata = \"20 GB\"\nprices = { HKD = 8800 }",
+        "code = \"HK-30D-20G\"\nzone = \"hk\"\nperiod = { unit = \"day\", count = 30 }\ndata = \"20 GB\"\nprices = { HKD = 9800 }",
+    );
+    assert_ne!(
+        raised,
+        datacard::catalog::DEMO_CATALOG,
+        "the demo catalog has HK-30D-20G at HK$88"
+    );
+    let file = datacard::catalog::parse(&raised).expect("a valid catalog");
+    datacard::catalog::import(&app.app, &file, "test")
+        .await
+        .expect("import");
+
+    let plans = datacard::catalog::list(&app.app).await.expect("plans");
+    let price = plans
+        .iter()
+        .find(|p| p.code.as_str() == "HK-30D-20G")
+        .and_then(|p| p.prices.values().next().copied());
+    assert_eq!(price, Some(9800), "the new version is on sale");
+    let (status, page) = pay(&app, &csrf, &cookie, reviewed).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(
+        page.contains("The price changed since you reviewed it"),
+        "{page}"
+    );
+    assert!(
+        page.contains("HK$90.20") && page.contains("HK$100.45"),
+        "{page}"
+    );
+    assert_eq!(app.count_rows("orders").await, 0, "nothing was ordered");
+
+    // Confirming the new price goes through to the provider.
+    let (status, page) = pay(&app, &csrf, &cookie, 10_045).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(app.count_rows("orders").await, 1);
+});
