@@ -612,42 +612,6 @@ story!(
     }
 );
 
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .filter_map(|value| value.split(';').next())
-        .find_map(|pair| pair.trim().strip_prefix(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-/// Logs in through the portal; returns the CSRF token and the `Cookie` header.
-async fn portal_log_in(app: &TestApp, login: &str) -> (String, String) {
-    let request = Request::get("/login")
-        .body(Body::empty())
-        .expect("a request");
-    let (status, headers, _) = app.send(request).await;
-    assert_eq!(status, StatusCode::OK);
-    let csrf = set_cookie(&headers, "dc_csrf").expect("a CSRF cookie");
-    let form = serde_urlencoded::to_string([
-        ("csrf", csrf.as_str()),
-        ("login", login),
-        ("password", PASSWORD),
-    ])
-    .expect("a form");
-    let request = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, format!("dc_csrf={csrf}"))
-        .body(Body::from(form))
-        .expect("a request");
-    let (status, headers, _) = app.send(request).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let session = set_cookie(&headers, "dc_session").expect("a session cookie");
-    let cookie = format!("dc_csrf={csrf}; dc_session={session}");
-    (csrf, cookie)
-}
-
 async fn portal_post(
     app: &TestApp,
     path: &str,
@@ -682,7 +646,7 @@ async fn account_page(app: &TestApp, cookie: &str) -> String {
 story!(the_portal_switch_needs_csrf_and_the_owner, |app| {
     let sub = subscriber(&app, 9).await;
     let other = subscriber(&app, 10).await;
-    let (csrf, cookie) = portal_log_in(&app, &sub.phone).await;
+    let (csrf, cookie) = app.portal_log_in(&sub.phone, PASSWORD).await;
     let page = account_page(&app, &cookie).await;
     let action = format!("/lines/{}/auto-renew", sub.iccid);
     assert!(page.contains(&format!("action=\"{action}\"")), "{page}");

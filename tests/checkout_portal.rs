@@ -5,45 +5,9 @@
 mod support;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 
 use support::TestApp;
-
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .filter_map(|value| value.split(';').next())
-        .find_map(|pair| pair.trim().strip_prefix(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-/// Logs in through the form; returns the CSRF token and the `Cookie` header.
-async fn log_in(app: &TestApp) -> (String, String) {
-    let (_, headers, _) = app
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
-        .await;
-    let csrf = set_cookie(&headers, "dc_csrf").expect("a CSRF cookie");
-    let form = serde_urlencoded::to_string([
-        ("csrf", csrf.as_str()),
-        ("login", datacard::demo::DEMO_PHONE),
-        ("password", datacard::demo::DEMO_PASSWORD),
-    ])
-    .expect("form");
-    let request = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, format!("dc_csrf={csrf}"))
-        .body(Body::from(form))
-        .expect("request");
-    let (status, headers, _) = app.send(request).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let session = set_cookie(&headers, "dc_session").expect("a session");
-    (
-        csrf.clone(),
-        format!("dc_csrf={csrf}; dc_session={session}"),
-    )
-}
 
 async fn pay(
     app: &TestApp,
@@ -73,7 +37,9 @@ async fn pay(
 
 story!(a_price_changed_after_the_review_is_confirmed_again, |app| {
     datacard::demo::seed(&app.app).await.expect("demo");
-    let (csrf, cookie) = log_in(&app).await;
+    let (csrf, cookie) = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await;
     // Reviewed at HK$88.00 + 2.5 % card fee = HK$90.20.
     let reviewed = 9020;
 

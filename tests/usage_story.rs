@@ -327,46 +327,6 @@ fn kinds(list: &[&str]) -> Vec<String> {
 
 // ----- the portal --------------------------------------------------------------------
 
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .filter_map(|value| value.split(';').next())
-        .find_map(|pair| pair.trim().strip_prefix(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-/// Logs in through the portal's form; returns the `Cookie` header for later pages.
-async fn portal_log_in(app: &TestApp, login: &str, password: &str) -> String {
-    let request = Request::get("/login")
-        .body(Body::empty())
-        .expect("a request");
-    let (status, headers, _) = app.send(request).await;
-    assert_eq!(status, StatusCode::OK);
-    let csrf = set_cookie(&headers, "dc_csrf").expect("the login form sets a CSRF cookie");
-    let form = serde_urlencoded::to_string([
-        ("csrf", csrf.as_str()),
-        ("login", login),
-        ("password", password),
-    ])
-    .expect("a form");
-    let request = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, format!("dc_csrf={csrf}"))
-        .body(Body::from(form))
-        .expect("a request");
-    let (status, headers, body) = app.send(request).await;
-    assert_eq!(
-        status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        String::from_utf8_lossy(&body)
-    );
-    let session = set_cookie(&headers, "dc_session").expect("a session cookie");
-    format!("dc_csrf={csrf}; dc_session={session}")
-}
-
 async fn page(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, HeaderMap, String) {
     let request = Request::get(path)
         .header(header::COOKIE, cookie)
@@ -844,7 +804,7 @@ story!(
         );
 
         // The account page says why; the SMS link opens the checkout for this line.
-        let cookie = portal_log_in(&app, &sub.phone, PASSWORD).await;
+        let cookie = app.portal_log_in(&sub.phone, PASSWORD).await.1;
         let (status, _, account) = page(&app, "/account?lang=en", &cookie).await;
         assert_eq!(status, StatusCode::OK);
         assert!(account.contains("Slowed down"), "{account}");
@@ -1239,7 +1199,7 @@ story!(
         let period = &periods(&app, &sub.iccid).await[0];
         assert_eq!(period.overage, 0, "unlimited plans have no overage");
 
-        let cookie = portal_log_in(&app, &sub.phone, PASSWORD).await;
+        let cookie = app.portal_log_in(&sub.phone, PASSWORD).await.1;
         let (_, _, account) = page(&app, "/account?lang=en", &cookie).await;
         assert!(
             account.contains("Fair-use limit reached: slowed until the next period."),
@@ -1339,7 +1299,10 @@ story!(
         );
         run_jobs(&app).await;
         assert_eq!(told(&app, &iccid).await, ["suspend"]);
-        let cookie = portal_log_in(&app, phone, datacard::demo::DEMO_PASSWORD).await;
+        let cookie = app
+            .portal_log_in(phone, datacard::demo::DEMO_PASSWORD)
+            .await
+            .1;
         let (_, _, account) = page(&app, "/account?lang=en", &cookie).await;
         assert!(
             account.contains("No plan left: renew to reconnect."),
@@ -1594,12 +1557,10 @@ story!(the_usage_page_draws_30_days_and_forecasts, |app| {
         .collect();
     assert_eq!(post_ok(&app, &key, records).await, answer(7, 0, &[]));
 
-    let cookie = portal_log_in(
-        &app,
-        datacard::demo::DEMO_PHONE,
-        datacard::demo::DEMO_PASSWORD,
-    )
-    .await;
+    let cookie = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await
+        .1;
     let path = format!("/lines/{iccid}/usage?lang=en");
     let (status, _, html) = page(&app, &path, &cookie).await;
     assert_eq!(status, StatusCode::OK, "{html}");
@@ -1615,7 +1576,7 @@ story!(the_usage_page_draws_30_days_and_forecasts, |app| {
 
     // Someone else's line, or no line at all: not found.
     let other = subscriber(&app, 11, "HK-7D-5G", app.now() - Duration::days(1)).await;
-    let stranger = portal_log_in(&app, &other.phone, PASSWORD).await;
+    let stranger = app.portal_log_in(&other.phone, PASSWORD).await.1;
     let (status, _, html) = page(&app, &path, &stranger).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(

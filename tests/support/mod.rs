@@ -515,3 +515,48 @@ impl Drop for SchemaGuard {
         }
     }
 }
+
+/// The value a response's `Set-Cookie` headers give the cookie `name`.
+pub fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find_map(|pair| pair.trim().strip_prefix(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+impl TestApp {
+    /// Logs in through the portal's form; returns the CSRF token and the `Cookie`
+    /// header that later pages and forms need.
+    pub async fn portal_log_in(&self, login: &str, password: &str) -> (String, String) {
+        let request = Request::get("/login")
+            .body(Body::empty())
+            .expect("a request");
+        let (status, headers, _) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK);
+        let csrf = set_cookie(&headers, "dc_csrf").expect("the login form sets a CSRF cookie");
+        let form = serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("login", login),
+            ("password", password),
+        ])
+        .expect("a form");
+        let request = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("dc_csrf={csrf}"))
+            .body(Body::from(form))
+            .expect("a request");
+        let (status, headers, body) = self.send(request).await;
+        assert_eq!(
+            status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
+        let session = set_cookie(&headers, "dc_session").expect("a session cookie");
+        let cookie = format!("dc_csrf={csrf}; dc_session={session}");
+        (csrf, cookie)
+    }
+}
