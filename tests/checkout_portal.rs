@@ -81,3 +81,42 @@ story!(a_price_changed_after_the_review_is_confirmed_again, |app| {
     assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     assert_eq!(app.count_rows("orders").await, 1);
 });
+
+story!(
+    an_api_order_with_an_outdated_expected_total_is_refused,
+    |app| {
+        datacard::demo::seed(&app.app).await.expect("demo");
+        let token = app
+            .log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+            .await;
+        let auth = support::bearer(&token);
+        let headers = [("authorization", auth.as_str())];
+        let body = |expected: i64| {
+            serde_json::json!({
+                "kind": "renewal", "iccid": datacard::demo::demo_iccid(), "plan_code": "HK-30D-20G",
+                "payment_method": "card", "expected_total": {"amount": expected, "currency": "HKD"}
+            })
+        };
+        let quote = app.post_json("/api/v1/quotes", body(9020), &headers).await;
+        assert_eq!(quote.0, StatusCode::OK, "{}", quote.2);
+        assert_eq!(quote.2["breakdown"]["total"]["amount"], 9020);
+
+        let raised = datacard::catalog::DEMO_CATALOG.replace(
+            "data = \"20 GB\"\nprices = { HKD = 8800 }",
+            "data = \"20 GB\"\nprices = { HKD = 9800 }",
+        );
+        let file = datacard::catalog::parse(&raised).expect("a valid catalog");
+        datacard::catalog::import(&app.app, &file, "test")
+            .await
+            .expect("import");
+
+        let refused = app.post_json("/api/v1/orders", body(9020), &headers).await;
+        support::assert_error(&refused, StatusCode::CONFLICT, "price_changed");
+        assert_eq!(app.count_rows("orders").await, 0);
+        let accepted = app
+            .post_json("/api/v1/orders", body(10_045), &headers)
+            .await;
+        assert_eq!(accepted.0, StatusCode::CREATED, "{}", accepted.2);
+        assert_eq!(app.count_rows("orders").await, 1);
+    }
+);

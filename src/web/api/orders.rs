@@ -38,6 +38,10 @@ pub struct OrderBody {
     /// A coupon code (any case); refused with `coupon_not_found`, `coupon_expired`,
     /// `coupon_exhausted`, `coupon_not_applicable`, … when it does not apply.
     pub coupon: Option<String>,
+    /// The total a quote showed the payer: when the price has changed since (a new catalog
+    /// version, an offer run out) the order is refused with 409 `price_changed` instead of
+    /// being charged at the new price. Optional.
+    pub expected_total: Option<Money>,
     #[serde(default, skip_serializing)]
     #[schema(ignore)]
     #[expect(dead_code, reason = "accepted and ignored: the server prices")]
@@ -235,6 +239,12 @@ pub async fn create(
     let scope = format!("orders:{}", signed_in.account.id);
     let digest = idempotency::digest(&body);
     idempotency::run(&app, &headers, &scope, digest, locale, || async {
+        if let Some(expected) = body.expected_total {
+            let quote = orders::quote(&app, &signed_in.account.id, &body.request()).await?;
+            if quote.total() != expected {
+                return Err(crate::error::Error::conflict("price_changed"));
+            }
+        }
         let order = orders::create(&app, &signed_in.account.id, &body.request()).await?;
         Ok((StatusCode::CREATED, json!(order_view(&order, locale))))
     })
