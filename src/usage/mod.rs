@@ -2,6 +2,7 @@
 //! enforcement when quota or validity runs out, and alerts that lead to renewal.
 
 pub mod alerts;
+mod batch_sql;
 mod batcher;
 pub mod charge;
 pub mod csv;
