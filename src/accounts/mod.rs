@@ -1,6 +1,7 @@
 //! Subscribers' accounts: registration confirmed by an SMS code, login with phone or
 //! email, sessions, password reset and phone change.
 
+mod code_store;
 pub mod codes;
 mod email;
 mod login;

@@ -9,9 +9,10 @@ use crate::i18n::Locale;
 use crate::ids::new_id;
 use crate::messages::{Channel, Message, texts};
 
+use super::code_store::{self, NewCode, StoredCode};
 use super::codes::{self, CodeCheck, CodePolicy, Purpose};
 use super::password::Password;
-use super::store::{self, NewCode, StoredCode};
+use super::store;
 use super::{Account, Destination, Email, Phone};
 
 pub struct CodeRequest {
@@ -45,8 +46,8 @@ async fn issue_code(app: &App, request: CodeRequest, payload: Option<String>) ->
     }
 
     let mut tx = app.db.begin().await?;
-    store::serialise_sends(&mut tx, app.db.backend(), destination).await?;
-    let history = store::send_history(&mut tx, destination, &request.client, now).await?;
+    code_store::serialise_sends(&mut tx, app.db.backend(), destination).await?;
+    let history = code_store::send_history(&mut tx, destination, &request.client, now).await?;
     if let Err(wait) = policy.may_send(&history, now) {
         return Err(Error::rate_limited("too_many_codes", wait));
     }
@@ -110,7 +111,7 @@ async fn issue_code(app: &App, request: CodeRequest, payload: Option<String>) ->
         codes::generate() + "x"
     };
     let id = new_id("vc", now);
-    store::insert_code(
+    code_store::insert_code(
         &mut tx,
         &NewCode {
             id: &id,
@@ -149,7 +150,7 @@ pub(super) async fn verify_code(
         return Err(Error::invalid("invalid_code").on_field("code"));
     }
     let now = app.now();
-    let Some(stored) = store::latest_code(&mut tx, destination, purpose).await? else {
+    let Some(stored) = code_store::latest_code(&mut tx, destination, purpose).await? else {
         return Err(Error::invalid("invalid_code").on_field("code"));
     };
     let expected = codes::hash(&app.secret, purpose, destination, entered);
@@ -163,14 +164,14 @@ pub(super) async fn verify_code(
     }
     // Each entry takes one of the tries first, in a statement that checks the limit, so
     // that guesses sent in parallel cannot get more tries than allowed.
-    if !store::take_attempt(&mut tx, &stored.id, policy.max_attempts).await? {
+    if !code_store::take_attempt(&mut tx, &stored.id, policy.max_attempts).await? {
         return Err(Error::invalid("code_attempts_exceeded").on_field("code"));
     }
     if !matches {
         tx.commit().await?;
         return Err(Error::invalid("invalid_code").on_field("code"));
     }
-    if !store::close_code(&mut tx, &stored.id, now).await? {
+    if !code_store::close_code(&mut tx, &stored.id, now).await? {
         return Err(Error::invalid("code_expired").on_field("code"));
     }
     Ok((tx, stored))
