@@ -31,6 +31,8 @@ pub struct Error {
     /// Which form field the error is about, for the portal.
     pub field: Option<&'static str>,
     pub retry_after_secs: Option<i64>,
+    /// What exactly is wrong, for people: each problem of a refused catalog entry.
+    pub details: Vec<String>,
     source: Option<anyhow::Error>,
 }
 
@@ -43,6 +45,7 @@ impl Error {
             code,
             field: None,
             retry_after_secs: None,
+            details: Vec::new(),
             source: None,
         }
     }
@@ -82,6 +85,11 @@ impl Error {
         self
     }
 
+    pub fn with_details(mut self, details: Vec<String>) -> Self {
+        self.details = details;
+        self
+    }
+
     pub fn source(&self) -> Option<&anyhow::Error> {
         self.source.as_ref()
     }
@@ -100,9 +108,13 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code)?;
+        if !self.details.is_empty() {
+            write!(f, ": {}", self.details.join("; "))?;
+        }
         match &self.source {
-            Some(source) => write!(f, "{}: {source:#}", self.code),
-            None => f.write_str(self.code),
+            Some(source) => write!(f, ": {source:#}"),
+            None => Ok(()),
         }
     }
 }

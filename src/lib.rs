@@ -4,7 +4,9 @@
 //! [`server::serve`] from an injected listener and shutdown future.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod app;
+pub mod audit;
 pub mod auto_renew;
 pub mod background;
 pub mod bench;

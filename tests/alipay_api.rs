@@ -12,8 +12,12 @@ use serde_json::Value;
 
 use alipay_support::{Answer, Fake, PAYMENT_ID, key};
 use datacard::money::{Currency, Money};
-use datacard::payments::alipay::Product;
+use std::sync::Arc;
+
+use datacard::clock::ManualClock;
+use datacard::payments::Payer;
 use datacard::payments::alipay::sign::{Params, sign_content};
+use datacard::payments::alipay::{AlipayProvider, Product};
 use datacard::payments::rsa::VerifyingKey;
 use datacard::payments::{CreateRequest, NextAction, Provider, ProviderError, ProviderStatus};
 
@@ -28,6 +32,8 @@ fn request(amount: Money) -> CreateRequest {
         method: "alipay".into(),
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_1".into(),
+        expires_at: "2026-11-25T02:30:00Z".parse().unwrap(),
+        payer: Default::default(),
     }
 }
 
@@ -191,6 +197,60 @@ async fn page_and_wap_pay_redirect_without_calling_the_gateway() {
         assert!(app.verify_base64(sign_content(&params).as_bytes(), &params["sign"]));
     }
     assert!(fake.gateway.calls.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn auto_sends_phones_to_the_mobile_cashier_and_others_to_the_qr_code() {
+    let fake = Fake::start().await;
+    fake.content(PRECREATE);
+    let mut config = fake.config();
+    config.product = "auto".into();
+    let provider = AlipayProvider::from_config(
+        &config,
+        "https://shop.example.com/api/v1/webhooks/alipay".into(),
+        Arc::new(ManualClock::new("2026-11-25T02:00:00Z".parse().unwrap())),
+    )
+    .unwrap();
+    let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148";
+    let phone = CreateRequest {
+        payer: Payer::from_user_agent(Some("203.0.113.7".into()), iphone),
+        ..request(cny(8800))
+    };
+    let NextAction::Redirect { url } = provider.create(&phone).await.unwrap().next_action else {
+        panic!("a phone is redirected to the mobile cashier");
+    };
+    let params: Params = serde_urlencoded::from_str(url.split_once('?').unwrap().1).unwrap();
+    assert_eq!(params["method"], "alipay.trade.wap.pay");
+    assert!(fake.gateway.calls.lock().unwrap().is_empty());
+
+    let desktop = CreateRequest {
+        payer: Payer::from_user_agent(None, "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0"),
+        ..request(cny(8800))
+    };
+    let created = provider.create(&desktop).await.unwrap();
+    assert!(matches!(created.next_action, NextAction::Qr { .. }));
+    assert_eq!(fake.last_call().0["method"], "alipay.trade.precreate");
+
+    config.product = "bank_transfer".into();
+    let refused = AlipayProvider::from_config(
+        &config,
+        String::new(),
+        Arc::new(ManualClock::new("2026-11-25T02:00:00Z".parse().unwrap())),
+    );
+    assert!(refused.is_err(), "an unknown product is refused");
+}
+
+#[tokio::test]
+async fn the_order_expiry_is_the_time_alipay_stops_taking_the_payment() {
+    let fake = Fake::start().await;
+    fake.content(PRECREATE);
+    let fifteen = CreateRequest {
+        expires_at: "2026-11-25T02:15:00Z".parse().unwrap(),
+        ..request(cny(8800))
+    };
+    fake.provider().create(&fifteen).await.unwrap();
+    let (_, biz) = fake.last_call();
+    assert_eq!(biz["time_expire"], "2026-11-25 10:15:00", "Beijing time");
 }
 
 #[tokio::test]

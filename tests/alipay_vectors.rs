@@ -64,6 +64,7 @@ fn config() -> AlipayConfig {
         app_private_key: Secret::new(key("app_private_key")),
         alipay_public_key: key("alipay_public_key"),
         timeout_secs: 5,
+        ..AlipayConfig::default()
     }
 }
 
@@ -72,7 +73,6 @@ fn provider(product: Product) -> AlipayProvider {
         &config(),
         "https://shop.example.com/api/v1/webhooks/alipay".into(),
         Arc::new(ManualClock::new(vector_time())),
-        chrono::Duration::minutes(30),
     )
     .unwrap()
     .with_product(product)
@@ -149,6 +149,8 @@ async fn our_page_pay_redirect_carries_what_the_sdk_sends() {
         method: "alipay".into(),
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_01JTEST0000000000000000000".into(),
+        expires_at: vector_time() + chrono::Duration::minutes(30),
+        payer: Default::default(),
     };
     let created = provider(Product::Page).create(&request).await.unwrap();
     let NextAction::Redirect { url } = created.next_action else {

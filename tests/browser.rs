@@ -14,10 +14,21 @@
 //!   fake wallet app's page), then from the wallet (topped up by card first); each
 //!   order is fulfilled by the fake's notification, signed as the provider signs it,
 //!   which the test then finds stored for every payment.
+//! - `coupon.mjs`: the demo subscriber sees the offers they qualify for on the plans
+//!   page, reaches the coupon field by keyboard, is told at the field that a wrong
+//!   code is unknown, gets WELCOME10 and the first-month discount on the review and
+//!   the order (each with its reason), pays by card at the sandbox provider, and in
+//!   Chinese finds the coupon gone from the plans page and refused as used up.
+//! - `card.mjs`: with cards served by Stripe at localstripe, the demo subscriber
+//!   renews by card on our own card page, typing 4242 4242 4242 4242 into
+//!   localstripe's fake Stripe.js card Element and saving the card; the order is paid
+//!   (the test then finds the saved card and the PaymentIntent succeeded at
+//!   localstripe), the card is listed on the account page and auto-renew set to it.
 //!
-//! Needs `/usr/bin/chromium`, `node` and `tests/browser/node_modules` (`scripts/test`
-//! installs them). Without them the tests say SKIPPED and pass, unless
-//! `DATACARD_REQUIRE_BROWSER=1`, when they fail naming what is missing.
+//! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
+//! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
+//! say SKIPPED and pass, unless `DATACARD_REQUIRE_BROWSER=1`, when they fail naming
+//! what is missing.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +41,9 @@ use datacard::clock::SystemClock;
 use datacard::config::Config;
 use sqlx::Row;
 use tokio::net::TcpListener;
+
+mod stripe_support;
+use stripe_support::localstripe::{LocalStripe, PUBLISHABLE_KEY};
 use tokio::sync::oneshot;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -278,6 +292,72 @@ async fn providers_walk_in_headless_chromium() {
             .expect("count unmatched notifications")
             .get("n");
             assert_eq!(unmatched, 0, "no notification was for an unknown payment");
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coupon_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("coupon.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    let Some(stripe) = LocalStripe::start() else {
+        return;
+    };
+    let base = stripe.base.clone();
+    let js_url = stripe.js_url();
+    walk_demo_server_then(
+        "card.mjs",
+        |config| {
+            config.payments.card.provider = "stripe".into();
+            let settings = &mut config.payments.providers.stripe;
+            settings.api_base = base.clone();
+            settings.secret_key = datacard::config::Secret::new(stripe_support::SECRET_KEY);
+            settings.webhook_secret = datacard::config::Secret::new(stripe_support::WEBHOOK_SECRET);
+            settings.publishable_key = PUBLISHABLE_KEY.into();
+            settings.js_url = js_url;
+        },
+        vec![("DATACARD_STRIPE_BASE", stripe.base.clone())],
+        async |app| {
+            let row = sqlx::query(
+                "SELECT c.brand, c.last4, c.provider_ref, a.method FROM saved_cards c \
+                 JOIN auto_renew a ON a.enabled = 1",
+            )
+            .fetch_one(app.db.reader())
+            .await
+            .expect("the saved card and the auto-renew switched to it");
+            let (brand, last4, method): (String, String, String) =
+                (row.get("brand"), row.get("last4"), row.get("method"));
+            assert_eq!(
+                (brand.as_str(), last4.as_str(), method.as_str()),
+                ("visa", "4242", "card")
+            );
+            let intent: String = sqlx::query(
+                "SELECT p.provider_ref FROM payments p JOIN orders o ON o.id = p.order_id \
+                 WHERE o.kind = 'renewal' AND o.state = 'fulfilled' AND p.provider = 'stripe'",
+            )
+            .fetch_one(app.db.reader())
+            .await
+            .expect("the renewal paid through Stripe")
+            .get("provider_ref");
+            let (status, paid) = stripe.get(&format!("/v1/payment_intents/{intent}")).await;
+            assert_eq!(status, 200, "{paid}");
+            assert_eq!(paid["status"], "succeeded", "{paid}");
+            assert_eq!(
+                paid["payment_method"],
+                row.get::<String, _>("provider_ref"),
+                "{paid}"
+            );
+            println!("{intent} succeeded at localstripe with the saved card");
         },
     )
     .await;

@@ -15,13 +15,25 @@ async fn pay(
     cookie: &str,
     confirmed_total: i64,
 ) -> (StatusCode, String) {
+    let (status, _, page) = pay_by(app, csrf, cookie, "card", confirmed_total).await;
+    (status, page)
+}
+
+/// Presses Pay on the review page; the answer's status, `Location` and body.
+async fn pay_by(
+    app: &TestApp,
+    csrf: &str,
+    cookie: &str,
+    method: &str,
+    confirmed_total: i64,
+) -> (StatusCode, String, String) {
     let iccid = datacard::demo::demo_iccid();
     let total = confirmed_total.to_string();
     let form = serde_urlencoded::to_string([
         ("csrf", csrf),
         ("plan", "HK-30D-20G"),
         ("target", iccid.as_str()),
-        ("method", "card"),
+        ("method", method),
         ("periods", "1"),
         ("confirmed_total", total.as_str()),
     ])
@@ -31,9 +43,43 @@ async fn pay(
         .header(header::COOKIE, cookie)
         .body(Body::from(form))
         .expect("request");
-    let (status, _, body) = app.send(request).await;
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let (status, headers, body) = app.send(request).await;
+    let location = headers
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (
+        status,
+        location,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }
+
+story!(a_qr_order_says_until_when_it_can_be_paid, |app| {
+    datacard::demo::seed(&app.app).await.expect("demo");
+    let (csrf, cookie) = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await;
+    // HK$88.00 + 1.5 % Alipay fee = HK$89.32.
+    let (status, location, page) = pay_by(&app, &csrf, &cookie, "alipay", 8932).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert!(location.starts_with("/orders/ord_"), "{location}");
+    let request = Request::get(format!("{location}?lang=en"))
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = app.send(request).await;
+    let page = String::from_utf8_lossy(&body);
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // A QR payment is payable for 15 minutes, shown in Hong Kong time.
+    let deadline = (app.now() + chrono::Duration::minutes(15))
+        .with_timezone(&chrono_tz::Asia::Hong_Kong)
+        .format("Pay by %-d %b %Y, %H:%M.")
+        .to_string();
+    assert!(page.contains(&deadline), "{deadline} in {page}");
+    assert!(page.contains("Scan this code"), "{page}");
+});
 
 story!(a_price_changed_after_the_review_is_confirmed_again, |app| {
     datacard::demo::seed(&app.app).await.expect("demo");

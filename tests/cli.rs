@@ -201,3 +201,104 @@ names = { en = "Welcome: 10 % off" }
         stdout(&again)
     );
 }
+
+/// Whose operator key `key` is, asked of the installation in `dir` as the server would.
+fn operator_key_owner(dir: &Path, key: &str) -> Option<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let config = datacard::config::Config {
+            data_dir: dir.to_path_buf(),
+            demo: true,
+            ..datacard::config::Config::default()
+        };
+        let app =
+            datacard::server::build(config, std::sync::Arc::new(datacard::clock::SystemClock))
+                .await
+                .expect("open the installation");
+        let owner = datacard::api_keys::authenticate(&app, &datacard::api_keys::OPERATOR, key)
+            .await
+            .expect("look the key up");
+        app.db.close().await;
+        owner
+    })
+}
+
+#[test]
+fn operator_keys_are_shown_once_stored_hashed_and_revocable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let created = datacard(dir.path(), &["operator-keys", "create", "alice"]);
+    assert_exit(&created, 0);
+    let key = stdout(&created).trim().to_owned();
+    assert!(key.starts_with("dco_") && key.len() > 40, "{key}");
+    assert!(
+        stderr(&created).contains("not shown again"),
+        "{}",
+        stderr(&created)
+    );
+    for entry in std::fs::read_dir(dir.path()).expect("the data dir") {
+        let path = entry.expect("an entry").path();
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("datacard.sqlite3"))
+        {
+            let bytes = std::fs::read(&path).expect("read the database");
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(&key[4..]),
+                "the key is stored in clear in {}",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(
+        operator_key_owner(dir.path(), &key).as_deref(),
+        Some("alice")
+    );
+
+    // A name is taken for good; a bad name is refused; a network key is no operator key.
+    let again = datacard(dir.path(), &["operator-keys", "create", "alice"]);
+    assert_exit(&again, 2);
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stdout(&again).is_empty());
+    let bad = datacard(dir.path(), &["operator-keys", "create", "no spaces please"]);
+    assert_exit(&bad, 2);
+    assert!(stderr(&bad).contains("key name"), "{}", stderr(&bad));
+    let reserved = datacard(dir.path(), &["operator-keys", "create", "cli"]);
+    assert_exit(&reserved, 2);
+    assert!(
+        stderr(&reserved).contains("reserved"),
+        "{}",
+        stderr(&reserved)
+    );
+    let network = datacard(dir.path(), &["network-keys", "create", "mme-1"]);
+    assert_exit(&network, 0);
+    let network_key = stdout(&network).trim().to_owned();
+    assert_eq!(operator_key_owner(dir.path(), &network_key), None);
+
+    let revoked = datacard(dir.path(), &["operator-keys", "revoke", "alice"]);
+    assert_exit(&revoked, 0);
+    assert!(
+        stdout(&revoked).contains("revoked alice"),
+        "{}",
+        stdout(&revoked)
+    );
+    assert_eq!(operator_key_owner(dir.path(), &key), None);
+    let twice = datacard(dir.path(), &["operator-keys", "revoke", "alice"]);
+    assert_exit(&twice, 2);
+    assert!(
+        stderr(&twice).contains("no active operator key called alice"),
+        "{}",
+        stderr(&twice)
+    );
+    assert_exit(
+        &datacard(dir.path(), &["operator-keys", "create", "alice"]),
+        2,
+    );
+}

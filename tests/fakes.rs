@@ -464,7 +464,6 @@ async fn alipay_page_pay_at_the_fake_cashier() {
         &demo.app.config.payments.providers.alipay,
         notify_url,
         demo.app.clock.clone(),
-        chrono::Duration::minutes(30),
     )
     .expect("the adapter")
     .with_product(Product::Page);
@@ -475,6 +474,8 @@ async fn alipay_page_pay_at_the_fake_cashier() {
         method: "alipay".into(),
         description: "HK-30D-20G".into(),
         return_url: return_url.clone(),
+        expires_at: demo.app.now() + chrono::Duration::minutes(30),
+        payer: Default::default(),
     };
     let created = datacard::payments::Provider::create(&adapter, &request)
         .await

@@ -473,6 +473,8 @@ async fn second_attempt(app: &App, order: &Value) -> String {
             method: payment.method.clone(),
             description: "second attempt".into(),
             return_url: format!("https://datacard.test/orders/{order_id}"),
+            expires_at: now + chrono::Duration::minutes(30),
+            payer: Default::default(),
         })
         .await
         .expect("the provider opens it");

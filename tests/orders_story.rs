@@ -828,6 +828,24 @@ story!(an_unpaid_order_expires_and_closes_the_payment, |app| {
     assert_eq!(receipts_of(&app, &order_id).await, 0);
 });
 
+story!(a_qr_payment_expires_after_fifteen_minutes, |app| {
+    let demo = Shopper::demo(&app).await;
+    let order = demo.order(renewal(PLAN, 1, "alipay")).await;
+    let order_id = id_of(&order);
+    assert_eq!(order["payment"]["next_action"]["type"], "qr", "{order}");
+    assert_eq!(at(&order["expires_at"]), app.now() + Duration::minutes(15));
+
+    app.advance(Duration::minutes(14));
+    run_jobs(&app, "worker-a").await;
+    assert_eq!(demo.state_of(&order_id).await, "pending_payment");
+    app.advance(Duration::minutes(2));
+    run_jobs(&app, "worker-a").await;
+    let expired = demo.show(&order_id).await;
+    assert_eq!(expired["state"], "expired", "{expired}");
+    assert_eq!(expired["payment"]["state"], "cancelled");
+    assert_eq!(periods_of(&app, &order_id).await, 0);
+});
+
 story!(expiry_finds_a_payment_made_just_before, |app| {
     let demo = Shopper::demo(&app).await;
     let order = demo.order(renewal(PLAN, 1, "card")).await;
@@ -916,6 +934,8 @@ async fn second_attempt(app: &TestApp, order: &Value) -> String {
             method: payment.method.clone(),
             description: PLAN.into(),
             return_url: format!("https://datacard.test/orders/{}", payment.order_id),
+            expires_at: now + chrono::Duration::minutes(30),
+            payer: Default::default(),
         })
         .await
         .expect("the provider opens it");

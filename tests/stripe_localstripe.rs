@@ -2,11 +2,11 @@
 //! the test starts on a loopback port with `scripts/stripe/localstripe_loopback.py`
 //! next to the datacard server in-process, card payments served by Stripe.
 //!
-//! The payer's browser is played by the test: where Stripe.js would confirm the
-//! PaymentIntent with a card (`confirmCardPayment`), the test sets the PaymentMethod
-//! and confirms through the API, because localstripe's `/confirm` does not take a
-//! `payment_method` ("Not implemented") and its Stripe.js only does the 3-D Secure
-//! step (`_authenticate`).
+//! The payer's browser and our card page are played by the test: it sets the
+//! PaymentMethod and confirms through the API, as the card page's server side does
+//! (localstripe's `/confirm` does not take a `payment_method`: "Not implemented"), and
+//! does the 3-D Secure step as localstripe's Stripe.js does (`_authenticate`). The
+//! card page itself, SetupIntents and saved cards are in `tests/card_story.rs`.
 //!
 //! What localstripe shows that fixtures cannot: the requests we send are accepted as
 //! they are, its statuses map as we think, and the notifications it signs and sends
@@ -20,9 +20,6 @@
 //! localstripe in `DATACARD_STRIPE_PYTHON`. Without it the tests say SKIPPED and
 //! pass, unless `DATACARD_REQUIRE_PROVIDERS=1`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -30,145 +27,8 @@ use serde_json::{Value, json};
 use datacard::payments::stripe::StripeProvider;
 
 mod stripe_support;
-use stripe_support::{SECRET_KEY, Server, WEBHOOK_SECRET, has_event, id_of, payment_of};
-
-const PUBLISHABLE_KEY: &str = "pk_test_datacard";
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A Python that can import localstripe, or why there is none.
-fn python() -> Result<PathBuf, String> {
-    let python = std::env::var_os("DATACARD_STRIPE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("target/pyenv/stripe/bin/python"));
-    let imports = Command::new(&python)
-        .args(["-c", "import localstripe"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if imports {
-        Ok(python)
-    } else {
-        Err(format!(
-            "{} cannot import localstripe (scripts/test installs it)",
-            python.display()
-        ))
-    }
-}
-
-/// localstripe as a child process, killed when dropped.
-struct LocalStripe {
-    child: Child,
-    base: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl LocalStripe {
-    /// Started, or `None` (said on stderr) when this machine cannot run it.
-    fn start() -> Option<LocalStripe> {
-        let python = match python() {
-            Ok(python) => python,
-            Err(why) if std::env::var("DATACARD_REQUIRE_PROVIDERS").as_deref() == Ok("1") => {
-                panic!("DATACARD_REQUIRE_PROVIDERS=1 but localstripe cannot run: {why}")
-            }
-            Err(why) => {
-                // Past the harness's capture, so that a skip is seen.
-                let _ = writeln!(std::io::stderr(), "SKIPPED (stripe): {why}");
-                return None;
-            }
-        };
-        let dir = tempfile::tempdir().expect("temp dir");
-        let log = dir.path().join("localstripe.log");
-        let mut child = Command::new(python)
-            .arg(manifest_dir().join("scripts/stripe/localstripe_loopback.py"))
-            .args(["--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start localstripe");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = sender.send(line);
-        });
-        let line = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_default();
-        let Some(address) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "localstripe did not start ({line:?}):\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let base = format!("http://{address}");
-        Some(LocalStripe {
-            child,
-            base,
-            log,
-            _dir: dir,
-        })
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// A POST as Stripe.js or the Dashboard would make it (with the secret key here).
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        let request = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .form(form);
-        Self::send(request).await
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        Self::send(reqwest::Client::new().get(format!("{}{path}", self.base))).await
-    }
-
-    async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-        let response = request
-            .bearer_auth(SECRET_KEY)
-            .send()
-            .await
-            .expect("localstripe answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Sends every payment_intent event we act on to `url`, signed with our secret.
-    async fn register_webhook(&self, url: &str) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/_config/webhooks/datacard", self.base))
-            .form(&[
-                ("url", url),
-                ("secret", WEBHOOK_SECRET),
-                ("events[]", "payment_intent.succeeded"),
-                ("events[]", "payment_intent.payment_failed"),
-                ("events[]", "payment_intent.processing"),
-                ("events[]", "payment_intent.canceled"),
-            ])
-            .send()
-            .await
-            .expect("register the webhook");
-        assert!(response.status().is_success(), "webhook registration");
-    }
-}
-
-impl Drop for LocalStripe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use stripe_support::localstripe::{LocalStripe, PUBLISHABLE_KEY};
+use stripe_support::{Server, has_event, id_of, payment_of};
 
 /// The PaymentIntent behind the order's payment, found the way our card page will:
 /// through its client secret (`pi_…_secret_…`).

@@ -45,6 +45,11 @@ async fn a_card_payment_intent_is_created_unconfirmed_with_our_id_as_its_key() {
     let create = &creates[0];
     assert_eq!(create.authorization, format!("Bearer {SECRET_KEY}"));
     assert_eq!(create.idempotency_key.as_deref(), Some(payment_id.as_str()));
+    // Pinned, so that the account's default version cannot change what we read.
+    assert_eq!(
+        create.stripe_version.as_deref(),
+        Some(datacard::config::STRIPE_API_VERSION)
+    );
     let total = order["breakdown"]["total"]["amount"]
         .as_i64()
         .expect("a total");
@@ -127,6 +132,8 @@ async fn a_retried_create_gives_the_same_payment_intent() {
         method: "card".into(),
         description: "HK-30D-20G".into(),
         return_url: format!("{}/orders/ord_retried", server.base),
+        expires_at: server.app.now() + chrono::Duration::minutes(30),
+        payer: Default::default(),
     };
     let first = stripe.create(&request).await.expect("created");
     let again = stripe.create(&request).await.expect("replayed");
@@ -274,16 +281,41 @@ async fn signed_events_fulfil_once_and_forged_ones_change_nothing() {
         json!({"status": "succeeded", "next_action": null}),
     );
 
-    // Forged, stale, about another amount, or not about a PaymentIntent: refused.
+    // Forged or stale: refused.
     let body = event_about(&fake, "pi_wire_1", "evt_wire_1", "payment_intent.succeeded");
     let forged = signature::sign("whsec_someone_else", now, body.as_bytes());
     assert_eq!(deliver(&server, &body, &forged).await.0, 400);
     let stale = signature::sign(WEBHOOK_SECRET, now - 301, body.as_bytes());
     assert_eq!(deliver(&server, &body, &stale).await.0, 400);
+    // Genuine but not about our payment (another event type; a PaymentIntent another
+    // system made on the same account): acknowledged, so Stripe stops resending it,
+    // and nothing changes.
     let charge = serde_json::to_string(&fixture("events/charge.succeeded.json")).expect("json");
     let signed = signature::sign(WEBHOOK_SECRET, now, charge.as_bytes());
-    assert_eq!(deliver(&server, &charge, &signed).await.0, 400);
+    assert_eq!(
+        deliver(&server, &charge, &signed).await,
+        (200, json!({"received": true, "ignored": true}))
+    );
+    let mut foreign: Value = serde_json::from_str(&body).expect("json");
+    foreign["id"] = json!("evt_wire_foreign");
+    foreign["data"]["object"]["metadata"] = json!({"order": "from the shop next door"});
+    let foreign = foreign.to_string();
+    let signed = signature::sign(WEBHOOK_SECRET, now, foreign.as_bytes());
+    assert_eq!(
+        deliver(&server, &foreign, &signed).await,
+        (200, json!({"received": true, "ignored": true}))
+    );
+    // …but a forged one of those is still refused.
+    let forged = signature::sign("whsec_someone_else", now, charge.as_bytes());
+    assert_eq!(deliver(&server, &charge, &forged).await.0, 400);
     assert_eq!(server.show(&id).await["state"], "pending_payment");
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM payment_events WHERE provider_event_id = $1")
+            .bind("evt_wire_foreign")
+            .fetch_one(server.app.db.reader())
+            .await
+            .expect("count");
+    assert_eq!(kept, 0, "an event not for us is not kept as evidence");
 
     // Signed with our secret: fulfilled, once.
     let signed = signature::sign(WEBHOOK_SECRET, now, body.as_bytes());

@@ -12,7 +12,13 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use datacard::money::{Currency, Money};
-use datacard::payments::{CreateRequest, NextAction, Provider, ProviderError, ProviderStatus};
+use std::sync::Arc;
+
+use datacard::clock::ManualClock;
+use datacard::payments::wechat_pay::WechatPayProvider;
+use datacard::payments::{
+    CreateRequest, NextAction, Payer, Provider, ProviderError, ProviderStatus,
+};
 use wechat_pay_support::{APP_ID, Answer, Fake, MCH_ID, PAYMENT_ID};
 
 fn cny(amount: i64) -> Money {
@@ -26,6 +32,8 @@ fn request(amount: Money) -> CreateRequest {
         method: "wechat_pay".into(),
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_1".into(),
+        expires_at: chrono::DateTime::from_timestamp(wechat_pay_support::NOW + 15 * 60, 0).unwrap(),
+        payer: Default::default(),
     }
 }
 
@@ -285,6 +293,49 @@ async fn h5_pay_redirects_to_the_h5_url() {
     let call = fake.last_call();
     assert_eq!(call.path, "/v3/pay/transactions/h5");
     assert_eq!(call.body["scene_info"]["payer_client_ip"], "203.0.113.7");
+}
+
+#[tokio::test]
+async fn with_h5_on_phones_go_to_h5_pay_and_others_get_the_qr_code() {
+    let fake = Fake::start().await;
+    let mut config = fake.config("mainland");
+    config.h5 = true;
+    let provider = WechatPayProvider::from_config(
+        &config,
+        "https://shop.example.com/api/v1/webhooks/wechat_pay".into(),
+        Arc::new(ManualClock::new(
+            chrono::DateTime::from_timestamp(wechat_pay_support::NOW, 0).unwrap(),
+        )),
+    )
+    .unwrap();
+    let android = "Mozilla/5.0 (Linux; Android 15; Pixel 9) Chrome/156.0 Mobile Safari/537.36";
+    fake.signed(
+        200,
+        json!({"h5_url": "https://wx.tenpay.com/checkmweb?prepay_id=wx2"}),
+    );
+    let phone = CreateRequest {
+        payer: Payer::from_user_agent(Some("198.51.100.4".into()), android),
+        ..request(cny(8800))
+    };
+    let created = provider.create(&phone).await.unwrap();
+    assert!(matches!(created.next_action, NextAction::Redirect { .. }));
+    let call = fake.last_call();
+    assert_eq!(call.path, "/v3/pay/transactions/h5");
+    assert_eq!(call.body["scene_info"]["payer_client_ip"], "198.51.100.4");
+    assert_eq!(call.body["time_expire"], "2026-11-25T18:01:40+08:00");
+
+    // Without the payer's address H5 pay cannot be asked for: the QR code it is.
+    fake.signed(
+        200,
+        json!({"code_url": "weixin://wxpay/bizpayurl?pr=h5less"}),
+    );
+    let no_address = CreateRequest {
+        payer: Payer::from_user_agent(None, android),
+        ..request(cny(8800))
+    };
+    let created = provider.create(&no_address).await.unwrap();
+    assert!(matches!(created.next_action, NextAction::Qr { .. }));
+    assert_eq!(fake.last_call().path, "/v3/pay/transactions/native");
 }
 
 #[tokio::test]

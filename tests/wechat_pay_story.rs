@@ -133,6 +133,12 @@ story_wechat_pay!(paid_through_a_signed_notification, |app, fake| {
         call.body["notify_url"],
         "https://datacard.test/api/v1/webhooks/wechat_pay"
     );
+    // A QR payment is payable for 15 minutes by default, and WeChat Pay is told so.
+    let fifteen_minutes = (app.now() + chrono::Duration::minutes(15) + chrono::Duration::hours(8))
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S+08:00")
+        .to_string();
+    assert_eq!(call.body["time_expire"], json!(fifteen_minutes));
     let amount = call.body["amount"].clone();
     assert_eq!(amount["currency"], "HKD");
     let transaction = json!({"mchid": MCH_ID, "appid": APP_ID, "out_trade_no": payment_id, "trade_state": "SUCCESS", "amount": amount});
@@ -165,6 +171,15 @@ story_wechat_pay!(paid_through_a_signed_notification, |app, fake| {
     assert_eq!(
         post(&app, &other_amount, now, &other_amount).await,
         (StatusCode::BAD_REQUEST, fail("amount_mismatch"))
+    );
+    assert_eq!(state_of(&app, &auth, &order).await, "pending_payment");
+    // A genuine refund notification is not a payment: acknowledged (else WeChat Pay
+    // resends it for a day) and nothing changes.
+    let refund = json!({"mchid": MCH_ID, "out_trade_no": payment_id, "out_refund_no": "rf_x", "refund_status": "SUCCESS", "amount": {"total": 1, "refund": 1}});
+    let refund = sealed("EV-R", &refund, key).replace("TRANSACTION.SUCCESS", "REFUND.SUCCESS");
+    assert_eq!(
+        post(&app, &refund, now, &refund).await,
+        (StatusCode::NO_CONTENT, Value::Null)
     );
     assert_eq!(state_of(&app, &auth, &order).await, "pending_payment");
 

@@ -68,6 +68,7 @@ fn config() -> WechatPayConfig {
         api_v3_key: Secret::new(text(&vectors, "api_v3_key")),
         platform_public_keys: keys,
         timeout_secs: 5,
+        ..WechatPayConfig::default()
     }
 }
 
@@ -76,7 +77,6 @@ fn provider() -> WechatPayProvider {
         &config(),
         "https://shop.example.com/api/v1/webhooks/wechat_pay".into(),
         Arc::new(ManualClock::new(vector_time())),
-        chrono::Duration::minutes(15),
     )
     .unwrap()
 }
@@ -200,6 +200,7 @@ fn stale_unknown_unsigned_or_malformed_notifications_are_refused() {
         Ok(_) => "ok",
         Err(ProviderError::Refused(why)) => why,
         Err(ProviderError::Unavailable(_)) => "unavailable",
+        Err(ProviderError::NotForUs(why)) => why,
     };
     let headers = headers_of(&note["headers"]);
     assert_eq!(check(&headers, body.as_bytes(), now), "ok");

@@ -1,13 +1,16 @@
 //! Auto-renew, opt-in per line. With the wallet, the next period is bought ahead of
 //! expiry (`hours_before`, 24 h by default) or when the data runs out, whichever the
 //! subscriber chose; a wallet that is short is retried on a schedule (dunning) with a
-//! one-tap renewal link each time, never after the period has ended. Alipay and
+//! one-tap renewal link each time, never after the period has ended. A saved card
+//! (see [`crate::payments::saved_cards`]) is charged off-session at the same moments,
+//! and a decline or a bank that wants the payer is dunned the same way. Alipay and
 //! WeChat Pay cannot charge off-session: for them auto-renew is a reminder with the
 //! pre-filled checkout at the same moments.
 //!
 //! Exactly once per period: the scan records `(period_id, 'auto_renew')` in `alerts`
 //! before it queues the attempt, so scanning again (or on another node) does nothing.
 
+mod card;
 mod notify;
 mod scan;
 
@@ -29,13 +32,16 @@ pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 #[serde(rename_all = "snake_case")]
 pub enum RenewMethod {
     Wallet,
+    /// The account's newest saved card, charged off-session.
+    Card,
     Alipay,
     WechatPay,
 }
 
 impl RenewMethod {
-    pub const ALL: [RenewMethod; 3] = [
+    pub const ALL: [RenewMethod; 4] = [
         RenewMethod::Wallet,
+        RenewMethod::Card,
         RenewMethod::Alipay,
         RenewMethod::WechatPay,
     ];
@@ -43,6 +49,7 @@ impl RenewMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             RenewMethod::Wallet => "wallet",
+            RenewMethod::Card => "card",
             RenewMethod::Alipay => "alipay",
             RenewMethod::WechatPay => "wechat_pay",
         }
@@ -52,9 +59,18 @@ impl RenewMethod {
         RenewMethod::ALL.into_iter().find(|m| m.as_str() == text)
     }
 
-    /// Whether we can take the money without the subscriber (only the wallet here).
+    /// Whether we can take the money without the subscriber (the wallet, a saved card).
     pub fn off_session(self) -> bool {
-        self == RenewMethod::Wallet
+        matches!(self, RenewMethod::Wallet | RenewMethod::Card)
+    }
+
+    /// How a renewal by this method is paid (Alipay and WeChat Pay only remind: their
+    /// reminder's checkout lets the subscriber choose).
+    pub fn order_method(self) -> orders::Method {
+        match self {
+            RenewMethod::Card => orders::Method::Card,
+            _ => orders::Method::Wallet,
+        }
     }
 }
 
@@ -215,6 +231,9 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
     if let Some(sms) = change.sms {
         next.sms = sms;
     }
+    if next.enabled && next.method == RenewMethod::Card {
+        card::check_usable(app, account_id).await?;
+    }
     next.updated_at = app.now();
     let mut tx = app.db.begin().await?;
     sqlx::query(&format!(
@@ -250,7 +269,7 @@ pub fn request_for(settings: &Settings, plan_code: &str) -> OrderRequest {
                 .unwrap_or_else(|| plan_code.to_owned()),
         ),
         periods: u32::try_from(settings.periods).unwrap_or(1),
-        payment_method: orders::Method::Wallet,
+        payment_method: settings.method.order_method(),
         amount: None,
         coupon: None,
     }

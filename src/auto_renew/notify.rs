@@ -14,7 +14,8 @@ use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::i18n::{Locale, t, tf};
 use crate::jobs::{self, Job};
-use crate::messages::{Channel, Message};
+use crate::messages::html::{self, QrWords};
+use crate::messages::{Channel, HtmlPart, Message};
 
 pub const NOTIFY_JOB: &str = "auto_renew.notify";
 
@@ -129,12 +130,11 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
         .with_timezone(&app.config.time_zone())
         .format("%Y-%m-%d %H:%M")
         .to_string();
-    // `auto_renew_failed_0`, `_1`, … share one text.
-    let text = if work.kind.starts_with("auto_renew_failed_") {
-        "auto_renew_failed"
-    } else {
-        work.kind.as_str()
-    };
+    // `auto_renew_failed_0`, `_1`, … share one text, and so do the card's.
+    let text = ["auto_renew_failed", "auto_renew_card_failed"]
+        .into_iter()
+        .find(|text| work.kind.starts_with(&format!("{text}_")))
+        .unwrap_or(work.kind.as_str());
     let key = format!("renew.{text}");
     let body = tf(
         locale,
@@ -146,24 +146,51 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             ("ends", &ends),
         ],
     );
-    let (channel, to) = if work.sms {
-        (Channel::Sms, row.try_get::<String, _>("phone")?)
+    let message = if work.sms {
+        Message {
+            channel: Channel::Sms,
+            to: row.try_get("phone")?,
+            locale,
+            kind: work.kind.clone(),
+            subject: String::new(),
+            body,
+            html: None,
+        }
     } else {
-        (Channel::Email, row.try_get::<String, _>("email")?)
-    };
-    let message = Message {
-        channel,
-        to,
-        locale,
-        kind: work.kind.clone(),
-        subject: if channel == Channel::Email {
-            t(locale, &format!("{key}.subject"))
-        } else {
-            String::new()
-        },
-        body,
+        let subject = t(locale, &format!("{key}.subject"));
+        let html = body
+            .contains(&link)
+            .then(|| link_with_qr(locale, &subject, &body, &link))
+            .flatten();
+        Message {
+            channel: Channel::Email,
+            to: row.try_get("email")?,
+            locale,
+            kind: work.kind.clone(),
+            subject,
+            body,
+            html,
+        }
     };
     app.messenger.send(&message).await.map_err(Error::internal)
+}
+
+/// An email that offers the pre-filled checkout also shows it as a QR code: read on
+/// a computer, the link is easier to open on the phone that pays (Alipay and WeChat
+/// Pay live there). Should the code fail (not for a link of ours), the text goes alone.
+fn link_with_qr(locale: Locale, subject: &str, body: &str, link: &str) -> Option<HtmlPart> {
+    let (caption, alt) = (t(locale, "renew.qr.caption"), t(locale, "renew.qr.alt"));
+    let words = QrWords {
+        caption: &caption,
+        alt: &alt,
+    };
+    match html::with_link_qr(locale, subject, body, link, &words) {
+        Ok(part) => Some(part),
+        Err(error) => {
+            tracing::warn!(error = %error, "reminder email sent without its QR code");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use crate::clock::{from_millis, to_millis};
 use crate::error::{ErrorKind, Result};
 use crate::jobs::{self, Job};
 
+use super::card::{self, Outcome};
 use super::notify::remind;
-use super::{Trigger, next_charge, request_for, settings};
+use super::{RenewMethod, Trigger, next_charge, request_for, settings};
 
 pub const ATTEMPT_JOB: &str = "auto_renew.attempt";
 
@@ -23,6 +24,9 @@ pub const DUNNING_OFFSETS: [Duration; 3] =
 /// Within this of the period's end (or at exhaustion) a reminder is urgent: its SMS
 /// goes even in quiet hours.
 const URGENT_WITHIN: Duration = Duration::hours(24);
+
+/// A card charge Stripe has not answered yet is asked about again this much later.
+const IN_FLIGHT_CHECK: Duration = Duration::minutes(10);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct AttemptJob {
@@ -143,10 +147,11 @@ async fn low_balance(
     Ok(())
 }
 
-/// One attempt for one period: buys the renewal from the wallet (or, for Alipay and
-/// WeChat Pay, sends the reminder). A short wallet is told and retried on the
-/// dunning schedule; nothing is tried once the period has ended or something is
-/// queued after it. Returns when to try again, if at all.
+/// One attempt for one period: buys the renewal from the wallet or charges the saved
+/// card (or, for Alipay and WeChat Pay, sends the reminder). A short wallet or a
+/// failed card is told and retried on the dunning schedule; nothing is tried once the
+/// period has ended or something is queued after it. Returns when to try again, if at
+/// all.
 pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     let work: AttemptJob = job.payload()?;
     let now = app.now();
@@ -197,32 +202,39 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     }
 
     let request = request_for(&settings, &plan_code);
-    let error = match crate::orders::create(app, &account_id, &request).await {
-        Ok(order) => {
-            tracing::info!(order.id = %order.id, %iccid, "auto-renewed from the wallet");
-            let mut tx = app.db.begin().await?;
-            remind(
-                &mut tx,
-                app,
-                period,
-                iccid,
-                "auto_renew_done",
-                false,
-                false,
-                now,
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(None);
-        }
-        Err(error) => error,
+    let (done, failed) = match settings.method {
+        RenewMethod::Card => ("auto_renew_card_done", "auto_renew_card_failed"),
+        _ => ("auto_renew_done", "auto_renew_failed"),
     };
-    if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) {
-        return Err(error);
-    }
-    tracing::info!(%iccid, code = error.code, "auto-renew failed; dunning");
+    let code = if settings.method == RenewMethod::Card {
+        match card::renew(app, &account_id, period, iccid, &request).await? {
+            Outcome::Renewed => None,
+            Outcome::InFlight => return Ok(Some(now + IN_FLIGHT_CHECK)),
+            Outcome::Failed(code) => Some(code),
+        }
+    } else {
+        match crate::orders::create(app, &account_id, &request).await {
+            Ok(order) => {
+                tracing::info!(order.id = %order.id, %iccid, "auto-renewed from the wallet");
+                None
+            }
+            Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {
+                return Err(error);
+            }
+            Err(error) => Some(error.code),
+        }
+    };
+    let Some(code) = code else {
+        let mut tx = app.db.begin().await?;
+        remind(&mut tx, app, period, iccid, done, false, false, now).await?;
+        tx.commit().await?;
+        return Ok(None);
+    };
+    tracing::info!(%iccid, code, "auto-renew failed; dunning");
+    // Failures by either method count, should the subscriber switch in between.
     let failures: Vec<(String, i64)> = sqlx::query(
-        "SELECT kind, sent_at FROM alerts WHERE period_id = $1 AND kind LIKE 'auto_renew_failed_%' ORDER BY sent_at",
+        "SELECT kind, sent_at FROM alerts WHERE period_id = $1 \
+         AND (kind LIKE 'auto_renew_failed_%' OR kind LIKE 'auto_renew_card_failed_%') ORDER BY sent_at",
     )
     .bind(period)
     .fetch_all(app.db.reader())
@@ -240,7 +252,7 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
         app,
         period,
         iccid,
-        &format!("auto_renew_failed_{step}"),
+        &format!("{failed}_{step}"),
         urgent,
         settings.sms,
         now,

@@ -8,6 +8,8 @@
 //! data = "20 GB"                   # or bytes, or "unlimited" with fair_use + throttle_kbps
 //! prices = { HKD = 8800 }          # minor units
 //! names = { en = "Hong Kong 30 days 20 GB", "zh-HK" = "香港 30 日 20GB" }
+//! # retired = true                 # no new sales; lines keep their periods
+//! # effective_from = 2026-12-01T00:00:00+08:00   # when a changed version goes on sale
 //! ```
 //!
 //! and the offers on them, `[[promotions]]` and `[[coupons]]` (see
@@ -15,12 +17,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::money::Currency;
 
+use super::entry::{PlanEntry, PromotionEntry};
 use super::plan::{Allowance, Period, PeriodUnit, PlanCode, Zone};
-use super::promotion_file::{self, PromotionSpec, RawPromotion};
+use super::promotion_fields::{instant, names};
+use super::promotion_file::{self, PromotionSpec};
 
 /// A checked catalog file: plans, then the promotions and coupons on them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,38 +44,18 @@ pub struct PlanSpec {
     pub prices: BTreeMap<Currency, i64>,
     pub names: BTreeMap<String, String>,
     pub retired: bool,
+    /// When a changed version goes on sale; now when `None` or in the past.
+    pub effective_from: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDoc {
-    plans: Vec<RawPlan>,
+    plans: Vec<PlanEntry>,
     #[serde(default)]
-    promotions: Vec<RawPromotion>,
+    promotions: Vec<PromotionEntry>,
     #[serde(default)]
-    coupons: Vec<RawPromotion>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPlan {
-    code: String,
-    zone: String,
-    period: RawPeriod,
-    data: toml::Value,
-    fair_use: Option<toml::Value>,
-    throttle_kbps: Option<i64>,
-    prices: BTreeMap<String, i64>,
-    names: BTreeMap<String, String>,
-    #[serde(default)]
-    retired: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPeriod {
-    unit: String,
-    count: i64,
+    coupons: Vec<PromotionEntry>,
 }
 
 /// Every problem in the file, each naming the plan, promotion or coupon it is in;
@@ -83,7 +68,7 @@ pub fn parse(text: &str) -> Result<CatalogFile, Vec<String>> {
     let mut seen = std::collections::BTreeSet::new();
     for (index, raw) in doc.plans.into_iter().enumerate() {
         let label = format!("plan #{} ({})", index + 1, raw.code);
-        match check(raw) {
+        match check_plan(raw) {
             Ok(spec) => {
                 if !seen.insert(spec.code.clone()) {
                     errors.push(format!("{label}: code appears twice"));
@@ -131,8 +116,10 @@ pub fn parse(text: &str) -> Result<CatalogFile, Vec<String>> {
     }
 }
 
-fn check(raw: RawPlan) -> Result<PlanSpec, Vec<String>> {
+/// Checks one plan entry, from the file or the admin API; every problem is named.
+pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
     let mut problems = Vec::new();
+    let effective_from = instant(&mut problems, raw.effective_from.as_ref(), "effective_from");
     let code = PlanCode::parse(&raw.code)
         .map_err(|_| problems.push("code must be 2–40 of A–Z, 0–9 and -".to_owned()))
         .ok();
@@ -216,19 +203,7 @@ fn check(raw: RawPlan) -> Result<PlanSpec, Vec<String>> {
     if raw.prices.is_empty() {
         problems.push("at least one price is needed".to_owned());
     }
-    let mut names = BTreeMap::new();
-    for (language, name) in raw.names {
-        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
-            problems.push(format!("names has an unknown language {language:?}"));
-        } else if name.trim().is_empty() || name.chars().count() > 80 {
-            problems.push(format!("name in {language} must be 1–80 characters"));
-        } else {
-            names.insert(language, name.trim().to_owned());
-        }
-    }
-    if !names.contains_key("en") {
-        problems.push("an English name (names.en) is needed".to_owned());
-    }
+    let names = names(&mut problems, raw.names);
     match (code, zone, period, allowance, problems.is_empty()) {
         (Some(code), Some(zone), Some(period), Some(allowance), true) => Ok(PlanSpec {
             code,
@@ -238,6 +213,7 @@ fn check(raw: RawPlan) -> Result<PlanSpec, Vec<String>> {
             prices,
             names,
             retired: raw.retired,
+            effective_from,
         }),
         _ => Err(problems),
     }
@@ -379,6 +355,16 @@ mod tests {
             parse(&base("1024", "")).unwrap().plans[0].allowance,
             Allowance::Capped { bytes: 1024 }
         );
+        let scheduled = parse(&base("1024", "effective_from = 2026-12-01T00:00:00+08:00"))
+            .unwrap()
+            .plans
+            .remove(0);
+        assert_eq!(
+            scheduled.effective_from.map(|at| at.to_rfc3339()),
+            Some("2026-11-30T16:00:00+00:00".to_owned())
+        );
+        let undated = parse(&base("1024", "effective_from = 2026-12-01")).unwrap_err();
+        assert!(undated[0].contains("effective_from must be a date and time"));
         assert!(parse(&base("\"20 XB\"", "")).is_err());
         assert!(parse(&base("0", "")).is_err());
         assert!(parse("plans = 3").is_err());

@@ -47,7 +47,7 @@ pub(super) fn scope(
     for text in plans {
         match PlanCode::parse(text) {
             Ok(code) if known.contains(&code) => scope.plans.push(code),
-            _ => problems.push(format!("unknown plan {text:?} (not in this file)")),
+            _ => problems.push(format!("unknown plan {text:?} (not a plan of the catalog)")),
         }
     }
     for text in zones {
@@ -72,24 +72,9 @@ pub(super) fn window(
     starts_at: Option<&toml::Value>,
     ends_at: Option<&toml::Value>,
 ) -> Window {
-    let mut at = |value: Option<&toml::Value>, field: &str| {
-        let text = match value? {
-            toml::Value::Datetime(datetime) => datetime.to_string(),
-            toml::Value::String(text) => text.clone(),
-            other => other.to_string(),
-        };
-        DateTime::parse_from_rfc3339(&text)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|_| {
-                problems.push(format!(
-                    "{field} must be a date and time with its offset, e.g. 2026-12-01T00:00:00+08:00 (got {text})"
-                ))
-            })
-            .ok()
-    };
     let window = Window {
-        starts_at: at(starts_at, "starts_at"),
-        ends_at: at(ends_at, "ends_at"),
+        starts_at: instant(problems, starts_at, "starts_at"),
+        ends_at: instant(problems, ends_at, "ends_at"),
     };
     if let (Some(start), Some(end)) = (window.starts_at, window.ends_at)
         && end <= start
@@ -97,6 +82,27 @@ pub(super) fn window(
         problems.push("ends_at must be after starts_at".to_owned());
     }
     window
+}
+
+/// A TOML date-time or an RFC 3339 text (as JSON sends it), with its offset.
+pub(super) fn instant(
+    problems: &mut Vec<String>,
+    value: Option<&toml::Value>,
+    field: &str,
+) -> Option<DateTime<Utc>> {
+    let text = match value? {
+        toml::Value::Datetime(datetime) => datetime.to_string(),
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            problems.push(format!(
+                "{field} must be a date and time with its offset, e.g. 2026-12-01T00:00:00+08:00 (got {text})"
+            ))
+        })
+        .ok()
 }
 
 pub(super) fn names(

@@ -28,11 +28,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
 use crate::orders::pricing::MAX_PERIODS;
 use crate::promotions::{Coupon, FirstOrderOf, Kind, Off, Promotion, PromotionCode, Stacking};
 
+use super::entry::PromotionEntry;
 use super::plan::PlanCode;
 use super::promotion_fields::{amounts, names, scope, window};
 
@@ -43,48 +42,10 @@ pub struct PromotionSpec {
     pub retired: bool,
 }
 
-/// One `[[promotions]]` or `[[coupons]]` entry; which fields belong to which is
-/// checked by [`check`], so that a misplaced field gets a clear message.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawPromotion {
-    code: String,
-    kind: Option<String>,
-    percent: Option<toml::Value>,
-    amount: Option<BTreeMap<String, i64>>,
-    first_order_of: Option<String>,
-    buy: Option<i64>,
-    free: Option<i64>,
-    total_limit: Option<i64>,
-    per_account_limit: Option<i64>,
-    min_spend: Option<BTreeMap<String, i64>>,
-    public: Option<bool>,
-    #[serde(default)]
-    plans: Vec<String>,
-    #[serde(default)]
-    zones: Vec<String>,
-    #[serde(default)]
-    methods: Vec<String>,
-    starts_at: Option<toml::Value>,
-    ends_at: Option<toml::Value>,
-    stacking: Option<String>,
-    priority: Option<i64>,
-    #[serde(default)]
-    names: BTreeMap<String, String>,
-    #[serde(default)]
-    retired: bool,
-}
-
-impl RawPromotion {
-    pub(super) fn code(&self) -> &str {
-        &self.code
-    }
-}
-
-/// Checks one entry; `coupon` says which section it came from, `plans` are the
-/// plan codes the file defines.
-pub(super) fn check(
-    raw: RawPromotion,
+/// Checks one entry, from the file or the admin API; `coupon` says which section
+/// (or path) it came from, `plans` are the plan codes it may name.
+pub fn check(
+    raw: PromotionEntry,
     coupon: bool,
     plans: &BTreeSet<PlanCode>,
 ) -> Result<PromotionSpec, Vec<String>> {
@@ -198,7 +159,7 @@ pub(super) fn check(
     }
 }
 
-fn promotion_kind(problems: &mut Vec<String>, raw: &RawPromotion) -> Option<Kind> {
+fn promotion_kind(problems: &mut Vec<String>, raw: &PromotionEntry) -> Option<Kind> {
     match raw.kind.as_deref() {
         Some("first_period") => {
             let first_order_of = match raw.first_order_of.as_deref() {

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::db::Tx;
+use crate::db::{ConstraintExt, Tx};
 use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::Currency;
@@ -39,86 +39,42 @@ fn terms_digest(spec: &PlanSpec) -> String {
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
+/// What applying one plan entry did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PlanChange {
+    pub created: bool,
+    /// The version the entry added (1 for a new plan); `None` when its terms and
+    /// prices were those of the latest version already.
+    pub new_version: Option<i64>,
+    /// `Some(true)` when it was retired, `Some(false)` when it went back on sale.
+    pub retirement: Option<bool>,
+}
+
+impl PlanChange {
+    pub fn is_unchanged(&self) -> bool {
+        self.new_version.is_none() && self.retirement.is_none()
+    }
+}
+
 /// Applies a checked catalog in one transaction, auditing every change.
 pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<ImportReport> {
     let now = app.now();
     let mut report = ImportReport::default();
     let mut tx = app.db.begin().await?;
     for (index, spec) in file.plans.iter().enumerate() {
-        let code = spec.code.as_str();
-        let current = sqlx::query(
-            "SELECT p.retired_at, v.version, v.terms_digest FROM plans p \
-             LEFT JOIN plan_versions v ON v.plan_code = p.code \
-             WHERE p.code = $1 ORDER BY v.version DESC LIMIT 1",
-        )
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let digest = terms_digest(spec);
+        let code = spec.code.as_str().to_owned();
         let sort_order = i64::try_from(index).unwrap_or(i64::MAX);
-        let (next_version, changed, was_retired) = match &current {
-            None => {
-                sqlx::query("INSERT INTO plans (code, zone, sort_order, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(code)
-                    .bind(spec.zone.as_str())
-                    .bind(sort_order)
-                    .bind(to_millis(now))
-                    .execute(&mut *tx)
-                    .await?;
-                report.created.push(code.to_owned());
-                (1, true, false)
-            }
-            Some(row) => {
-                let version: Option<i64> = row.try_get("version")?;
-                let old_digest: Option<String> = row.try_get("terms_digest")?;
-                let retired_at: Option<i64> = row.try_get("retired_at")?;
-                sqlx::query("UPDATE plans SET zone = $1, sort_order = $2 WHERE code = $3")
-                    .bind(spec.zone.as_str())
-                    .bind(sort_order)
-                    .bind(code)
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    version.unwrap_or(0) + 1,
-                    old_digest.as_deref() != Some(digest.as_str()),
-                    retired_at.is_some(),
-                )
-            }
-        };
-        if changed {
-            insert_version(&mut tx, spec, next_version, &digest, now).await?;
-            if next_version > 1 {
-                report.new_versions.push(code.to_owned());
-            }
-            audit(
-                &mut tx,
-                now,
-                actor,
-                "plan.version",
-                code,
-                &format!("version {next_version}"),
-            )
-            .await?;
+        let change = apply_plan(&mut tx, spec, Some(sort_order), actor, now).await?;
+        if change.created {
+            report.created.push(code.clone());
+        } else if change.new_version.is_some() {
+            report.new_versions.push(code.clone());
         }
-        if spec.retired != was_retired {
-            let retired_at = spec.retired.then(|| to_millis(now));
-            sqlx::query("UPDATE plans SET retired_at = $1 WHERE code = $2")
-                .bind(retired_at)
-                .bind(code)
-                .execute(&mut *tx)
-                .await?;
-            let action = if spec.retired {
-                "plan.retire"
-            } else {
-                "plan.reinstate"
-            };
-            audit(&mut tx, now, actor, action, code, "").await?;
-            if spec.retired {
-                report.retired.push(code.to_owned());
-            }
+        if change.retirement == Some(true) {
+            report.retired.push(code.clone());
         }
-        if !changed && spec.retired == was_retired {
-            report.unchanged.push(code.to_owned());
+        if change.is_unchanged() {
+            report.unchanged.push(code);
         }
     }
     report.promotions =
@@ -127,13 +83,129 @@ pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<Import
     Ok(report)
 }
 
+/// Applies one plan entry in the caller's transaction: a new plan, a new version when
+/// its terms or prices differ from the latest version's, and its retirement; each
+/// change audited. `sort_order` places it in the catalog (a new plan goes last when
+/// `None`; an existing one stays where it is).
+pub(crate) async fn apply_plan(
+    tx: &mut Tx,
+    spec: &PlanSpec,
+    sort_order: Option<i64>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PlanChange> {
+    let code = spec.code.as_str();
+    let concurrent = || Error::conflict("catalog_changed_concurrently");
+    let latest = sqlx::query(
+        "SELECT v.version, v.terms_digest FROM plans p \
+         LEFT JOIN plan_versions v ON v.plan_code = p.code \
+         WHERE p.code = $1 ORDER BY v.version DESC LIMIT 1",
+    )
+    .bind(code)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let digest = terms_digest(spec);
+    let mut change = PlanChange::default();
+    let (next_version, changed) = match &latest {
+        None => {
+            let inserted = sqlx::query(
+                "INSERT INTO plans (code, zone, sort_order, created_at) \
+                 VALUES ($1, $2, COALESCE($3, (SELECT COALESCE(MAX(sort_order), -1) + 1 FROM plans)), $4) \
+                 ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(code)
+            .bind(spec.zone.as_str())
+            .bind(sort_order)
+            .bind(to_millis(now))
+            .execute(&mut **tx)
+            .await?;
+            if inserted.rows_affected() != 1 {
+                return Err(concurrent());
+            }
+            change.created = true;
+            (1, true)
+        }
+        Some(row) => {
+            let version: Option<i64> = row.try_get("version")?;
+            let old_digest: Option<String> = row.try_get("terms_digest")?;
+            sqlx::query(
+                "UPDATE plans SET zone = $1, sort_order = COALESCE($2, sort_order) WHERE code = $3",
+            )
+            .bind(spec.zone.as_str())
+            .bind(sort_order)
+            .bind(code)
+            .execute(&mut **tx)
+            .await?;
+            (
+                version.unwrap_or(0) + 1,
+                old_digest.as_deref() != Some(digest.as_str()),
+            )
+        }
+    };
+    if changed {
+        // A time already past means now: a version is never back-dated.
+        let effective_from = spec.effective_from.map_or(now, |at| at.max(now));
+        insert_version(tx, spec, next_version, &digest, effective_from, now)
+            .await
+            .on_constraint("plan_versions_number_key", concurrent())?;
+        let detail = if effective_from > now {
+            format!(
+                "version {next_version}, on sale from {}",
+                effective_from.to_rfc3339()
+            )
+        } else {
+            format!("version {next_version}")
+        };
+        audit(tx, now, actor, "plan.version", code, &detail).await?;
+        change.new_version = Some(next_version);
+    }
+    if set_retired(tx, code, spec.retired, actor, now).await? {
+        change.retirement = Some(spec.retired);
+    }
+    Ok(change)
+}
+
+/// Retires the plan (no new sales) or puts it back on sale, audited; `false` when it
+/// already was so (or there is no such plan).
+pub(crate) async fn set_retired(
+    tx: &mut Tx,
+    code: &str,
+    retired: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let updated = if retired {
+        sqlx::query("UPDATE plans SET retired_at = $1 WHERE code = $2 AND retired_at IS NULL")
+            .bind(to_millis(now))
+            .bind(code)
+            .execute(&mut **tx)
+            .await?
+    } else {
+        sqlx::query("UPDATE plans SET retired_at = NULL WHERE code = $1 AND retired_at IS NOT NULL")
+            .bind(code)
+            .execute(&mut **tx)
+            .await?
+    };
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let action = if retired {
+        "plan.retire"
+    } else {
+        "plan.reinstate"
+    };
+    audit(tx, now, actor, action, code, "").await?;
+    Ok(true)
+}
+
 async fn insert_version(
     tx: &mut Tx,
     spec: &PlanSpec,
     version: i64,
     digest: &str,
+    effective_from: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<(), sqlx::Error> {
     let id = new_id("pv", now);
     let (data_allowance, fair_use_cap, throttle_kbps) = match spec.allowance {
         Allowance::Capped { bytes } => (Some(to_i64(bytes)), None, None),
@@ -146,16 +218,16 @@ async fn insert_version(
             Some(i64::from(throttle_kbps)),
         ),
     };
-    let names = serde_json::to_string(&spec.names).map_err(Error::internal)?;
+    let names = serde_json::to_string(&spec.names).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
         "INSERT INTO plan_versions (id, plan_code, version, effective_from, names, period_unit, period_count, \
          data_allowance, fair_use_cap, throttle_kbps, terms_digest, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $4)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&id)
     .bind(spec.code.as_str())
     .bind(version)
-    .bind(to_millis(now))
+    .bind(to_millis(effective_from))
     .bind(names)
     .bind(spec.period.unit.as_str())
     .bind(i64::from(spec.period.count))
@@ -163,6 +235,7 @@ async fn insert_version(
     .bind(fair_use_cap)
     .bind(throttle_kbps)
     .bind(digest)
+    .bind(to_millis(now))
     .execute(&mut **tx)
     .await?;
     for (currency, amount) in &spec.prices {
@@ -178,25 +251,8 @@ async fn insert_version(
     Ok(())
 }
 
-pub async fn audit(
-    tx: &mut Tx,
-    now: DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> Result<()> {
-    sqlx::query("INSERT INTO audit_log (id, at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(new_id("aud", now))
-        .bind(to_millis(now))
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(detail)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+/// Records a change in the audit log, in the transaction that makes it.
+pub use crate::audit::record as audit;
 
 fn to_i64(bytes: u64) -> i64 {
     i64::try_from(bytes).unwrap_or(i64::MAX)
@@ -258,7 +314,7 @@ async fn with_prices(app: &App, rows: Vec<AnyRow>) -> Result<Vec<Plan>> {
     Ok(plans)
 }
 
-fn plan_from_row(row: &AnyRow) -> Result<Plan> {
+pub(super) fn plan_from_row(row: &AnyRow) -> Result<Plan> {
     let corrupt = |what: &str| Error::internal(anyhow::anyhow!("catalog row has a bad {what}"));
     let unit = PeriodUnit::parse(&row.try_get::<String, _>("period_unit")?)
         .ok_or_else(|| corrupt("period unit"))?;

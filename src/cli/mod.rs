@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: NetworkKeysCommand,
     },
+    /// API keys for the operator's back office (`/api/v1/admin/…`).
+    OperatorKeys {
+        #[command(subcommand)]
+        command: OperatorKeysCommand,
+    },
     /// Usage records from the host operator.
     Usage {
         #[command(subcommand)]
@@ -107,6 +112,14 @@ pub(crate) enum NetworkKeysCommand {
     /// Create a key for a source; the key is printed once.
     Create { name: String },
     /// Revoke a source's key.
+    Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OperatorKeysCommand {
+    /// Create a key; it is printed once, and its name is the actor in the audit log.
+    Create { name: String },
+    /// Revoke a key; its name stays taken, so the audit log stays unambiguous.
     Revoke { name: String },
 }
 
@@ -241,6 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: InventoryCommand::Import { file },
         } => imports::inventory(config, &file).await,
         Command::NetworkKeys { command } => imports::network_keys(config, command).await,
+        Command::OperatorKeys { command } => operator::operator_keys(config, command).await,
         Command::Usage {
             command: UsageCommand::Import { file },
         } => imports::usage(config, &file).await,

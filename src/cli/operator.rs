@@ -1,4 +1,5 @@
-//! The operator's commands: payments that need a person, and the books.
+//! The operator's commands: payments that need a person, the books, and the keys of
+//! the admin API.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -6,7 +7,9 @@ use std::sync::Arc;
 use crate::clock::SystemClock;
 use crate::config::Config;
 
-use super::{PaymentsCommand, connect};
+use crate::api_keys::{self, OPERATOR};
+
+use super::{OperatorKeysCommand, PaymentsCommand, connect};
 
 pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Result<ExitCode> {
     let app = crate::server::build(config, Arc::new(SystemClock)).await?;
@@ -59,4 +62,41 @@ pub async fn ledger_check(config: Config) -> anyhow::Result<ExitCode> {
     } else {
         Ok(ExitCode::FAILURE)
     }
+}
+
+pub async fn operator_keys(
+    config: Config,
+    command: OperatorKeysCommand,
+) -> anyhow::Result<ExitCode> {
+    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    match command {
+        OperatorKeysCommand::Create { name } => {
+            match api_keys::create(&app, &OPERATOR, &name).await {
+                Ok(key) => {
+                    println!("{key}");
+                    eprintln!(
+                        "keep this key now: it is not shown again; use it as Authorization: Bearer <key> on /api/v1/admin/"
+                    );
+                }
+                Err(error) if error.kind == crate::error::ErrorKind::Internal => {
+                    return Err(anyhow::anyhow!("{error}"));
+                }
+                Err(error) => {
+                    eprintln!(
+                        "error: {}",
+                        crate::i18n::t(crate::i18n::Locale::En, &format!("error.{}", error.code))
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        OperatorKeysCommand::Revoke { name } => {
+            if !api_keys::revoke(&app, &OPERATOR, &name).await? {
+                eprintln!("no active operator key called {name}");
+                return Ok(ExitCode::from(2));
+            }
+            println!("revoked {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,21 @@ pub(super) fn set_leaf(tree: &mut toml::Value, path: &[String], value: toml::Val
     }
 }
 
+pub(super) fn get_leaf<'a>(tree: &'a toml::Value, path: &[String]) -> Option<&'a toml::Value> {
+    path.iter().try_fold(tree, |node, key| node.get(key))
+}
+
+/// A list from the environment: comma-separated, blanks dropped.
+pub(super) fn env_list(raw: &str) -> toml::Value {
+    toml::Value::Array(
+        raw.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| toml::Value::String(item.to_owned()))
+            .collect(),
+    )
+}
+
 /// Environment values are strings; numbers and booleans are read as such.
 pub(super) fn env_value(raw: &str) -> toml::Value {
     if let Ok(number) = raw.parse::<i64>() {

@@ -13,15 +13,15 @@ mod payments;
 mod sections;
 
 pub use payments::{
-    AlipayConfig, MethodConfig, PaymentsConfig, ProvidersConfig, SandboxConfig, StripeConfig,
-    WechatPayConfig,
+    AlipayConfig, MethodConfig, PaymentsConfig, ProvidersConfig, STRIPE_API_VERSION, SandboxConfig,
+    StripeConfig, WechatPayConfig,
 };
 pub use sections::{
     AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, SecurityConfig,
     ServerConfig, SmsGatewayConfig, SmtpConfig,
 };
 
-use layers::{env_value, leaf_paths, merge, set_leaf};
+use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
 
 /// A value that must never appear in logs or `Debug` output.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +126,13 @@ impl Config {
                 }
                 continue;
             };
-            set_leaf(&mut tree, path, env_value(value));
+            // A list (`payments.card.currencies`) is written `HKD,CNY`.
+            let value = if get_leaf(&tree, path).is_some_and(toml::Value::is_array) {
+                env_list(value)
+            } else {
+                env_value(value)
+            };
+            set_leaf(&mut tree, path, value);
         }
         let config: Config = tree
             .try_into()
@@ -239,6 +245,39 @@ impl Config {
                 bail!("payment fees must be at least 0 and fee_basis_points at most 5000 (50 %)");
             }
         }
+        for (name, method) in [
+            ("card", &self.payments.card),
+            ("alipay", &self.payments.alipay),
+            ("wechat_pay", &self.payments.wechat_pay),
+            ("wallet", &self.payments.wallet),
+        ] {
+            if method.expiry_secs != 0 && !(60..=7 * 24 * 3600).contains(&method.expiry_secs) {
+                bail!(
+                    "payments.{name}.expiry_secs must be 0 (the default) or 60 to 604800 (7 days)"
+                );
+            }
+            let currency = self.locale.currency;
+            if method.enabled
+                && !method.currencies.is_empty()
+                && !method.currencies.contains(&currency)
+            {
+                bail!(
+                    "payments.{name} is enabled but its currencies do not include {}, the currency prices are in (locale.currency); disable the method or add the currency",
+                    currency.as_str()
+                );
+            }
+        }
+        if !matches!(
+            self.payments.providers.alipay.product.as_str(),
+            "qr" | "page" | "wap" | "auto"
+        ) {
+            bail!("payments.providers.alipay.product must be qr, page, wap or auto");
+        }
+        if self.payments.providers.wechat_pay.h5
+            && self.payments.providers.wechat_pay.surface != "mainland"
+        {
+            bail!("payments.providers.wechat_pay.h5 is a mainland surface feature");
+        }
         if self.payments.fakes && !self.demo {
             bail!("payments.fakes is a demo and test tool: it needs demo = true");
         }
@@ -348,5 +387,52 @@ mod tests {
         assert!(config.validate().is_ok());
         config.locale.time_zone = "Mars/Olympus".into();
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn each_method_has_its_expiry_and_currencies() {
+        let config = Config::load_from(
+            None,
+            &env(&[
+                ("DATACARD_PAYMENTS_CARD_CURRENCIES", "HKD, CNY"),
+                ("DATACARD_PAYMENTS_CARD_EXPIRY_SECS", "600"),
+            ]),
+        )
+        .unwrap();
+        let payments = &config.payments;
+        assert_eq!(payments.card.currencies.len(), 2);
+        assert_eq!(payments.expiry_secs(&payments.card), 600);
+        // QR payments are payable for 15 minutes; the wallet follows the default.
+        assert_eq!(payments.expiry_secs(&payments.alipay), 15 * 60);
+        assert_eq!(payments.expiry_secs(&payments.wechat_pay), 15 * 60);
+        assert_eq!(
+            payments.expiry_secs(&payments.wallet),
+            payments.order_expiry_secs
+        );
+        assert!(config.validate().is_ok());
+
+        let mut cny_only = config.clone();
+        cny_only.payments.alipay.currencies = vec![crate::money::Currency::parse("CNY").unwrap()];
+        let error = cny_only.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("payments.alipay") && error.contains("HKD"),
+            "{error}"
+        );
+        cny_only.payments.alipay.enabled = false;
+        assert!(
+            cny_only.validate().is_ok(),
+            "a disabled method is not checked"
+        );
+
+        let mut too_short = config.clone();
+        too_short.payments.wechat_pay.expiry_secs = 30;
+        assert!(too_short.validate().is_err());
+        let mut unknown_product = config.clone();
+        unknown_product.payments.providers.alipay.product = "bank_transfer".into();
+        assert!(unknown_product.validate().is_err());
+        let mut h5_abroad = config;
+        h5_abroad.payments.providers.wechat_pay.h5 = true;
+        h5_abroad.payments.providers.wechat_pay.surface = "hongkong".into();
+        assert!(h5_abroad.validate().is_err());
     }
 }

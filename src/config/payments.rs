@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
+use crate::money::Currency;
 
 /// How subscribers pay: one section per method, and the sandbox provider's behaviour.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentsConfig {
-    /// Unpaid orders expire after this long (closed at the provider first).
+    /// Unpaid orders expire after this long (closed at the provider first), unless
+    /// their method sets its own `expiry_secs`.
     pub order_expiry_secs: i64,
     pub card: MethodConfig,
     pub alipay: MethodConfig,
@@ -42,8 +44,20 @@ pub struct StripeConfig {
     pub secret_key: Secret,
     /// `whsec_…`, for the `Stripe-Signature` header.
     pub webhook_secret: Secret,
+    /// `pk_…`: not a secret; our card page gives it to Stripe.js.
+    pub publishable_key: String,
+    /// Where the card page loads Stripe.js from; tests point it at localstripe's.
+    pub js_url: String,
+    /// The `Stripe-Version` every API call pins, so that an upgrade of the account's
+    /// default version does not change the objects we read. Webhook endpoints should
+    /// be created with the same version.
+    pub api_version: String,
     pub timeout_secs: u64,
 }
+
+/// The API version our reading of PaymentIntents, SetupIntents and events is checked
+/// against (the fixtures in `tests/fixtures/stripe/`).
+pub const STRIPE_API_VERSION: &str = "2024-06-20";
 
 impl Default for StripeConfig {
     fn default() -> Self {
@@ -51,6 +65,9 @@ impl Default for StripeConfig {
             api_base: "https://api.stripe.com".into(),
             secret_key: Secret::default(),
             webhook_secret: Secret::default(),
+            publishable_key: String::new(),
+            js_url: "https://js.stripe.com/v3/".into(),
+            api_version: STRIPE_API_VERSION.into(),
             timeout_secs: 15,
         }
     }
@@ -68,6 +85,10 @@ pub struct AlipayConfig {
     pub app_private_key: Secret,
     /// PEM of Alipay's public key.
     pub alipay_public_key: String,
+    /// How the payer is sent to Alipay: `qr` (`alipay.trade.precreate`, a QR code on
+    /// our page), `page` (Alipay's desktop cashier), `wap` (its mobile cashier), or
+    /// `auto` (the mobile cashier on phones, the QR code elsewhere).
+    pub product: String,
     pub timeout_secs: u64,
 }
 
@@ -79,6 +100,7 @@ impl Default for AlipayConfig {
             seller_id: String::new(),
             app_private_key: Secret::default(),
             alipay_public_key: String::new(),
+            product: "qr".into(),
             timeout_secs: 15,
         }
     }
@@ -101,6 +123,9 @@ pub struct WechatPayConfig {
     pub api_v3_key: Secret,
     /// Platform public keys (PEM) by serial, chosen by `Wechatpay-Serial`.
     pub platform_public_keys: std::collections::BTreeMap<String, String>,
+    /// Mainland only: send payers on a phone's browser to H5 pay (`/v3/pay/transactions/h5`,
+    /// which opens the WeChat app and needs the payer's IP) instead of showing a QR code.
+    pub h5: bool,
     pub timeout_secs: u64,
 }
 
@@ -115,6 +140,7 @@ impl Default for WechatPayConfig {
             merchant_private_key: Secret::default(),
             api_v3_key: Secret::default(),
             platform_public_keys: std::collections::BTreeMap::new(),
+            h5: false,
             timeout_secs: 15,
         }
     }
@@ -131,6 +157,13 @@ pub struct MethodConfig {
     pub fee_basis_points: i64,
     /// How long the money takes to settle, shown to the subscriber.
     pub settlement_secs: i64,
+    /// Unpaid orders by this method expire (and are closed at the provider) after
+    /// this long; 0: `payments.order_expiry_secs`. QR methods default to 15 min.
+    pub expiry_secs: i64,
+    /// The currencies the provider account takes for this method; empty: any. The
+    /// server refuses to start when an enabled method cannot take the currency
+    /// prices are in (`locale.currency`).
+    pub currencies: Vec<Currency>,
 }
 
 /// The built-in sandbox provider: a fake bank that behaves like a real one.
@@ -152,17 +185,20 @@ pub struct SandboxConfig {
 impl Default for PaymentsConfig {
     fn default() -> Self {
         let method = |fee_fixed, fee_basis_points, settlement_secs| MethodConfig {
-            enabled: true,
-            provider: "sandbox".into(),
             fee_fixed,
             fee_basis_points,
             settlement_secs,
+            ..MethodConfig::default()
+        };
+        let qr = |method: MethodConfig| MethodConfig {
+            expiry_secs: QR_EXPIRY_SECS,
+            ..method
         };
         Self {
             order_expiry_secs: 30 * 60,
             card: method(0, 250, 0),
-            alipay: method(0, 150, 60),
-            wechat_pay: method(0, 150, 60),
+            alipay: qr(method(0, 150, 60)),
+            wechat_pay: qr(method(0, 150, 60)),
             wallet: MethodConfig {
                 provider: "wallet".into(),
                 ..method(0, 0, 0)
@@ -182,6 +218,21 @@ impl Default for MethodConfig {
             fee_fixed: 0,
             fee_basis_points: 0,
             settlement_secs: 0,
+            expiry_secs: 0,
+            currencies: Vec::new(),
+        }
+    }
+}
+
+/// How long a QR payment (Alipay, WeChat Pay) stays payable by default.
+pub const QR_EXPIRY_SECS: i64 = 15 * 60;
+
+impl PaymentsConfig {
+    /// How long an unpaid order by `method` stays payable.
+    pub fn expiry_secs(&self, method: &MethodConfig) -> i64 {
+        match method.expiry_secs {
+            0 => self.order_expiry_secs,
+            own => own,
         }
     }
 }

@@ -23,10 +23,12 @@
 //! fakes. Without the flag nothing here is reachable.
 //!
 //! **Where the fakes differ from the real thing, on purpose.**
-//! - Stripe cards: a real deployment confirms with Stripe.js on our card page
-//!   `/pay/stripe/{payment_id}` (not built yet). With the fake, that page forwards
-//!   to the fake's hosted card page ([`stripe::card_page_url`]), which plays
-//!   Stripe.js's `confirmCardPayment` with the PaymentIntent's client secret.
+//! - Stripe cards: a real deployment takes the card with Stripe.js on our card page
+//!   `/pay/stripe/{payment_id}` (a SetupIntent, then the PaymentIntent confirmed by
+//!   our server). With the fake, that page forwards to the fake's hosted card page
+//!   ([`stripe::card_page_url`]), which plays Stripe.js's `confirmCardPayment` with
+//!   the PaymentIntent's client secret; the fake has no SetupIntents or Customers,
+//!   so cards cannot be saved and card auto-renew is not offered with it.
 //! - WeChat Pay's `code_url` is `weixin://wxpay/bizpayurl?pr=…` for real; the fake's
 //!   is an `http` link to its "scanned in the WeChat app" page, so that a browser (or
 //!   a phone that scans it) can open it. Alipay's `qr_code` is an `https` link for

@@ -189,6 +189,7 @@ mod tests {
             kind: "verification_code".into(),
             subject: String::new(),
             body: body.into(),
+            html: None,
         }
     }
 

@@ -2,8 +2,10 @@
 //!
 //! Demo and tests use the file outbox; production uses an HTTP SMS gateway and SMTP.
 
+pub mod html;
 mod http_sms;
 mod outbox;
+mod qr;
 mod smtp;
 pub mod texts;
 
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::i18n::Locale;
 
+pub use html::{HtmlPart, InlineImage};
 pub use http_sms::HttpSmsSender;
 pub use outbox::{FileOutbox, OutboxEntry};
 pub use smtp::SmtpSender;
@@ -36,7 +39,12 @@ pub struct Message {
     pub kind: String,
     /// Email subject; empty for SMS.
     pub subject: String,
+    /// The text: all of an SMS, and the plain-text part of an email.
     pub body: String,
+    /// An email's HTML alternative to `body`, with its inline images; `None` for
+    /// SMS and for text-only email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<HtmlPart>,
 }
 
 #[async_trait::async_trait]

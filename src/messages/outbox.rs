@@ -91,6 +91,7 @@ mod tests {
                 kind: "verification_code".into(),
                 subject: String::new(),
                 body: format!("驗證碼 {n}"),
+                html: None,
             };
             outbox.send(&message).await.unwrap();
         }

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::{Channel, Message, Sender};
+use super::{Channel, HtmlPart, Message, Sender};
 use crate::config::SmtpConfig;
 
 pub struct SmtpSender {
@@ -67,6 +67,22 @@ fn describe(error: lettre::transport::smtp::Error) -> anyhow::Error {
     }
 }
 
+/// `multipart/alternative`: the text first, then the HTML (the richer part last, as
+/// clients pick the last one they can show) in a `multipart/related` with its images.
+fn text_and_html(text: &str, html: &HtmlPart) -> anyhow::Result<MultiPart> {
+    let mut related = MultiPart::related().singlepart(SinglePart::html(html.markup.clone()));
+    for image in &html.images {
+        let content_type = ContentType::parse(&image.content_type)
+            .map_err(|_| anyhow!("{:?} is not a content type", image.content_type))?;
+        related = related.singlepart(
+            Attachment::new_inline(image.content_id.clone()).body(image.data.clone(), content_type),
+        );
+    }
+    Ok(MultiPart::alternative()
+        .singlepart(SinglePart::plain(text.to_owned()))
+        .multipart(related))
+}
+
 #[async_trait::async_trait]
 impl Sender for SmtpSender {
     async fn send(&self, message: &Message) -> anyhow::Result<()> {
@@ -77,13 +93,17 @@ impl Sender for SmtpSender {
             .to
             .parse()
             .map_err(|_| anyhow!("the recipient is not a valid email address"))?;
-        let email = lettre::Message::builder()
+        let builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(message.subject.as_str())
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.body.clone())
-            .map_err(|error| anyhow!("cannot build the email: {error}"))?;
+            .subject(message.subject.as_str());
+        let email = match &message.html {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(message.body.clone()),
+            Some(html) => builder.multipart(text_and_html(&message.body, html)?),
+        }
+        .map_err(|error| anyhow!("cannot build the email: {error}"))?;
         self.transport.send(email).await.map_err(describe)?;
         Ok(())
     }
@@ -167,6 +187,7 @@ mod tests {
             kind: "verification_code".into(),
             subject: subject.into(),
             body: body.into(),
+            html: None,
         }
     }
 
@@ -234,6 +255,86 @@ mod tests {
             "{headers}"
         );
         assert_eq!(decoded_body(&session.data).trim_end(), body);
+    }
+
+    /// The leaf parts of a MIME entity, depth first, each as (unfolded headers, body).
+    fn leaf_parts(entity: &str) -> Vec<(String, String)> {
+        let (headers, body) = entity.split_once("\r\n\r\n").unwrap();
+        let headers = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+        let boundary = headers
+            .lines()
+            .find(|line| line.starts_with("Content-Type: multipart/"))
+            .and_then(|line| line.split("boundary=").nth(1))
+            .map(|boundary| boundary.trim_matches('"').to_owned());
+        let Some(boundary) = boundary else {
+            return vec![(headers, body.to_owned())];
+        };
+        body.split(&format!("--{boundary}"))
+            .skip(1)
+            .filter(|part| !part.starts_with("--"))
+            .flat_map(|part| leaf_parts(part.strip_prefix("\r\n").unwrap_or(part)))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn an_html_email_carries_its_text_and_an_inline_qr_code() {
+        let (port, server) = smtp_server("250 ok\r\n").await;
+        let link = "https://my.example.hk/checkout?plan=HK-7D-5G&iccid=89852000000000000010";
+        let body = format!("續期只需一按：{link}");
+        let words = crate::messages::html::QrWords {
+            caption: "用手機掃描",
+            alt: "連結的二維碼",
+        };
+        let mut message = email("續期", &body);
+        message.html = Some(
+            crate::messages::html::with_link_qr(Locale::ZhHk, "續期", &body, link, &words).unwrap(),
+        );
+        sender(port).send(&message).await.unwrap();
+        let data = server.await.unwrap().data;
+
+        let headers = data.split("\r\n\r\n").next().unwrap();
+        assert!(
+            headers.contains("Content-Type: multipart/alternative;"),
+            "{headers}"
+        );
+        assert!(data.contains("Content-Type: multipart/related;"), "{data}");
+        let parts = leaf_parts(&data);
+        let types: Vec<&str> = parts
+            .iter()
+            .map(|(headers, _)| {
+                let line = headers
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Content-Type: "))
+                    .unwrap_or("");
+                line.split(';').next().unwrap_or("")
+            })
+            .collect();
+        assert_eq!(types, ["text/plain", "text/html", "image/png"], "{data}");
+
+        let text = &parts[0];
+        assert_eq!(
+            decoded_body(&format!("{}\r\n\r\n{}", text.0, text.1)).trim_end(),
+            body
+        );
+        let html = decoded_body(&format!("{}\r\n\r\n{}", parts[1].0, parts[1].1));
+        assert!(html.contains("src=\"cid:link-qr@datacard\""), "{html}");
+        let (image_headers, image_body) = &parts[2];
+        assert!(
+            image_headers.contains("Content-ID: <link-qr@datacard>"),
+            "{image_headers}"
+        );
+        assert!(
+            image_headers.contains("Content-Disposition: inline"),
+            "{image_headers}"
+        );
+        assert!(
+            image_headers.contains("Content-Transfer-Encoding: base64"),
+            "{image_headers}"
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(image_body.split_whitespace().collect::<String>())
+            .unwrap();
+        assert_eq!(crate::messages::qr::decode(&png), link);
     }
 
     #[tokio::test]

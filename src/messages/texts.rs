@@ -22,6 +22,7 @@ fn message(
             Channel::Sms => String::new(),
         },
         body,
+        html: None,
     }
 }
 

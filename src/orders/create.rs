@@ -5,9 +5,11 @@ use chrono::Duration;
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
+use crate::payments::apply::apply_in;
 use crate::payments::store::{self as payments, Payment};
 use crate::payments::{
-    CreateRequest, Observation, PaymentState, ProviderStatus, apply, provider_for, reconcile,
+    CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus, provider_for,
+    reconcile,
 };
 use crate::promotions;
 
@@ -17,10 +19,98 @@ use super::{Method, Order, OrderRequest, OrderState, quote, store};
 /// Prices the request and creates the order, reserving its promotions in the same
 /// transaction. A wallet payment is taken and the order fulfilled in that
 /// transaction too, and so is an order that promotions made free; any other method
-/// opens a payment at its provider, whose answer comes back through [`apply`].
+/// opens a payment at its provider, whose answer comes back through [`crate::payments::apply`].
 pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Result<Order> {
+    create_for(app, account_id, request, &Payer::default()).await
+}
+
+/// [`create`], for a payer whose device we know (the portal and the API).
+pub async fn create_for(
+    app: &App,
+    account_id: &str,
+    request: &OrderRequest,
+    payer: &Payer,
+) -> Result<Order> {
+    let Opened {
+        order,
+        payment,
+        provider,
+    } = match open(app, account_id, request).await? {
+        Opening::Settled(order) => return Ok(order),
+        Opening::Payable(opened) => opened,
+    };
+
+    let request = CreateRequest {
+        payment_id: payment.id.clone(),
+        amount: payment.amount,
+        method: payment.method.clone(),
+        description: order
+            .plan_code
+            .clone()
+            .unwrap_or_else(|| "wallet top-up".into()),
+        return_url: format!("{}/orders/{}?returned=1", app.config.public_url(), order.id),
+        expires_at: order.expires_at,
+        payer: payer.clone(),
+    };
+    match provider.create(&request).await {
+        // The provider's reference and its synchronous answer, in one commit.
+        Ok(created) => {
+            let observation = Observation {
+                status: ProviderStatus::Pending,
+                amount: Some(payment.amount),
+                raw: serde_json::json!({"provider_ref": created.provider_ref, "next_action": created.next_action}).to_string(),
+            };
+            let mut tx = app.db.begin().await?;
+            payments::set_created(
+                &mut tx,
+                &payment.id,
+                &created.provider_ref,
+                &created.next_action,
+            )
+            .await?;
+            apply_in(
+                app,
+                &mut tx,
+                &payment.id,
+                "sync",
+                &format!("sync:{}", payment.id),
+                &observation,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        // The provider may or may not have it: reconciliation will ask.
+        Err(error) => {
+            tracing::warn!(payment.id = %payment.id, %error, "payment create failed; outcome unknown")
+        }
+    }
+    reload(app, &order).await
+}
+
+/// An order stored with its payment open in our books, not yet asked of the provider.
+pub struct Opened {
+    pub order: Order,
+    pub payment: Payment,
+    pub provider: Box<dyn Provider>,
+}
+
+/// What [`open`] did with an order.
+pub enum Opening {
+    /// Paid from the wallet or free, and fulfilled.
+    Settled(Order),
+    /// A payment to take at its provider.
+    Payable(Opened),
+}
+
+/// The first half of [`create`]: the order priced and stored with its promotions
+/// reserved, and settled at once (wallet, free) or with its payment stored and its
+/// status queries and expiry queued, ready to go to the provider. Auto-renew's
+/// off-session card charge does the second half itself.
+pub async fn open(app: &App, account_id: &str, request: &OrderRequest) -> Result<Opening> {
     let quote = quote(app, account_id, request).await?;
     let now = app.now();
+    let payments_config = &app.config.payments;
+    let expiry = payments_config.expiry_secs(request.payment_method.config(payments_config));
     let order = Order {
         id: new_id("ord", now),
         account_id: account_id.to_owned(),
@@ -33,7 +123,7 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
         state: OrderState::PendingPayment,
         attention: None,
         created_at: now,
-        expires_at: now + Duration::seconds(app.config.payments.order_expiry_secs),
+        expires_at: now + Duration::seconds(expiry),
         paid_at: None,
         fulfilled_at: None,
         payment: None,
@@ -60,7 +150,7 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
             }
         }
         tx.commit().await?;
-        return reload(app, &order).await;
+        return Ok(Opening::Settled(reload(app, &order).await?));
     }
     let provider_name = request
         .payment_method
@@ -81,48 +171,11 @@ pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Resu
     payments::insert(&mut tx, &payment, now).await?;
     reconcile::schedule(&mut tx, &payment.id, &order.id, order.expires_at, now).await?;
     tx.commit().await?;
-
-    let request = CreateRequest {
-        payment_id: payment.id.clone(),
-        amount: payment.amount,
-        method: payment.method.clone(),
-        description: order
-            .plan_code
-            .clone()
-            .unwrap_or_else(|| "wallet top-up".into()),
-        return_url: format!("{}/orders/{}?returned=1", app.config.public_url(), order.id),
-    };
-    match provider.create(&request).await {
-        Ok(created) => {
-            let mut tx = app.db.begin().await?;
-            payments::set_created(
-                &mut tx,
-                &payment.id,
-                &created.provider_ref,
-                &created.next_action,
-            )
-            .await?;
-            tx.commit().await?;
-            let observation = Observation {
-                status: ProviderStatus::Pending,
-                amount: Some(payment.amount),
-                raw: serde_json::json!({"provider_ref": created.provider_ref, "next_action": created.next_action}).to_string(),
-            };
-            apply(
-                app,
-                &payment.id,
-                "sync",
-                &format!("sync:{}", payment.id),
-                &observation,
-            )
-            .await?;
-        }
-        // The provider may or may not have it: reconciliation will ask.
-        Err(error) => {
-            tracing::warn!(payment.id = %payment.id, %error, "payment create failed; outcome unknown")
-        }
-    }
-    reload(app, &order).await
+    Ok(Opening::Payable(Opened {
+        order,
+        payment,
+        provider,
+    }))
 }
 
 async fn reload(app: &App, order: &Order) -> Result<Order> {

@@ -43,9 +43,27 @@ pub async fn apply(
     event_id: &str,
     observation: &Observation,
 ) -> Result<Applied> {
-    let now = app.now();
     let mut tx = app.db.begin().await?;
-    let payment = store::lock(&mut tx, app.db.backend(), payment_id)
+    let applied = apply_in(app, &mut tx, payment_id, source, event_id, observation).await?;
+    tx.commit().await?;
+    if let Applied::Moved(state) = &applied {
+        tracing::info!(payment.id = %payment_id, to = state.as_str(), source, "payment moved");
+    }
+    Ok(applied)
+}
+
+/// [`apply`] inside the caller's transaction, which the caller commits (every
+/// outcome, `Duplicate` and `AmountMismatch` included, is meant to be kept).
+pub async fn apply_in(
+    app: &App,
+    tx: &mut crate::db::Tx,
+    payment_id: &str,
+    source: &str,
+    event_id: &str,
+    observation: &Observation,
+) -> Result<Applied> {
+    let now = app.now();
+    let payment = store::lock(tx, app.db.backend(), payment_id)
         .await?
         .ok_or_else(|| Error::not_found("payment_not_found"))?;
     let event = NewEvent {
@@ -58,38 +76,33 @@ pub async fn apply(
         evidence: &observation.raw,
         outcome: "received",
     };
-    let Some(event_row) = store::insert_event(&mut tx, &event, now).await? else {
-        tx.commit().await?;
+    let Some(event_row) = store::insert_event(tx, &event, now).await? else {
         return Ok(Applied::Duplicate);
     };
     if source == "query" {
-        store::count_query(&mut tx, &payment.id).await?;
+        store::count_query(tx, &payment.id).await?;
     }
     if observation
         .amount
         .is_some_and(|amount| amount != payment.amount)
     {
-        store::set_event_outcome(&mut tx, &event_row, "amount_mismatch").await?;
-        store::flag(&mut tx, &payment.id, "amount_mismatch").await?;
-        orders::flag(&mut tx, &payment.order_id, "amount_mismatch").await?;
-        tx.commit().await?;
+        store::set_event_outcome(tx, &event_row, "amount_mismatch").await?;
+        store::flag(tx, &payment.id, "amount_mismatch").await?;
+        orders::flag(tx, &payment.order_id, "amount_mismatch").await?;
         tracing::warn!(payment.id = %payment.id, "provider reported another amount; nothing applied");
         return Ok(Applied::AmountMismatch);
     }
     let Some(next) = next_state(payment.state, observation.status) else {
-        store::set_event_outcome(&mut tx, &event_row, "no_change").await?;
-        tx.commit().await?;
+        store::set_event_outcome(tx, &event_row, "no_change").await?;
         return Ok(Applied::NoChange);
     };
-    let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
+    let order = orders::lock(tx, app.db.backend(), &payment.order_id).await?;
     let mut state = next;
     let outcome = match next {
-        PaymentState::Succeeded => match fulfil(app, &mut tx, &order, &payment.provider, now)
-            .await?
-        {
+        PaymentState::Succeeded => match fulfil(app, tx, &order, &payment.provider, now).await? {
             Fulfilment::Fulfilled => {
                 if order.state == OrderState::Expired {
-                    orders::flag(&mut tx, &order.id, "late_success").await?;
+                    orders::flag(tx, &order.id, "late_success").await?;
                 }
                 "fulfilled"
             }
@@ -99,12 +112,12 @@ pub async fn apply(
                     _ => "duplicate_payment",
                 };
                 if order.state == OrderState::PendingPayment || order.state == OrderState::Expired {
-                    orders::mark_paid(&mut tx, &order.id, now).await?;
+                    orders::mark_paid(tx, &order.id, now).await?;
                 }
                 state = PaymentState::RefundPending;
-                received_for_refund(&mut tx, &payment, now).await?;
+                received_for_refund(tx, &payment, now).await?;
                 jobs::enqueue(
-                    &mut tx,
+                    tx,
                     REFUND_JOB,
                     Some(&format!("refund:{}", payment.id)),
                     &RefundJob {
@@ -114,29 +127,28 @@ pub async fn apply(
                     now,
                 )
                 .await?;
-                orders::flag(&mut tx, &order.id, reason).await?;
-                store::flag(&mut tx, &payment.id, reason).await?;
+                orders::flag(tx, &order.id, reason).await?;
+                store::flag(tx, &payment.id, reason).await?;
                 "refund_scheduled"
             }
         },
         PaymentState::Failed if order.state == OrderState::PendingPayment => {
-            orders::set_state(&mut tx, &order.id, OrderState::Failed, now).await?;
+            orders::set_state(tx, &order.id, OrderState::Failed, now).await?;
             "order_failed"
         }
         PaymentState::Cancelled if order.state == OrderState::PendingPayment => {
-            orders::set_state(&mut tx, &order.id, OrderState::Expired, now).await?;
+            orders::set_state(tx, &order.id, OrderState::Expired, now).await?;
             "order_expired"
         }
         PaymentState::Refunded => {
-            refunded(&mut tx, &payment, payment.state, &order, now).await?;
+            refunded(tx, &payment, payment.state, &order, now).await?;
             "refunded"
         }
         _ => "moved",
     };
-    store::set_state(&mut tx, &payment.id, state, now).await?;
-    store::set_event_outcome(&mut tx, &event_row, outcome).await?;
-    tx.commit().await?;
-    tracing::info!(payment.id = %payment.id, from = payment.state.as_str(), to = state.as_str(), source, "payment moved");
+    store::set_state(tx, &payment.id, state, now).await?;
+    store::set_event_outcome(tx, &event_row, outcome).await?;
+    tracing::debug!(payment.id = %payment.id, from = payment.state.as_str(), to = state.as_str(), "payment moving");
     Ok(Applied::Moved(state))
 }
 

@@ -4,11 +4,13 @@
 
 pub mod alipay;
 pub mod apply;
+pub mod http;
 pub mod operator;
 pub mod provider;
 pub mod reconcile;
 pub mod rsa;
 pub mod sandbox;
+pub mod saved_cards;
 pub mod state;
 pub mod store;
 pub mod stripe;
@@ -16,7 +18,7 @@ pub mod wechat_pay;
 
 pub use apply::{Applied, apply};
 pub use provider::{
-    CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
+    CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,
 };
 pub use state::{PaymentState, ProviderStatus, next_state};
 

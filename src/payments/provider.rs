@@ -17,6 +17,31 @@ pub struct CreateRequest {
     pub description: String,
     /// Where the payer comes back to after the provider's page.
     pub return_url: String,
+    /// When the order expires: the provider should stop taking the payment then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The payer's device, for providers whose flow depends on it.
+    pub payer: Payer,
+}
+
+/// What we know of the payer's device when the order is made (nothing, for an
+/// auto-renewal).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Payer {
+    /// The client's IP address (WeChat Pay H5 requires it).
+    pub ip: Option<String>,
+    /// A phone's browser: redirect flows fit better than a QR code to scan.
+    pub mobile: bool,
+}
+
+impl Payer {
+    /// Reads a `User-Agent` the way payment pages do: phones and tablets say `Mobile`,
+    /// `Android` or `iPhone`.
+    pub fn from_user_agent(ip: Option<String>, user_agent: &str) -> Payer {
+        let mobile = ["Mobile", "Android", "iPhone", "iPad"]
+            .iter()
+            .any(|word| user_agent.contains(word));
+        Payer { ip, mobile }
+    }
 }
 
 /// How the payer continues.
@@ -64,6 +89,11 @@ pub enum ProviderError {
     /// The provider did not answer or answered with an error: the outcome is unknown.
     #[error("provider unavailable: {0}")]
     Unavailable(String),
+    /// A genuine, verified notification about something that is not one of our
+    /// payments (another event type, a payment another system made on the same
+    /// account): acknowledged so the provider stops resending, and nothing changes.
+    #[error("notification not for us: {0}")]
+    NotForUs(&'static str),
 }
 
 #[async_trait::async_trait]

@@ -88,3 +88,23 @@ pub async fn coupon_usage(
         by_account: count("mine")?,
     })
 }
+
+/// Per promotion code, the reservations held by orders that still count.
+pub async fn redemption_counts(app: &App) -> Result<std::collections::BTreeMap<String, u32>> {
+    let rows = sqlx::query(&format!(
+        "SELECT r.promotion_code, COUNT(*) AS held \
+         FROM promotion_redemptions r JOIN orders o ON o.id = r.order_id \
+         WHERE r.released_at IS NULL AND o.state NOT IN {LAPSED} GROUP BY r.promotion_code"
+    ))
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let held: i64 = row.try_get("held")?;
+            Ok((
+                row.try_get("promotion_code")?,
+                u32::try_from(held).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect()
+}

@@ -237,6 +237,7 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
                 String::new()
             },
             body: body.clone(),
+            html: None,
         };
         app.messenger
             .send(&message)

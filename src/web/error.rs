@@ -21,6 +21,10 @@ pub struct ErrorDetail {
     pub code: String,
     /// For people; wording may change.
     pub message: String,
+    /// Each problem found, for people, when there is more to say than the code
+    /// (a refused catalog entry names every problem in it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
 }
 
 pub fn status_of(error: &Error) -> StatusCode {
@@ -56,7 +60,8 @@ pub fn json_response(error: &Error, locale: Locale) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             code: error.code.to_owned(),
-            message: t(locale, &format!("error.{}", error.code)),
+            message: message(error, locale),
+            details: error.details.clone(),
         },
     };
     let mut response = (status_of(error), Json(body)).into_response();
@@ -66,6 +71,16 @@ pub fn json_response(error: &Error, locale: Locale) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
+}
+
+/// The code's text, then the details: "The plan was refused: prices: …".
+fn message(error: &Error, locale: Locale) -> String {
+    let text = t(locale, &format!("error.{}", error.code));
+    if error.details.is_empty() {
+        text
+    } else {
+        format!("{text} {}", error.details.join("; "))
+    }
 }
 
 /// API handlers return `Result<_, Error>`; messages default to English there.

@@ -12,6 +12,7 @@ use crate::accounts::{self, Account};
 use crate::app::App;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::Locale;
+use crate::payments::Payer;
 
 use super::cookies;
 
@@ -67,6 +68,25 @@ impl FromRequestParts<App> for ClientAddr {
             .map(|ConnectInfo(addr)| addr.ip().to_string())
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(ClientAddr(peer))
+    }
+}
+
+/// The payer's device (address and whether it is a phone), for payment flows that
+/// depend on it: Alipay's mobile cashier, WeChat Pay H5.
+pub struct PayerDevice(pub Payer);
+
+impl FromRequestParts<App> for PayerDevice {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let ClientAddr(address) = ClientAddr::from_request_parts(parts, app).await?;
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let ip = (address != "unknown").then_some(address);
+        Ok(PayerDevice(Payer::from_user_agent(ip, user_agent)))
     }
 }
 

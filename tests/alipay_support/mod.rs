@@ -125,6 +125,7 @@ impl Fake {
             app_private_key: Secret::new(key("app_private_key_pkcs8")),
             alipay_public_key: key("alipay_public_key"),
             timeout_secs: 1,
+            ..AlipayConfig::default()
         }
     }
 
@@ -135,7 +136,6 @@ impl Fake {
             Arc::new(ManualClock::new(
                 Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap(),
             )),
-            chrono::Duration::minutes(30),
         )
         .unwrap()
     }

@@ -18,204 +18,37 @@
 // settle the order by itself, before the notification arrives.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import {
+  DEMO_ICCID_TAIL,
+  breakdown,
+  cents,
+  clickAndWait,
+  demoLine,
+  hkd,
+  langSwitch,
+  nav,
+  orderFacts,
+  orderState,
+  pathOf,
+  pressOnSandbox,
+  startWalk,
+  textOf,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BASE = (process.argv[2] || process.env.DATACARD_BASE_URL || '').replace(/\/+$/, '');
-const OUTBOX = process.argv[3] || process.env.DATACARD_OUTBOX || '';
-const CHROMIUM = process.env.DATACARD_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.DATACARD_SCREENSHOTS || join(here, 'screenshots');
+const walk = startWalk('checkout');
+const { step, note, checkPage, shoot, logIn, choosePlan, sandboxPage } = walk;
 const NOTIFY_DELAY_MS = Number(process.env.DATACARD_NOTIFY_DELAY_MS || 0);
-
-// The demo subscriber that `datacard::demo::seed` creates: one line on HK-30D-20G
-// whose ICCID ends in 0010, and HK$50.00 in the wallet.
-const DEMO_PHONE = '+85291234567';
-const DEMO_PASSWORD = 'demo-password-2026';
-const DEMO_ICCID_TAIL = '0010';
 
 // How long an order may take to settle after paying (the notification comes by HTTP).
 const SETTLE_TIMEOUT_MS = 10_000;
-const TERMINAL_STATES = new Set(['fulfilled', 'failed', 'expired', 'cancelled', 'refunded']);
 
-// A phone in portrait: the portal is mobile first.
-const PHONE_SCREEN = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-
-// What this machine's Chromium needs: no sandbox as root, no GPU, and nothing that
-// phones home (the network is closed, and such connections fail noisily).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!BASE || !OUTBOX) {
-  console.error('usage: node checkout.mjs <base-url> <outbox.jsonl>');
-  process.exit(2);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  process.exit(2);
-}
-mkdirSync(SHOTS, { recursive: true });
-// A failure screenshot from an earlier run would mislead.
-rmSync(join(SHOTS, 'checkout-failure.png'), { force: true });
-
-const started = Date.now();
-let stepNo = 0;
-function step(text) {
-  stepNo += 1;
-  const at = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-  console.log(`[checkout] ${String(stepNo).padStart(2, '0')} +${at}s ${text}`);
-}
-function note(text) {
-  console.log(`[checkout]    ${text}`);
-}
-
-/** Problems the browser saw on the side: server errors, console errors, foreign hosts. */
-const problems = [];
-/** The page being walked, for the failure report. */
-let current = null;
-/** Pages visited and checked, for the summary. */
-let pagesChecked = 0;
-
-async function newContext(browser, locale) {
-  const context = await browser.newContext({ ...PHONE_SCREEN, locale });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(20_000);
-  // A self-hosted portal (and its sandbox provider) loads nothing from anywhere else.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${BASE}/`) || url === BASE || url.startsWith('data:')) {
-      return route.continue();
-    }
-    problems.push(`request to a foreign address: ${url}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  current = page;
-  page.on('pageerror', (error) => problems.push(`script error on ${page.url()}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') {
-      problems.push(`console error on ${page.url()}: ${message.text()}`);
-    }
-  });
-  page.on('response', (response) => {
-    const status = response.status();
-    if (status >= 500) {
-      problems.push(`HTTP ${status} from ${response.request().method()} ${response.url()}`);
-    } else if (status >= 400 && response.request().isNavigationRequest()) {
-      // Nothing in this walk should land on an error page.
-      problems.push(`HTTP ${status} page at ${response.request().method()} ${response.url()}`);
-    }
-  });
-  return { context, page };
-}
-
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
-
-/** What every page must be on a phone: one h1, no sideways scrolling. */
-async function pageFacts(page) {
-  const facts = await page.evaluate(() => ({
-    lang: document.documentElement.lang,
-    title: document.title,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.replace(/\s+/g, ' ').trim()),
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-    wide: [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-      .slice(0, 3)
-      .map((el) => `<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}>`),
-  }));
-  pagesChecked += 1;
-  assert.equal(facts.h1s.length, 1, `${page.url()}: expected one h1, found ${JSON.stringify(facts.h1s)}`);
-  assert.ok(
-    facts.scrollWidth <= facts.clientWidth + 1,
-    `${page.url()}: the page is ${facts.scrollWidth}px wide on a ${facts.clientWidth}px screen ` +
-      `(sideways scrolling; too wide: ${facts.wide.join(', ')})`,
-  );
-  return facts;
-}
-
-/** A portal page: also the language asked for and a title that names the site. */
-async function checkPage(page, { lang, path, h1 }) {
-  if (path !== undefined) {
-    const ok = path instanceof RegExp ? path.test(pathOf(page)) : pathOf(page) === path;
-    assert.ok(ok, `expected to be on ${path}, but the browser is at ${page.url()}`);
-  }
-  const facts = await pageFacts(page);
-  assert.equal(facts.lang, lang, `${page.url()}: <html lang> is ${facts.lang}, expected ${lang}`);
-  assert.match(facts.title, /datacard/, `${page.url()}: title "${facts.title}" does not name the site`);
-  if (h1 instanceof RegExp) {
-    assert.match(facts.h1s[0], h1, `${page.url()}: h1 is "${facts.h1s[0]}"`);
-  } else if (h1 !== undefined) {
-    assert.equal(facts.h1s[0], h1, `${page.url()}: h1 is "${facts.h1s[0]}", expected "${h1}"`);
-  }
-}
-
-async function shoot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `checkout-${name}.png`), fullPage: true });
-}
-
-/** The header's main navigation (not the language switch, not links in the page). */
-function nav(page) {
-  return page.locator('header.site nav:not(.lang)');
-}
-
-function langSwitch(page, name) {
-  return page.locator('header.site nav.lang').getByRole('link', { name, exact: true });
-}
-
-async function clickAndWait(page, locator) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-}
-
-async function textOf(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-/** `HK$1,234.56` → 123456 (cents). */
-function cents(text) {
-  const match = /^HK\$(\d[\d,]*)\.(\d\d)$/.exec(text.trim());
-  assert.ok(match, `"${text}" is not an HK$ amount`);
-  return Number(match[1].replace(/,/g, '')) * 100 + Number(match[2]);
-}
-
-function hkd(amount) {
-  const dollars = Math.floor(amount / 100).toLocaleString('en-US');
-  return `HK$${dollars}.${String(amount % 100).padStart(2, '0')}`;
+/** Reloads the order page until its state is `wanted`; returns the ms since `since`. */
+function waitForOrderState(page, wanted, { since, timeoutMs = SETTLE_TIMEOUT_MS, lang }) {
+  return walk.waitForOrderState(page, wanted, { since, timeoutMs, lang });
 }
 
 // ---- pages ----------------------------------------------------------------------
-
-async function logIn(page) {
-  await page.goto(`${BASE}/login?lang=en`);
-  await checkPage(page, { lang: 'en', path: '/login', h1: 'Log in' });
-  await page.getByLabel('Mobile number or email').fill(DEMO_PHONE);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await clickAndWait(page, page.locator('main').getByRole('button', { name: 'Log in' }));
-  await checkPage(page, { lang: 'en', path: '/account', h1: 'My account' });
-}
-
-/** The demo line's card on the account page. */
-function demoLine(page) {
-  return page.locator(`article.card[data-iccid$="${DEMO_ICCID_TAIL}"]`);
-}
 
 /** The account page's "Next periods" of a line: [{ text, start, end }] (raw date texts). */
 async function queuedPeriods(card, heading = 'Next periods') {
@@ -253,82 +86,6 @@ function assertStacked(current, queued, heading, count) {
     );
     previousEnd = period.end;
   }
-}
-
-/** Plans page → the plan's "Choose" → the checkout page. */
-async function choosePlan(page, { lang, name, price, choose, checkoutH1 }) {
-  await clickAndWait(page, nav(page).getByRole('link', { name: lang === 'en' ? 'Plans' : '計劃', exact: true }));
-  await checkPage(page, { lang, path: '/plans', h1: lang === 'en' ? 'Plans' : '計劃' });
-  const plan = page.locator('li.plan').filter({ has: page.getByRole('heading', { name, exact: true }) });
-  assert.equal(await plan.count(), 1, `expected one plan called "${name}"`);
-  assert.equal(await textOf(plan.locator('.price')), price, `the price of ${name}`);
-  const link = plan.getByRole('link', { name: `${choose} ${name}`, exact: true });
-  assert.equal(await textOf(link), choose);
-  await clickAndWait(page, link);
-  await checkPage(page, { lang, path: '/checkout', h1: checkoutH1 });
-}
-
-/** The review page's breakdown as { row heading: amount text }. */
-async function breakdown(page) {
-  const rows = await page.locator('table.breakdown tr').evaluateAll((trs) =>
-    trs.map((tr) => [tr.querySelector('th').textContent.trim(), tr.querySelector('td').textContent.trim()]),
-  );
-  return Object.fromEntries(rows);
-}
-
-async function orderState(page) {
-  const badge = page.getByTestId('order-state');
-  assert.equal(await badge.count(), 1, `${page.url()}: expected one order state badge`);
-  return badge.getAttribute('data-state');
-}
-
-/** Reloads the order page until its state is `wanted`; returns the ms since `since`. */
-async function waitForOrderState(page, wanted, { since, timeoutMs = SETTLE_TIMEOUT_MS, lang }) {
-  const path = pathOf(page);
-  const deadline = Date.now() + timeoutMs;
-  let polls = 0;
-  for (;;) {
-    const state = await orderState(page);
-    if (state === wanted) {
-      await checkPage(page, { lang, path });
-      return { ms: Date.now() - since, polls };
-    }
-    if (TERMINAL_STATES.has(state)) {
-      assert.fail(`${page.url()}: the order ended ${state}, expected ${wanted}`);
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`${page.url()}: the order is still ${state} after ${timeoutMs / 1000} s, expected ${wanted}`);
-    }
-    await page.waitForTimeout(200);
-    await page.reload({ waitUntil: 'load' });
-    polls += 1;
-  }
-}
-
-/** The provider's page: amount, one h1, no sideways scroll; then Pay or Decline. */
-async function sandboxPage(page, { amount, shot }) {
-  assert.match(pathOf(page), /^\/sandbox\/pay\/[^/]+$/, `expected the sandbox pay page, at ${page.url()}`);
-  const facts = await pageFacts(page);
-  assert.match(facts.h1s[0], /Sandbox payment/);
-  assert.equal(await textOf(page.getByTestId('sandbox-amount')), amount, 'the amount on the provider page');
-  if (shot) await shoot(page, shot);
-}
-
-async function pressOnSandbox(page, button) {
-  const started = Date.now();
-  await Promise.all([
-    page.waitForURL((url) => url.pathname.startsWith('/orders/'), { waitUntil: 'load' }),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  return started;
-}
-
-/** Order page facts (the definition list) as { term: value }. */
-async function orderFacts(page) {
-  const pairs = await page.locator('main dl.facts').evaluate((dl) =>
-    [...dl.querySelectorAll('dt')].map((dt) => [dt.textContent.trim(), dt.nextElementSibling.textContent.replace(/\s+/g, ' ').trim()]),
-  );
-  return Object.fromEntries(pairs);
 }
 
 // ---- the walk -------------------------------------------------------------------
@@ -658,48 +415,15 @@ async function orderHistory(page, orders) {
 }
 
 /** Where the walk stopped: the address, what the page said, and a screenshot. */
-async function reportPage() {
-  if (!current || current.isClosed()) return;
-  const text = (await current.locator('body').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim();
-  console.error(`[checkout] stopped at ${current.url()}: ${text.slice(0, 600)}`);
-  const file = join(SHOTS, 'checkout-failure.png');
-  await current.screenshot({ path: file, fullPage: true, timeout: 5000 });
-  console.error(`[checkout] screenshot of it: ${file}`);
-}
 
-async function main() {
-  console.log(`[checkout] ${BASE} with ${CHROMIUM}; screenshots in ${SHOTS}`);
-  // launch() gives Chromium a new, empty --user-data-dir of its own and removes it on close.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
-  });
-  try {
-    // The browser asks for Chinese, as most in Hong Kong do: English comes from ?lang=en.
-    const { context, page } = await newContext(browser, 'zh-HK');
-    const orders = [];
-    await cardRenewal(page, orders);
-    await alipayRenewal(page, orders);
-    await walletNewEsim(page, orders);
-    await declinedCard(page, orders);
-    await orderHistory(page, orders);
-    assert.deepEqual(problems, [], `the browser saw problems:\n  ${problems.join('\n  ')}`);
-    await context.close();
-  } catch (error) {
-    await reportPage().catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-  console.log(`[checkout] all ${stepNo} steps passed (${pagesChecked} page checks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-main().catch(async (error) => {
-  const message = error instanceof assert.AssertionError ? error.message : error.stack || String(error);
-  console.error(`[checkout] FAIL at step ${stepNo}: ${message}`);
-  if (problems.length) console.error(`[checkout] also seen:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
+walk.run(async (browser) => {
+  // The browser asks for Chinese, as most in Hong Kong do: English comes from ?lang=en.
+  const { context, page } = await walk.newContext(browser, 'zh-HK');
+  const orders = [];
+  await cardRenewal(page, orders);
+  await alipayRenewal(page, orders);
+  await walletNewEsim(page, orders);
+  await declinedCard(page, orders);
+  await orderHistory(page, orders);
+  await context.close();
 });

@@ -10,129 +10,11 @@
 
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { DEMO_PASSWORD, DEMO_PHONE, clickAndWait, focused, nav, startWalk, textOf } from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BASE = (process.argv[2] || process.env.DATACARD_BASE_URL || '').replace(/\/+$/, '');
-const OUTBOX = process.argv[3] || process.env.DATACARD_OUTBOX || '';
-const CHROMIUM = process.env.DATACARD_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.DATACARD_SCREENSHOTS || join(here, 'screenshots');
-
-// The demo subscriber that `datacard::demo::seed` creates.
-const DEMO_PHONE = '+85291234567';
-const DEMO_PASSWORD = 'demo-password-2026';
-
-// A phone in portrait: the portal is mobile first.
-const PHONE_SCREEN = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-
-// What this machine's Chromium needs: no sandbox as root, no GPU, and nothing that
-// phones home (the network is closed, and such connections fail noisily).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!BASE || !OUTBOX) {
-  console.error('usage: node portal.mjs <base-url> <outbox.jsonl>');
-  process.exit(2);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  process.exit(2);
-}
-mkdirSync(SHOTS, { recursive: true });
-
-let stepNo = 0;
-function step(text) {
-  stepNo += 1;
-  console.log(`[browser] ${String(stepNo).padStart(2, '0')} ${text}`);
-}
-
-/** Problems the browser saw on the side: server errors, script errors, foreign hosts. */
-const problems = [];
-/** The page being walked, for the failure report. */
-let current = null;
-
-async function newContext(browser, locale) {
-  const context = await browser.newContext({ ...PHONE_SCREEN, locale });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(20_000);
-  // A self-hosted portal loads nothing from anywhere else.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${BASE}/`) || url === BASE || url.startsWith('data:')) {
-      return route.continue();
-    }
-    problems.push(`request to a foreign address: ${url}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  current = page;
-  page.on('pageerror', (error) => problems.push(`script error on ${page.url()}: ${error.message}`));
-  page.on('response', (response) => {
-    if (response.status() >= 500) {
-      problems.push(`HTTP ${response.status()} from ${response.url()}`);
-    }
-  });
-  return { context, page };
-}
-
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
-
-/** Every page: the language asked for, a title, one h1, no sideways scrolling on a phone. */
-async function checkPage(page, { lang, path, h1 }) {
-  if (path !== undefined) {
-    assert.equal(pathOf(page), path, `expected to be on ${path}, but the browser is at ${page.url()}`);
-  }
-  const facts = await page.evaluate(() => ({
-    lang: document.documentElement.lang,
-    title: document.title,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.trim()),
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-  assert.equal(facts.lang, lang, `${page.url()}: <html lang> is ${facts.lang}, expected ${lang}`);
-  assert.match(facts.title, /datacard/, `${page.url()}: title "${facts.title}" does not name the site`);
-  assert.equal(facts.h1s.length, 1, `${page.url()}: expected one h1, found ${JSON.stringify(facts.h1s)}`);
-  if (h1 !== undefined) {
-    assert.equal(facts.h1s[0], h1, `${page.url()}: h1 is "${facts.h1s[0]}", expected "${h1}"`);
-  }
-  assert.ok(
-    facts.scrollWidth <= facts.clientWidth + 1,
-    `${page.url()}: the page is ${facts.scrollWidth}px wide on a ${facts.clientWidth}px screen (sideways scrolling)`,
-  );
-}
-
-async function shoot(page, name) {
-  const file = join(SHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-}
-
-/** The header's main navigation (not the language switch, not links in the page). */
-function nav(page) {
-  return page.locator('header.site nav:not(.lang)');
-}
-
-async function clickAndWait(page, locator) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-}
+const walk = startWalk('portal', { shotPrefix: '' });
+const { BASE, step, shoot, checkPage, newestCode } = walk;
 
 /** Fills the input that the visible label names, and checks it is the expected field. */
 async function fillByLabel(page, label, id, value) {
@@ -140,43 +22,6 @@ async function fillByLabel(page, label, id, value) {
   assert.equal(await input.count(), 1, `${page.url()}: ${(await input.count())} inputs are labelled "${label}"`);
   assert.equal(await input.getAttribute('id'), id, `${page.url()}: label "${label}" does not point at #${id}`);
   await input.fill(value);
-}
-
-async function textOf(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-/** The newest verification code the outbox holds for `to` (polls briefly: it is a file). */
-async function newestCode(to, notBefore) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    let text = '';
-    try {
-      text = readFileSync(OUTBOX, 'utf8');
-    } catch (error) {
-      if (error.code !== 'ENOENT') throw error;
-    }
-    const codes = text
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => {
-        try {
-          return JSON.parse(line);
-        } catch {
-          return null;
-        }
-      })
-      .filter((m) => m && m.to === to && m.channel === 'sms' && Date.parse(m.at) >= notBefore - 1000)
-      .map((m) => (/\b(\d{6})\b/.exec(m.body) || [])[1])
-      .filter(Boolean);
-    if (codes.length) return codes[codes.length - 1];
-    if (Date.now() > deadline) {
-      throw new assert.AssertionError({
-        message: `no 6-digit code for ${to} in ${OUTBOX} within 10 s`,
-      });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** A code that is certainly not `code`. */
@@ -190,7 +35,7 @@ function wrongCode(code) {
 async function english(browser) {
   // The browser asks for Chinese, as most in Hong Kong do: English must come from the
   // switch, and stay because of its cookie.
-  const { context, page } = await newContext(browser, 'zh-HK');
+  const { context, page } = await walk.newContext(browser, 'zh-HK');
   const phone = `+8526${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
   const email = `e2e-${phone.slice(1)}-${Date.now()}@example.com`;
   const password = `Walk-the-portal-${randomInt(100_000, 999_999)}`;
@@ -219,11 +64,11 @@ async function english(browser) {
 
   step('en: read the code from the outbox');
   const code = await newestCode(phone, askedAt);
-  console.log(`[browser]    code for ${phone}: ${code}`);
+  walk.note(`code for ${phone}: ${code}`);
 
   step('en: a wrong code shows an error and keeps the subscriber on the verify page');
   await fillByLabel(page, 'Verification code', 'f-code', wrongCode(code));
-  await clickAndWait(page, page.getByRole('button', { name: 'Confirm and create account' }));
+  await walk.expectRefusal(() => clickAndWait(page, page.getByRole('button', { name: 'Confirm and create account' })));
   await checkPage(page, { lang: 'en', path: '/register/verify', h1: 'Enter your code' });
   const alert = page.getByRole('alert');
   assert.equal(await alert.count(), 1, 'expected one role=alert after a wrong code');
@@ -292,7 +137,7 @@ async function english(browser) {
 
 async function chinese(browser) {
   // The browser asks for English; the header link must switch to Chinese and keep it.
-  const { context, page } = await newContext(browser, 'en-GB');
+  const { context, page } = await walk.newContext(browser, 'en-GB');
 
   step('zh: home comes in English first (Accept-Language), then the header switch');
   await page.goto(`${BASE}/`);
@@ -316,7 +161,7 @@ async function chinese(browser) {
   await shoot(page, 'zh-verify');
   const code = await newestCode(phone, askedAt);
   await fillByLabel(page, '驗證碼', 'f-code', wrongCode(code));
-  await clickAndWait(page, page.getByRole('button', { name: '確認並建立帳戶' }));
+  await walk.expectRefusal(() => clickAndWait(page, page.getByRole('button', { name: '確認並建立帳戶' })));
   await checkPage(page, { lang: 'zh-HK', path: '/register/verify', h1: '輸入驗證碼' });
   assert.match(await textOf(page.getByRole('alert')), /驗證碼不正確/);
   await shoot(page, 'zh-verify-wrong-code');
@@ -325,33 +170,22 @@ async function chinese(browser) {
   await clickAndWait(page, nav(page).getByRole('link', { name: '登入', exact: true }));
   await checkPage(page, { lang: 'zh-HK', path: '/login', h1: '登入' });
   await shoot(page, 'zh-login');
-  const focused = () =>
-    page.evaluate(() => {
-      const el = document.activeElement;
-      return {
-        tag: el ? el.tagName.toLowerCase() : '',
-        id: el ? el.id : '',
-        type: el ? el.getAttribute('type') || '' : '',
-        cls: el ? el.className : '',
-        form: el && el.form ? el.form.getAttribute('action') : null,
-      };
-    });
   await page.keyboard.press('Tab');
-  const first = await focused();
+  const first = await focused(page);
   assert.ok(first.tag === 'a' && first.cls.includes('skip'), `the first Tab stop should be the skip link, got ${JSON.stringify(first)}`);
   let stops = 1;
-  while ((await focused()).id !== 'f-login') {
+  while ((await focused(page)).id !== 'f-login') {
     stops += 1;
     assert.ok(stops <= 15, 'Tab did not reach the login field within 15 presses');
     await page.keyboard.press('Tab');
   }
-  console.log(`[browser]    the login field is Tab stop ${stops}`);
+  walk.note(`the login field is Tab stop ${stops}`);
   await page.keyboard.type(DEMO_PHONE);
   await page.keyboard.press('Tab');
-  assert.equal((await focused()).id, 'f-password', 'Tab after the login field should reach the password');
+  assert.equal((await focused(page)).id, 'f-password', 'Tab after the login field should reach the password');
   await page.keyboard.type(DEMO_PASSWORD);
   await page.keyboard.press('Tab');
-  const button = await focused();
+  const button = await focused(page);
   assert.equal(button.tag, 'button', `Tab after the password should reach the submit button, got ${JSON.stringify(button)}`);
   assert.equal(button.type, 'submit');
   assert.equal(button.form, '/login');
@@ -394,41 +228,7 @@ async function chinese(browser) {
   await context.close();
 }
 
-/** Where the walk stopped: the address, what the page said, and a screenshot. */
-async function reportPage() {
-  if (!current || current.isClosed()) return;
-  const text = (await current.locator('body').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim();
-  console.error(`[browser] stopped at ${current.url()}: ${text.slice(0, 600)}`);
-  await current.screenshot({ path: join(SHOTS, 'failure.png'), fullPage: true, timeout: 5000 });
-  console.error(`[browser] screenshot of it: ${join(SHOTS, 'failure.png')}`);
-}
-
-async function main() {
-  console.log(`[browser] ${BASE} with ${CHROMIUM}; outbox ${OUTBOX}; screenshots in ${SHOTS}`);
-  // launch() gives Chromium a new, empty --user-data-dir of its own and removes it on close.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
-  });
-  try {
-    await english(browser);
-    await chinese(browser);
-    assert.deepEqual(problems, [], `the browser saw problems:\n  ${problems.join('\n  ')}`);
-  } catch (error) {
-    await reportPage().catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-  console.log(`[browser] all ${stepNo} steps passed`);
-}
-
-main().catch(async (error) => {
-  const message = error instanceof assert.AssertionError ? error.message : error.stack || String(error);
-  console.error(`[browser] FAIL at step ${stepNo}: ${message}`);
-  if (problems.length) console.error(`[browser] also seen:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
+walk.run(async (browser) => {
+  await english(browser);
+  await chinese(browser);
 });

@@ -21,176 +21,34 @@
 // from the seed), as tests/browser.rs starts for each run.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import {
+  DEMO_ICCID_TAIL,
+  cents,
+  clickAndWait,
+  demoLine,
+  hkd,
+  nav,
+  orderState,
+  pathOf,
+  startWalk,
+  textOf,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BASE = (process.argv[2] || process.env.DATACARD_BASE_URL || '').replace(/\/+$/, '');
-const OUTBOX = process.argv[3] || process.env.DATACARD_OUTBOX || '';
-const CHROMIUM = process.env.DATACARD_CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.DATACARD_SCREENSHOTS || join(here, 'screenshots');
-
-// The demo subscriber that `datacard::demo::seed` creates: one line on HK-30D-20G
-// whose ICCID ends in 0010, and HK$50.00 in the wallet.
-const DEMO_PHONE = '+85291234567';
-const DEMO_PASSWORD = 'demo-password-2026';
-const DEMO_ICCID_TAIL = '0010';
+const walk = startWalk('providers');
+const { BASE, step, note, pageFacts, shoot, logIn } = walk;
 
 // The notification comes from the fake by HTTP a moment after paying.
 const SETTLE_TIMEOUT_MS = 15_000;
-const TERMINAL_STATES = new Set(['fulfilled', 'failed', 'expired', 'cancelled', 'refunded']);
 
-// A phone in portrait: the portal is mobile first.
-const PHONE_SCREEN = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-};
-
-// What this machine's Chromium needs: no sandbox as root, no GPU, and nothing that
-// phones home (the network is closed, and such connections fail noisily).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!BASE || !OUTBOX) {
-  console.error('usage: node providers.mjs <base-url> <outbox.jsonl>');
-  process.exit(2);
-}
-if (!existsSync(CHROMIUM)) {
-  console.error(`FAIL: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-  process.exit(2);
-}
-mkdirSync(SHOTS, { recursive: true });
-// A failure screenshot from an earlier run would mislead.
-rmSync(join(SHOTS, 'providers-failure.png'), { force: true });
-
-const started = Date.now();
-let stepNo = 0;
-function step(text) {
-  stepNo += 1;
-  const at = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-  console.log(`[providers] ${String(stepNo).padStart(2, '0')} +${at}s ${text}`);
-}
-function note(text) {
-  console.log(`[providers]    ${text}`);
+/** Every page of this walk is in English. */
+function checkPage(page, expected) {
+  return walk.checkPage(page, { lang: 'en', ...expected });
 }
 
-/** Problems the browser saw on the side: server errors, console errors, foreign hosts. */
-const problems = [];
-/** The page being walked, for the failure report. */
-let current = null;
-/** Pages visited and checked, for the summary. */
-let pagesChecked = 0;
-
-async function newContext(browser, locale) {
-  const context = await browser.newContext({ ...PHONE_SCREEN, locale });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(20_000);
-  // The fakes live on our own server: nothing may load from anywhere else.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${BASE}/`) || url === BASE || url.startsWith('data:')) {
-      return route.continue();
-    }
-    problems.push(`request to a foreign address: ${url}`);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  current = page;
-  page.on('pageerror', (error) => problems.push(`script error on ${page.url()}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') {
-      problems.push(`console error on ${page.url()}: ${message.text()}`);
-    }
-  });
-  page.on('response', (response) => {
-    const status = response.status();
-    if (status >= 500) {
-      problems.push(`HTTP ${status} from ${response.request().method()} ${response.url()}`);
-    } else if (status >= 400 && response.request().isNavigationRequest()) {
-      problems.push(`HTTP ${status} page at ${response.request().method()} ${response.url()}`);
-    }
-  });
-  return { context, page };
-}
-
-function pathOf(page) {
-  return new URL(page.url()).pathname;
-}
-
-/** What every page must be on a phone: one h1, no sideways scrolling. */
-async function pageFacts(page) {
-  const facts = await page.evaluate(() => ({
-    lang: document.documentElement.lang,
-    title: document.title,
-    h1s: [...document.querySelectorAll('h1')].map((h) => h.textContent.replace(/\s+/g, ' ').trim()),
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-  pagesChecked += 1;
-  assert.equal(facts.h1s.length, 1, `${page.url()}: expected one h1, found ${JSON.stringify(facts.h1s)}`);
-  assert.ok(
-    facts.scrollWidth <= facts.clientWidth + 1,
-    `${page.url()}: the page is ${facts.scrollWidth}px wide on a ${facts.clientWidth}px screen (sideways scrolling)`,
-  );
-  return facts;
-}
-
-/** A portal page: the language asked for, a title that names the site, the path. */
-async function checkPage(page, { path, h1 }) {
-  if (path !== undefined) {
-    const ok = path instanceof RegExp ? path.test(pathOf(page)) : pathOf(page) === path;
-    assert.ok(ok, `expected to be on ${path}, but the browser is at ${page.url()}`);
-  }
-  const facts = await pageFacts(page);
-  assert.equal(facts.lang, 'en', `${page.url()}: <html lang> is ${facts.lang}, expected en`);
-  assert.match(facts.title, /datacard/, `${page.url()}: title "${facts.title}" does not name the site`);
-  if (h1 instanceof RegExp) {
-    assert.match(facts.h1s[0], h1, `${page.url()}: h1 is "${facts.h1s[0]}"`);
-  } else if (h1 !== undefined) {
-    assert.equal(facts.h1s[0], h1, `${page.url()}: h1 is "${facts.h1s[0]}", expected "${h1}"`);
-  }
-}
-
-async function shoot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `providers-${name}.png`), fullPage: true });
-}
-
-function nav(page) {
-  return page.locator('header.site nav:not(.lang)');
-}
-
-async function clickAndWait(page, locator) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-  return response;
-}
-
-async function textOf(locator) {
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-/** `HK$1,234.56` → 123456 (cents). */
-function cents(text) {
-  const match = /^HK\$(\d[\d,]*)\.(\d\d)$/.exec(text.trim());
-  assert.ok(match, `"${text}" is not an HK$ amount`);
-  return Number(match[1].replace(/,/g, '')) * 100 + Number(match[2]);
-}
-
-function hkd(amount) {
-  const dollars = Math.floor(amount / 100).toLocaleString('en-US');
-  return `HK$${dollars}.${String(amount % 100).padStart(2, '0')}`;
+/** Reloads the order page until its state is `wanted` (no Refresh: the notification must do it). */
+function waitForOrderState(page, wanted, since) {
+  return walk.waitForOrderState(page, wanted, { since, timeoutMs: SETTLE_TIMEOUT_MS, lang: 'en' });
 }
 
 /** The addresses a navigation went through, first to last (redirects included). */
@@ -203,19 +61,6 @@ function redirectChain(response) {
 }
 
 // ---- pages ----------------------------------------------------------------------
-
-async function logIn(page) {
-  await page.goto(`${BASE}/login?lang=en`);
-  await checkPage(page, { path: '/login', h1: 'Log in' });
-  await page.getByLabel('Mobile number or email').fill(DEMO_PHONE);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await clickAndWait(page, page.locator('main').getByRole('button', { name: 'Log in' }));
-  await checkPage(page, { path: '/account', h1: 'My account' });
-}
-
-function demoLine(page) {
-  return page.locator(`article.card[data-iccid$="${DEMO_ICCID_TAIL}"]`);
-}
 
 async function toAccount(page) {
   await clickAndWait(page, nav(page).getByRole('link', { name: 'My account', exact: true }));
@@ -231,35 +76,6 @@ async function queuedCount(page) {
 
 async function walletBalance(page) {
   return cents(await textOf(page.getByTestId('wallet-balance')));
-}
-
-async function orderState(page) {
-  const badge = page.getByTestId('order-state');
-  assert.equal(await badge.count(), 1, `${page.url()}: expected one order state badge`);
-  return badge.getAttribute('data-state');
-}
-
-/** Reloads the order page until its state is `wanted` (no Refresh: the notification must do it). */
-async function waitForOrderState(page, wanted, since) {
-  const path = pathOf(page);
-  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-  let polls = 0;
-  for (;;) {
-    const state = await orderState(page);
-    if (state === wanted) {
-      await checkPage(page, { path });
-      return { ms: Date.now() - since, polls };
-    }
-    if (TERMINAL_STATES.has(state)) {
-      assert.fail(`${page.url()}: the order ended ${state}, expected ${wanted}`);
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`${page.url()}: the order is still ${state} after ${SETTLE_TIMEOUT_MS / 1000} s, expected ${wanted}`);
-    }
-    await page.waitForTimeout(250);
-    await page.goto(`${BASE}${path}`, { waitUntil: 'load' });
-    polls += 1;
-  }
 }
 
 /** A fake provider's page: the banner, one h1 naming the fake, the amount. */
@@ -449,59 +265,26 @@ async function orderList(page) {
   await shoot(page, 'orders');
 }
 
-async function reportPage() {
-  if (!current || current.isClosed()) return;
-  const text = (await current.locator('body').innerText({ timeout: 2000 })).replace(/\s+/g, ' ').trim();
-  console.error(`[providers] stopped at ${current.url()}: ${text.slice(0, 600)}`);
-  const file = join(SHOTS, 'providers-failure.png');
-  await current.screenshot({ path: file, fullPage: true, timeout: 5000 });
-  console.error(`[providers] screenshot of it: ${file}`);
-}
+walk.run(async (browser) => {
+  const { context, page } = await walk.newContext(browser, 'en');
+  step('log in as the demo subscriber; the demo line has no queued period, the wallet HK$50.00');
+  await logIn(page);
+  assert.equal(await demoLine(page).count(), 1, `expected the demo line …${DEMO_ICCID_TAIL}`);
+  assert.equal(await queuedCount(page), 0, 'the demo line should start with no queued periods');
+  assert.equal(await walletBalance(page), 5000, 'the demo wallet starts at HK$50.00');
+  await shoot(page, 'account-before');
 
-async function main() {
-  console.log(`[providers] ${BASE} with ${CHROMIUM}; screenshots in ${SHOTS}`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    chromiumSandbox: false,
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
+  await cardRenewal(page);
+  await qrRenewal(page, { method: 'Alipay', label: 'alipay', fakePath: '/fake/alipay/qr/', provider: 'Alipay', button: 'Pay · 付款' });
+  await qrRenewal(page, {
+    method: 'WeChat Pay',
+    label: 'wechat',
+    fakePath: '/fake/wechat_pay/qr/',
+    provider: 'WeChat Pay',
+    button: 'Pay · 支付',
   });
-  try {
-    const { context, page } = await newContext(browser, 'en');
-    step('log in as the demo subscriber; the demo line has no queued period, the wallet HK$50.00');
-    await logIn(page);
-    assert.equal(await demoLine(page).count(), 1, `expected the demo line …${DEMO_ICCID_TAIL}`);
-    assert.equal(await queuedCount(page), 0, 'the demo line should start with no queued periods');
-    assert.equal(await walletBalance(page), 5000, 'the demo wallet starts at HK$50.00');
-    await shoot(page, 'account-before');
-
-    await cardRenewal(page);
-    await qrRenewal(page, { method: 'Alipay', label: 'alipay', fakePath: '/fake/alipay/qr/', provider: 'Alipay', button: 'Pay · 付款' });
-    await qrRenewal(page, {
-      method: 'WeChat Pay',
-      label: 'wechat',
-      fakePath: '/fake/wechat_pay/qr/',
-      provider: 'WeChat Pay',
-      button: 'Pay · 支付',
-    });
-    await declinedCard(page);
-    await walletRenewal(page);
-    await orderList(page);
-    assert.deepEqual(problems, [], `the browser saw problems:\n  ${problems.join('\n  ')}`);
-    await context.close();
-  } catch (error) {
-    await reportPage().catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
-  console.log(`[providers] all ${stepNo} steps passed (${pagesChecked} page checks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-}
-
-main().catch(async (error) => {
-  const message = error instanceof assert.AssertionError ? error.message : error.stack || String(error);
-  console.error(`[providers] FAIL at step ${stepNo}: ${message}`);
-  if (problems.length) console.error(`[providers] also seen:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
+  await declinedCard(page);
+  await walletRenewal(page);
+  await orderList(page);
+  await context.close();
 });

@@ -30,6 +30,7 @@ pub struct Recorded {
     pub path: String,
     pub authorization: String,
     pub idempotency_key: Option<String>,
+    pub stripe_version: Option<String>,
     pub form: Vec<(String, String)>,
 }
 
@@ -108,6 +109,7 @@ fn record(fake: &Fake, path: &str, headers: &HeaderMap, body: &str) -> Recorded 
         path: path.to_owned(),
         authorization: header("authorization").unwrap_or_default(),
         idempotency_key: header("idempotency-key"),
+        stripe_version: header("stripe-version"),
         form: serde_urlencoded::from_str(body).unwrap_or_default(),
     };
     fake.books().requests.push(recorded.clone());

@@ -8,6 +8,7 @@
 )]
 
 pub mod fake;
+pub mod localstripe;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -203,6 +203,7 @@ impl Fake {
             api_v3_key: Secret::new("0123456789abcdef0123456789abcdef"),
             platform_public_keys: keys,
             timeout_secs: 1,
+            ..WechatPayConfig::default()
         }
     }
 
@@ -211,7 +212,6 @@ impl Fake {
             &self.config(surface),
             "https://shop.example.com/api/v1/webhooks/wechat_pay".into(),
             Arc::new(ManualClock::new(DateTime::from_timestamp(NOW, 0).unwrap())),
-            chrono::Duration::minutes(15),
         )
         .unwrap()
     }

@@ -25,7 +25,7 @@ use crate::config::AlipayConfig;
 use crate::money::Money;
 
 use super::provider::{
-    CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
+    CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,
 };
 use super::rsa::{SigningKey, VerifyingKey};
 use super::state::ProviderStatus;
@@ -41,6 +41,30 @@ pub enum Product {
     Page,
     /// `alipay.trade.wap.pay`: Alipay's mobile cashier page.
     Wap,
+    /// The mobile cashier for a payer on a phone, the QR code for everyone else.
+    Auto,
+}
+
+impl Product {
+    /// `payments.providers.alipay.product`.
+    pub fn parse(text: &str) -> Option<Product> {
+        match text {
+            "qr" => Some(Product::Qr),
+            "page" => Some(Product::Page),
+            "wap" => Some(Product::Wap),
+            "auto" => Some(Product::Auto),
+            _ => None,
+        }
+    }
+
+    /// The flow for this payer.
+    fn for_payer(self, payer: &Payer) -> Product {
+        match self {
+            Product::Auto if payer.mobile => Product::Wap,
+            Product::Auto => Product::Qr,
+            product => product,
+        }
+    }
 }
 
 /// What `Config::validate` asks before `alipay` may serve the Alipay method.
@@ -60,8 +84,6 @@ pub struct AlipayProvider {
     seller_id: String,
     notify_url: String,
     clock: Arc<dyn Clock>,
-    /// After this long Alipay stops taking the payment (`time_expire`).
-    expiry: chrono::Duration,
     product: Product,
 }
 
@@ -72,7 +94,6 @@ impl AlipayProvider {
             &app.config.payments.providers.alipay,
             format!("{}/api/v1/webhooks/alipay", app.config.public_url()),
             app.clock.clone(),
-            chrono::Duration::seconds(app.config.payments.order_expiry_secs),
         )
     }
 
@@ -80,16 +101,12 @@ impl AlipayProvider {
         config: &AlipayConfig,
         notify_url: String,
         clock: Arc<dyn Clock>,
-        expiry: chrono::Duration,
     ) -> anyhow::Result<Self> {
         let app_key = SigningKey::from_pem(config.app_private_key.expose())
             .context("payments.providers.alipay.app_private_key")?;
         let alipay_key = VerifyingKey::from_pem(&config.alipay_public_key)
             .context("payments.providers.alipay.alipay_public_key")?;
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("datacard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("HTTP client for Alipay")?;
+        let client = crate::payments::http::client();
         Ok(Self {
             gateway: Gateway {
                 url: config.gateway.clone(),
@@ -102,8 +119,8 @@ impl AlipayProvider {
             seller_id: config.seller_id.clone(),
             notify_url,
             clock,
-            expiry,
-            product: Product::Qr,
+            product: Product::parse(&config.product)
+                .context("payments.providers.alipay.product must be qr, page, wap or auto")?,
         })
     }
 
@@ -161,8 +178,9 @@ impl AlipayProvider {
         &self,
         request: &CreateRequest,
         mut biz: Map<String, Value>,
+        product: Product,
     ) -> Result<Created, ProviderError> {
-        let (method, product_code) = match self.product {
+        let (method, product_code) = match product {
             Product::Wap => ("alipay.trade.wap.pay", "QUICK_WAP_WAY"),
             _ => ("alipay.trade.page.pay", "FAST_INSTANT_TRADE_PAY"),
         };
@@ -212,12 +230,12 @@ impl Provider for AlipayProvider {
         biz.insert("subject".into(), json!(subject));
         biz.insert(
             "time_expire".into(),
-            json!(beijing_time(self.now() + self.expiry)),
+            json!(beijing_time(request.expires_at)),
         );
         Self::price(&mut biz, "total_amount", "trans_currency", request.amount);
-        match self.product {
+        match self.product.for_payer(&request.payer) {
             Product::Qr => self.precreate(request, biz).await,
-            Product::Page | Product::Wap => self.redirect(request, biz),
+            product => self.redirect(request, biz, product),
         }
     }
 

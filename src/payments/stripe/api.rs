@@ -21,6 +21,9 @@ pub enum ApiError {
         status: u16,
         code: String,
         message: String,
+        /// Stripe's error object as it came (a declined confirm's carries the
+        /// PaymentIntent).
+        detail: Value,
     },
 }
 
@@ -49,6 +52,7 @@ fn client() -> &'static reqwest::Client {
 pub struct Api {
     base: String,
     key: Secret,
+    version: String,
     timeout: Duration,
 }
 
@@ -57,6 +61,7 @@ impl Api {
         Self {
             base: config.api_base.trim_end_matches('/').to_owned(),
             key: config.secret_key.clone(),
+            version: config.api_version.clone(),
             timeout: Duration::from_secs(config.timeout_secs.max(1)),
         }
     }
@@ -87,7 +92,10 @@ impl Api {
             .await
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+    async fn send(&self, mut request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
+        if !self.version.is_empty() {
+            request = request.header("stripe-version", &self.version);
+        }
         let response = request
             .bearer_auth(self.key.expose())
             .timeout(self.timeout)
@@ -118,6 +126,7 @@ impl Api {
                 .unwrap_or("none")
                 .to_owned(),
             message: error["message"].as_str().unwrap_or("no message").to_owned(),
+            detail: error.clone(),
         })
     }
 }

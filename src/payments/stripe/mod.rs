@@ -5,16 +5,18 @@
 //! queries all become [`Observation`]s for [`crate::payments::apply`].
 //!
 //! **Cards.** The PaymentIntent is created unconfirmed (`requires_payment_method`)
-//! and the payer is sent to our card page, [`StripeProvider::card_page_url`], where
-//! Stripe.js collects the card and confirms with the PaymentIntent's client secret
-//! (`stripe.confirmCardPayment`), 3-D Secure included. Card numbers thus never reach
-//! our servers (PCI DSS SAQ A), and the same PaymentIntent serves a retry after a
-//! failed authentication. The page reads the client secret through
-//! [`StripeProvider::client_secret`] when it is served rather than from its URL: the
-//! secret lets anyone holding it confirm the payment, and what we store (the next
-//! action, the evidence of every answer) must not carry it. The page itself belongs
-//! to the web layer. The alternative, confirming on the server with a test card, would
-//! only ever work in a demo.
+//! and the payer is sent to our card page, [`StripeProvider::card_page_url`]. There
+//! Stripe.js collects the card into a SetupIntent we make for the account's Stripe
+//! Customer ([`begin_setup`]; `confirmCardSetup`), and we set that card on the
+//! PaymentIntent and confirm it on the server ([`pay_with_setup`]); when the bank asks
+//! for 3-D Secure, Stripe.js does it (`handleNextAction` with the PaymentIntent's
+//! client secret). Card numbers thus never reach our servers (PCI DSS SAQ A). A card
+//! the payer asked to save (a SetupIntent for off-session use) is kept in
+//! [`crate::payments::saved_cards`] and charged by auto-renew without the payer
+//! ([`charge_off_session`]). Client secrets are read from Stripe when the page needs
+//! them, never stored: they let anyone holding them confirm, and what we store (the
+//! next action, the evidence of every answer) must not carry them. The page itself
+//! belongs to the web layer.
 //!
 //! **Alipay, WeChat Pay.** Created and confirmed at once; the answer's
 //! `next_action.alipay_handle_redirect.url` becomes a redirect and
@@ -25,9 +27,14 @@
 //! `tests/fixtures/stripe/`.
 
 mod api;
+mod card_payment;
+mod customer;
 mod event;
 mod intent;
 mod lookup;
+mod off_session;
+mod payment_method;
+mod setup;
 pub mod signature;
 
 use axum::http::HeaderMap;
@@ -44,8 +51,12 @@ use super::provider::{
 use super::state::ProviderStatus;
 use api::Api;
 pub use api::ApiError;
+pub use card_payment::{CardNext, card_payment_of, pay_with_setup};
 pub use event::parse as parse_event;
 pub use intent::{PaymentIntent, create_form};
+pub use off_session::{OffSessionCharge, charge_off_session};
+pub use payment_method::detach;
+pub use setup::begin as begin_setup;
 
 /// Made per use by [`crate::payments::provider_for`].
 pub struct StripeProvider {
@@ -254,6 +265,6 @@ impl Provider for StripeProvider {
                 })
             },
         )?;
-        event::parse(body).map_err(ProviderError::Refused)
+        event::parse(body)
     }
 }

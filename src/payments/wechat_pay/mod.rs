@@ -83,8 +83,7 @@ pub fn check_config(config: &WechatPayConfig, currency: &str) -> anyhow::Result<
         );
     }
     let clock: Arc<dyn Clock> = Arc::new(crate::clock::SystemClock);
-    WechatPayProvider::from_config(config, String::new(), clock, chrono::Duration::zero())
-        .map(|_| ())
+    WechatPayProvider::from_config(config, String::new(), clock).map(|_| ())
 }
 
 pub struct WechatPayProvider {
@@ -98,7 +97,8 @@ pub struct WechatPayProvider {
     platform_keys: PlatformKeys,
     notify_url: String,
     clock: Arc<dyn Clock>,
-    expiry: chrono::Duration,
+    /// Payers on a phone go to H5 pay instead of a QR code (mainland only).
+    h5: bool,
     timeout: Duration,
     client: reqwest::Client,
 }
@@ -110,7 +110,6 @@ impl WechatPayProvider {
             &app.config.payments.providers.wechat_pay,
             format!("{}/api/v1/webhooks/wechat_pay", app.config.public_url()),
             app.clock.clone(),
-            chrono::Duration::seconds(app.config.payments.order_expiry_secs),
         )
     }
 
@@ -118,7 +117,6 @@ impl WechatPayProvider {
         config: &WechatPayConfig,
         notify_url: String,
         clock: Arc<dyn Clock>,
-        expiry: chrono::Duration,
     ) -> anyhow::Result<Self> {
         let Some(surface) = Surface::parse(&config.surface) else {
             bail!("payments.providers.wechat_pay.surface must be mainland or hongkong");
@@ -137,10 +135,7 @@ impl WechatPayProvider {
         if keys.is_empty() {
             bail!("payments.providers.wechat_pay.platform_public_keys is empty");
         }
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("datacard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("HTTP client for WeChat Pay")?;
+        let client = crate::payments::http::client();
         Ok(Self {
             api_base: config.api_base.trim_end_matches('/').to_owned(),
             surface,
@@ -152,7 +147,7 @@ impl WechatPayProvider {
             platform_keys: PlatformKeys::new(keys),
             notify_url,
             clock,
-            expiry,
+            h5: config.h5 && surface == Surface::Mainland,
             timeout: Duration::from_secs(config.timeout_secs.max(1)),
             client,
         })
@@ -175,7 +170,7 @@ impl WechatPayProvider {
         } else {
             request.description.chars().take(127).collect()
         };
-        let expires = (self.now() + self.expiry + chrono::Duration::hours(8))
+        let expires = (request.expires_at + chrono::Duration::hours(8))
             .naive_utc()
             .format("%Y-%m-%dT%H:%M:%S+08:00")
             .to_string();
@@ -232,6 +227,12 @@ impl Provider for WechatPayProvider {
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError> {
+        if self.h5
+            && request.payer.mobile
+            && let Some(ip) = &request.payer.ip
+        {
+            return self.create_h5(request, ip).await;
+        }
         let mut body = self.order_body(request)?;
         if self.surface == Surface::HongKong {
             body.insert("trade_type".into(), json!("NATIVE"));

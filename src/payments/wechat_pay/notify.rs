@@ -25,6 +25,9 @@ pub struct Expect<'a> {
 #[derive(Debug, Deserialize)]
 struct Envelope {
     id: String,
+    /// `TRANSACTION.SUCCESS` for payments; `REFUND.*` for refunds, which we do not read.
+    #[serde(default)]
+    event_type: String,
     resource: Resource,
 }
 
@@ -103,6 +106,9 @@ pub fn read(
         .map_err(|error| ProviderError::Refused(error.reason()))?;
     let envelope: Envelope =
         serde_json::from_slice(body).map_err(|_| ProviderError::Refused("malformed body"))?;
+    if envelope.event_type.starts_with("REFUND.") {
+        return Err(ProviderError::NotForUs("refund notification"));
+    }
     let resource = &envelope.resource;
     if resource.algorithm != "AEAD_AES_256_GCM" {
         return Err(ProviderError::Refused("unsupported resource algorithm"));

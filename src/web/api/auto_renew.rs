@@ -21,8 +21,9 @@ use crate::web::extract::{ApiJson, SignedIn};
 pub struct AutoRenewRequest {
     /// Switch auto-renew on or off.
     pub enabled: bool,
-    /// `wallet` charges by itself; `alipay` and `wechat_pay` send a reminder with a
-    /// one-tap renewal instead (they cannot charge off-session).
+    /// `wallet` and `card` (the newest saved card, see `/api/v1/me/cards`) charge by
+    /// themselves; `alipay` and `wechat_pay` send a reminder with a one-tap renewal
+    /// instead (they cannot charge off-session).
     pub method: Option<RenewMethod>,
     /// `before_expiry` (default) or `on_exhaustion`.
     pub trigger: Option<Trigger>,
@@ -107,9 +108,10 @@ pub async fn show(
 #[utoipa::path(put, path = "/api/v1/lines/{iccid}/auto-renew", tag = "lines", request_body = AutoRenewRequest,
     security(("bearer" = [])), params(("iccid" = String, Path, description = "The line's ICCID")),
     responses((status = 200, body = AutoRenewBody),
-        (status = 400, body = ErrorBody, description = "invalid_body (e.g. an unknown method or trigger), invalid_hours_before, invalid_periods, invalid_plan_code"),
+        (status = 400, body = ErrorBody, description = "invalid_body (e.g. an unknown method or trigger), invalid_hours_before, invalid_periods, invalid_plan_code, payment_method_unavailable (cards are not served by Stripe)"),
         (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "line_not_found: no such line on this account")))]
+        (status = 404, body = ErrorBody, description = "line_not_found: no such line on this account"),
+        (status = 409, body = ErrorBody, description = "no_saved_card: card auto-renew needs a saved card")))]
 pub async fn update(
     State(app): State<App>,
     signed_in: SignedIn,

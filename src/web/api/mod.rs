@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document generated from the code.
 
 mod accounts;
+mod admin;
 mod auto_renew;
+mod cards;
 mod me;
 mod orders;
 mod plans;
@@ -29,6 +31,8 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/sessions/current", delete(sessions::log_out))
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/me/phone", post(accounts::change_phone))
+        .route("/api/v1/me/cards", get(cards::list))
+        .route("/api/v1/me/cards/{id}", delete(cards::remove))
         .route("/api/v1/plans", get(plans::list))
         .route("/api/v1/quotes", post(orders::quote))
         .route("/api/v1/orders", post(orders::create).get(orders::list))
@@ -45,6 +49,7 @@ pub fn routes() -> Router<App> {
             post(usage::post).layer(axum::extract::DefaultBodyLimit::max(usage::MAX_BODY_BYTES)),
         )
         .route("/api/v1/openapi.json", get(openapi))
+        .merge(admin::routes())
 }
 
 #[derive(OpenApi)]
@@ -54,10 +59,17 @@ pub fn routes() -> Router<App> {
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
         sessions::log_in, sessions::log_out, me::me, plans::list,
         orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive, usage::post,
-        auto_renew::show, auto_renew::update,
+        auto_renew::show, auto_renew::update, cards::list, cards::remove,
+        admin::plans::list, admin::plans::show, admin::plans::put, admin::plans::retire,
+        admin::promotions::list_promotions, admin::promotions::show_promotion,
+        admin::promotions::put_promotion, admin::promotions::retire_promotion,
+        admin::promotions::list_coupons, admin::promotions::show_coupon,
+        admin::promotions::put_coupon, admin::promotions::retire_coupon,
+        admin::audit::list,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage")),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"),
+        (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME`) as the bearer token.")),
 )]
 pub struct ApiDoc;
 
@@ -69,6 +81,18 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "operator_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dco_…")
+                    .description(Some(
+                        "An operator key from `datacard operator-keys create NAME`.",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

@@ -18,7 +18,7 @@ use crate::money::Money;
 use crate::orders::{self, Method, Order, OrderKind, OrderRequest, OrderState};
 use crate::payments::{NextAction, PaymentState};
 use crate::web::error::{ErrorBody, json_response};
-use crate::web::extract::{ApiJson, RequestLocale, SignedIn};
+use crate::web::extract::{ApiJson, PayerDevice, RequestLocale, SignedIn};
 use crate::web::idempotency;
 
 /// What to buy. The server prices it: a `price`, `list_price`, `total`, `fee`,
@@ -233,6 +233,7 @@ pub async fn create(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
     signed_in: SignedIn,
+    PayerDevice(payer): PayerDevice,
     headers: HeaderMap,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Response {
@@ -245,7 +246,8 @@ pub async fn create(
                 return Err(crate::error::Error::conflict("price_changed"));
             }
         }
-        let order = orders::create(&app, &signed_in.account.id, &body.request()).await?;
+        let order =
+            orders::create_for(&app, &signed_in.account.id, &body.request(), &payer).await?;
         Ok((StatusCode::CREATED, json!(order_view(&order, locale))))
     })
     .await

@@ -16,7 +16,9 @@ use crate::payments::{Applied, ProviderError, apply, provider_for};
 use crate::web::error::{ErrorBody, log_if_internal, status_of};
 
 /// Receives one notification. Bad signature → 400 and nothing changes; a
-/// notification for a payment we do not know is kept for the operator and refused.
+/// notification for a payment we do not know is kept for the operator and refused;
+/// a genuine one about something that is not our payment (another event type, a
+/// payment another system made on the same account) is acknowledged and ignored.
 #[utoipa::path(post, path = "/api/v1/webhooks/{provider}", tag = "payments",
     responses((status = 200, description = "Received (Alipay: the text `success`)"),
         (status = 204, description = "Received (WeChat Pay)"),
@@ -31,10 +33,17 @@ pub async fn receive(
     reply(&provider, outcome)
 }
 
+/// What came of a verified notification.
+enum Received {
+    Applied(Applied),
+    /// Genuine, but not about one of our payments.
+    NotForUs,
+}
+
 /// Each provider retries until it hears its own word for "done": Alipay the bare text
 /// `success`, WeChat Pay a 2xx (any 4xx/5xx with `{"code":"FAIL"}` makes it retry);
 /// the others read our JSON.
-fn reply(provider: &str, outcome: Result<Applied>) -> Response {
+fn reply(provider: &str, outcome: Result<Received>) -> Response {
     match (provider, outcome) {
         ("alipay", Ok(_)) => "success".into_response(),
         ("alipay", Err(error)) => {
@@ -47,26 +56,34 @@ fn reply(provider: &str, outcome: Result<Applied>) -> Response {
             let body = json!({ "code": "FAIL", "message": error.code });
             (status_of(&error), Json(body)).into_response()
         }
-        (_, Ok(applied)) => {
+        (_, Ok(Received::Applied(applied))) => {
             Json(json!({ "received": true, "duplicate": applied == Applied::Duplicate }))
                 .into_response()
+        }
+        (_, Ok(Received::NotForUs)) => {
+            Json(json!({ "received": true, "ignored": true })).into_response()
         }
         (_, Err(error)) => error.into_response(),
     }
 }
 
-async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> Result<Applied> {
+async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> Result<Received> {
     let adapter =
         provider_for(app, provider).ok_or_else(|| Error::not_found("unknown_provider"))?;
-    let notification = adapter
-        .verify_notification(headers, body, app.now())
-        .map_err(|error| {
+    let notification = match adapter.verify_notification(headers, body, app.now()) {
+        Ok(notification) => notification,
+        Err(ProviderError::NotForUs(why)) => {
+            tracing::info!(%provider, why, "notification acknowledged and ignored");
+            return Ok(Received::NotForUs);
+        }
+        Err(error) => {
             tracing::warn!(%provider, %error, "notification refused");
-            match error {
+            return Err(match error {
                 ProviderError::Refused(_) => Error::invalid("invalid_signature"),
-                ProviderError::Unavailable(_) => Error::invalid("invalid_notification"),
-            }
-        })?;
+                _ => Error::invalid("invalid_notification"),
+            });
+        }
+    };
     match apply(
         app,
         &notification.payment_id,
@@ -77,7 +94,7 @@ async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> 
     .await
     {
         Ok(Applied::AmountMismatch) => Err(Error::invalid("amount_mismatch")),
-        Ok(applied) => Ok(applied),
+        Ok(applied) => Ok(Received::Applied(applied)),
         Err(error) if error.code == "payment_not_found" => {
             let mut tx = app.db.begin().await?;
             let event = NewEvent {

@@ -21,6 +21,7 @@ pub struct AccountQuery {
     welcome: Option<String>,
     phone_changed: Option<String>,
     auto_renew: Option<String>,
+    card_removed: Option<String>,
 }
 
 pub async fn show(
@@ -36,16 +37,17 @@ pub async fn show(
     let loaded = async {
         let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;
         let lines = lines::for_account(&app, &account.id).await?;
+        let cards = crate::payments::saved_cards::list(&app, &account.id).await?;
         let mut renewals = Vec::with_capacity(lines.len());
         for line in &lines {
             let settings = auto_renew::settings(&app, line.iccid.as_str()).await?;
             let next = auto_renew::next_charge_of_line(&app, &account.id, &settings, line).await;
             renewals.push((settings, next));
         }
-        Ok::<_, crate::error::Error>((balance, lines, renewals))
+        Ok::<_, crate::error::Error>((balance, lines, renewals, cards))
     }
     .await;
-    let (balance, lines, renewals) = match loaded {
+    let (balance, lines, renewals, cards) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error_page(&portal, &error),
     };
@@ -54,6 +56,7 @@ pub async fn show(
         @if query.welcome.is_some() { (notice(&t(locale, "login.registered"), false)) }
         @if query.phone_changed.is_some() { (notice(&t(locale, "phone.changed"), false)) }
         @if query.auto_renew.is_some() { (notice(&t(locale, "autorenew.saved"), false)) }
+        @if query.card_removed.is_some() { (notice(&t(locale, "cards.removed"), false)) }
         section.card.wallet aria-labelledby="wallet-h" {
             h2 #wallet-h { (t(locale, "account.wallet")) }
             p.amount data-testid="wallet-balance" { (balance) }
@@ -65,9 +68,10 @@ pub async fn show(
                 p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
             }
             @for (line, (settings, next)) in lines.iter().zip(&renewals) {
-                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref())))
+                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty())))
             }
         }
+        (super::cards::section(&portal, &cards))
         section.card aria-labelledby="details-h" {
             h2 #details-h { (t(locale, "account.details")) }
             dl.facts {

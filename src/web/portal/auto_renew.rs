@@ -70,6 +70,7 @@ pub fn section(
     portal: &Portal,
     settings: &Settings,
     next: Option<&NextCharge>,
+    has_card: bool,
 ) -> Markup {
     let locale = portal.locale;
     let action = format!("/lines/{}/auto-renew", settings.iccid);
@@ -87,6 +88,7 @@ pub fn section(
                             (tf(locale, "autorenew.next_on_exhaustion", &[("amount", &amount)]))
                         }
                         @if !settings.method.off_session() { br; span.hint { (t(locale, "autorenew.reminder_only")) } }
+                        @if settings.method == RenewMethod::Card { br; span.hint { (t(locale, "autorenew.card_only")) } }
                     }
                     None => { (t(locale, "autorenew.off")) }
                 }
@@ -107,6 +109,7 @@ pub fn section(
                             }
                         }
                     }
+                    @if !has_card { span.hint data-testid="no-saved-card" { (t(locale, "autorenew.no_card")) } }
                 }
                 div {
                     label for=(id("trigger")) { (t(locale, "autorenew.trigger")) }

@@ -17,6 +17,7 @@ use crate::money::Money;
 use crate::orders::{self, Method, OrderKind, OrderRequest, Quote};
 use crate::payments::NextAction;
 use crate::promotions::name_in;
+use crate::web::extract::PayerDevice;
 
 use super::auth::with_status;
 use super::forms::{CsrfForm, error_banner, form};
@@ -208,8 +209,11 @@ fn coupon_field(portal: &Portal, choice: &Choice, error: Option<&Error>) -> Mark
         div {
             label for="f-coupon" { (t(locale, "checkout.coupon")) }
             span.hint id="f-coupon-hint" { (t(locale, "checkout.coupon_hint")) }
+            // A refused code comes back with the focus in the field (which scrolls it
+            // into view on a phone), ready to be corrected, without script.
             input #f-coupon type="text" name="coupon" value=(choice.coupon().unwrap_or_default())
                 autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32"
+                autofocus[own_error.is_some()]
                 aria-invalid=[own_error.map(|_| "true")] aria-describedby=(described);
             @if let Some(error) = own_error {
                 p.field-error #f-coupon-error role="alert" data-testid="coupon-error" data-code=(error.code) {
@@ -365,6 +369,7 @@ fn hidden_fields(choice: &Choice) -> Vec<(&'static str, String)> {
 pub async fn pay(
     State(app): State<App>,
     portal: Portal,
+    PayerDevice(payer): PayerDevice,
     CsrfForm(choice): CsrfForm<Choice>,
 ) -> Response {
     let account = match require_account(&portal) {
@@ -386,7 +391,7 @@ pub async fn pay(
         return page;
     }
     let created = match choice.request(&app) {
-        Ok(request) => orders::create(&app, &account.id, &request).await,
+        Ok(request) => orders::create_for(&app, &account.id, &request, &payer).await,
         Err(error) => Err(error),
     };
     match created {

@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod auto_renew;
+mod cards;
 mod checkout;
 mod format;
 mod forms;
@@ -74,6 +75,18 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
         .route("/pay/stripe/{payment_id}", get(stripe_card::show))
+        .route(
+            "/pay/stripe/{payment_id}/setup",
+            axum::routing::post(stripe_card::pay::setup),
+        )
+        .route(
+            "/pay/stripe/{payment_id}/confirm",
+            axum::routing::post(stripe_card::pay::confirm),
+        )
+        .route(
+            "/account/cards/{id}/remove",
+            axum::routing::post(cards::remove),
+        )
         .route("/dev/outbox", get(outbox::show))
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }

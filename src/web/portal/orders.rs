@@ -111,6 +111,9 @@ pub async fn show(
         p { (state_badge(&portal, order.state)) }
         p role="status" { (t(locale, &explain)) }
         @if waiting {
+            p.hint data-testid="pay-by" {
+                (tf(locale, "order.pay_by", &[("time", &datetime(locale, order.expires_at, app.config.time_zone()))]))
+            }
             @if let Some(payment) = order.payment.as_ref().filter(|p| p.state.is_open()) {
                 @match &payment.next_action {
                     NextAction::Redirect { url } if returned => { p { a href=(url) { (t(locale, "order.pay_now")) } } }

@@ -41,6 +41,13 @@ pub async fn show(State(app): State<App>, portal: Portal) -> Response {
                             td.body lang=(entry.message.locale.tag()) {
                                 @if !entry.message.subject.is_empty() { strong { (entry.message.subject) } br; }
                                 (entry.message.body)
+                                // An HTML email's images (the reminder's QR code), to check by eye or phone.
+                                @if let Some(html) = &entry.message.html {
+                                    @for image in &html.images {
+                                        img src=(image.data_uri()) width="160" height="160" data-content-id=(image.content_id)
+                                            alt=(t(locale, "outbox.html_image"));
+                                    }
+                                }
                             }
                         }
                     }

@@ -1,0 +1,179 @@
+//! Auto-renew by saved card: the renewal order opened as any card order is, then
+//! charged off-session to the account's newest saved card at Stripe
+//! ([`crate::payments::stripe::charge_off_session`]); what Stripe answers goes through
+//! [`crate::payments::apply`] like every other word about a payment. A decline, a
+//! bank that wants the payer (the PaymentIntent is cancelled then, so that it cannot
+//! be completed later) or no card left is a failed attempt for the dunning schedule.
+//!
+//! Each charge is recorded with its period (`auto_renew_charges`): an attempt that
+//! finds one still in flight (its answer lost, or still processing) asks about it and
+//! never charges a second time.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::app::App;
+use crate::clock::to_millis;
+use crate::error::{Error, ErrorKind, Result};
+use crate::orders::{self, Opened, Opening, OrderRequest, OrderState};
+use crate::payments::apply::apply_in;
+use crate::payments::stripe::charge_off_session;
+use crate::payments::{NextAction, provider_for, reconcile, saved_cards};
+
+/// How an attempt by card went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Renewed,
+    /// Nothing was charged; the code says why (for the log).
+    Failed(&'static str),
+    /// Stripe has not said yet (no answer, or processing): ask again later.
+    InFlight,
+}
+
+/// Card auto-renew needs cards served by Stripe and a saved card.
+pub(super) async fn check_usable(app: &App, account_id: &str) -> Result<()> {
+    let card = &app.config.payments.card;
+    if !card.enabled || card.provider != "stripe" {
+        return Err(Error::invalid("payment_method_unavailable").on_field("method"));
+    }
+    if saved_cards::newest(app, account_id, "stripe")
+        .await?
+        .is_none()
+    {
+        return Err(Error::conflict("no_saved_card").on_field("method"));
+    }
+    Ok(())
+}
+
+/// One attempt to renew `period_id` of `iccid` by card.
+pub(super) async fn renew(
+    app: &App,
+    account_id: &str,
+    period_id: &str,
+    iccid: &str,
+    request: &OrderRequest,
+) -> Result<Outcome> {
+    if let Some(order_id) = in_flight(app, period_id).await? {
+        let order = orders::refresh(app, account_id, &order_id).await?;
+        tracing::info!(order.id = %order.id, state = order.state.as_str(), "auto-renew card charge was in flight");
+        return Ok(outcome_of(order.state, "card_declined"));
+    }
+    if let Err(error) = check_usable(app, account_id).await {
+        return Ok(Outcome::Failed(error.code));
+    }
+    let Some(card) = saved_cards::newest(app, account_id, "stripe").await? else {
+        return Ok(Outcome::Failed("no_saved_card"));
+    };
+    let Opened { order, payment, .. } = match orders::open(app, account_id, request).await {
+        Ok(Opening::Payable(opened)) => opened,
+        // Free after promotions: nothing to charge.
+        Ok(Opening::Settled(_)) => return Ok(Outcome::Renewed),
+        Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {
+            return Err(error);
+        }
+        Err(error) => return Ok(Outcome::Failed(error.code)),
+    };
+    record(
+        app,
+        &order.id,
+        period_id,
+        iccid,
+        &card.provider_ref,
+        app.now(),
+    )
+    .await?;
+    let description = order.plan_code.clone().unwrap_or_default();
+    let charged = match charge_off_session(app, &payment, &description, &card).await {
+        Ok(charged) => charged,
+        Err(error) => {
+            tracing::warn!(payment.id = %payment.id, %error, "off-session charge: outcome unknown; reconciliation asks");
+            return Ok(Outcome::InFlight);
+        }
+    };
+    // The PaymentIntent and Stripe's answer, in one commit.
+    let mut tx = app.db.begin().await?;
+    if let Some(intent) = &charged.provider_ref {
+        crate::payments::store::set_created(&mut tx, &payment.id, intent, &NextAction::None)
+            .await?;
+    }
+    let event_id = format!("sync:{}:off_session", payment.id);
+    apply_in(
+        app,
+        &mut tx,
+        &payment.id,
+        "sync",
+        &event_id,
+        &charged.observation,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut why = "card_declined";
+    if charged.needs_authentication {
+        why = "authentication_required";
+        // Nobody is there to authenticate: cancelled now, it cannot be completed
+        // later behind the dunning's back; asking then moves the payment.
+        if let Some(provider) = provider_for(app, &payment.provider)
+            && let Err(error) = provider.close(&payment.id).await
+        {
+            tracing::warn!(payment.id = %payment.id, %error, "could not cancel the off-session payment; expiry will");
+        }
+        reconcile::query_now(app, &payment.id).await?;
+    }
+    let order = orders::store::find_for_account(app, &order.id, account_id)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("order vanished")))?;
+    tracing::info!(order.id = %order.id, state = order.state.as_str(), "auto-renew card charge");
+    Ok(match outcome_of(order.state, why) {
+        // A bank that wants the payer is a failed attempt even when the cancel did
+        // not go through: expiry closes it.
+        Outcome::InFlight if charged.needs_authentication => Outcome::Failed(why),
+        outcome => outcome,
+    })
+}
+
+fn outcome_of(state: OrderState, why: &'static str) -> Outcome {
+    match state {
+        OrderState::Fulfilled | OrderState::Paid => Outcome::Renewed,
+        OrderState::PendingPayment => Outcome::InFlight,
+        _ => Outcome::Failed(why),
+    }
+}
+
+/// The period's card charge still waiting for its payment, if any.
+async fn in_flight(app: &App, period_id: &str) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT c.order_id FROM auto_renew_charges c JOIN orders o ON o.id = c.order_id \
+         WHERE c.period_id = $1 AND o.state = 'pending_payment' ORDER BY c.created_at DESC LIMIT 1",
+    )
+    .bind(period_id)
+    .fetch_optional(app.db.reader())
+    .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("order_id")?),
+        None => None,
+    })
+}
+
+async fn record(
+    app: &App,
+    order_id: &str,
+    period_id: &str,
+    iccid: &str,
+    card_ref: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO auto_renew_charges (order_id, period_id, iccid, card_ref, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(period_id)
+    .bind(iccid)
+    .bind(card_ref)
+    .bind(to_millis(now))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

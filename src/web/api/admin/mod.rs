@@ -1,0 +1,134 @@
+//! The operator's back office over JSON, under `/api/v1/admin/`: plans with every
+//! version, promotions and coupons with their redemptions, and the audit log. Every
+//! request needs an operator key (`datacard operator-keys create NAME`) as
+//! `Authorization: Bearer dco_…`; subscriber tokens and network keys are refused.
+//! Writes take the entries of the catalog file as JSON, checked by the same code as
+//! `datacard plans import`; each is one transaction, audited under the key's name.
+//! `PUT` is idempotent: the same entry again changes nothing and says `unchanged`.
+
+pub mod audit;
+pub mod plans;
+pub mod promotions;
+
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::ToSchema;
+
+use crate::api_keys::{self, OPERATOR};
+use crate::app::App;
+use crate::error::{Error, ErrorKind};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/admin/plans", get(plans::list))
+        .route(
+            "/api/v1/admin/plans/{code}",
+            get(plans::show).put(plans::put),
+        )
+        .route("/api/v1/admin/plans/{code}/retire", post(plans::retire))
+        .route("/api/v1/admin/promotions", get(promotions::list_promotions))
+        .route(
+            "/api/v1/admin/promotions/{code}",
+            get(promotions::show_promotion).put(promotions::put_promotion),
+        )
+        .route(
+            "/api/v1/admin/promotions/{code}/retire",
+            post(promotions::retire_promotion),
+        )
+        .route("/api/v1/admin/coupons", get(promotions::list_coupons))
+        .route(
+            "/api/v1/admin/coupons/{code}",
+            get(promotions::show_coupon).put(promotions::put_coupon),
+        )
+        .route(
+            "/api/v1/admin/coupons/{code}/retire",
+            post(promotions::retire_coupon),
+        )
+        .route("/api/v1/admin/audit", get(audit::list))
+}
+
+/// The operator key the request carries, by name; 401 for anything else — no key, a
+/// wrong or revoked one, a network key, a subscriber's token or session cookie.
+pub struct Operator {
+    /// The key's name: the actor of every change it makes.
+    pub name: String,
+}
+
+impl FromRequestParts<App> for Operator {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or("");
+        match api_keys::authenticate(app, &OPERATOR, key).await? {
+            Some(name) => Ok(Operator { name }),
+            None => Err(Error::unauthenticated("invalid_operator_key")),
+        }
+    }
+}
+
+/// A JSON body whose problems are answered in the API's error shape, with the
+/// parser's own words in `details` (which field is unknown, missing or mistyped).
+pub struct AdminJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(AdminJson(value)),
+            Err(rejection) => {
+                let error = match &rejection {
+                    JsonRejection::JsonDataError(_) => Error::invalid("invalid_body"),
+                    JsonRejection::JsonSyntaxError(_) => Error::invalid("malformed_json"),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        return Err(Error::new(
+                            ErrorKind::UnsupportedMediaType,
+                            "unsupported_media_type",
+                        ));
+                    }
+                    JsonRejection::BytesRejection(_) => {
+                        return Err(Error::new(ErrorKind::TooLarge, "body_too_large"));
+                    }
+                    _ => Error::invalid("malformed_json"),
+                };
+                Err(error.with_details(vec![rejection.body_text()]))
+            }
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new plan, promotion or coupon (answered with 201).
+    Created,
+    /// A new version, a changed definition, a retirement or a reinstatement.
+    Changed,
+    /// It was so already: nothing was written, nothing audited.
+    Unchanged,
+}
+
+/// The code in the address and the one in the body must name the same entry.
+fn same_code(address: &str, body: &str) -> Result<(), Error> {
+    if body.trim().to_ascii_uppercase() == address {
+        Ok(())
+    } else {
+        Err(Error::invalid("code_mismatch").with_details(vec![format!(
+            "the address names {address}, the body {:?}",
+            body.trim()
+        )]))
+    }
+}
