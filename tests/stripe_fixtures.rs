@@ -284,6 +284,7 @@ fn stripe_serves_a_method_only_with_a_secret_key_and_never_shows_it() {
     assert!(config.validate().is_err(), "no secret key");
     config.payments.providers.stripe.secret_key = Secret::new("sk_live_do_not_show");
     config.payments.providers.stripe.webhook_secret = Secret::new("whsec_do_not_show");
+    config.payments.providers.stripe.publishable_key = "pk_live_can_be_shown".into();
     config.payments.alipay.provider = "stripe".into();
     config.payments.wechat_pay.provider = "stripe".into();
     assert!(config.validate().is_ok());

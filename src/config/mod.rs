@@ -203,6 +203,7 @@ impl Config {
         ) {
             bail!("messages.smtp.security must be starttls, tls or none");
         }
+        let stripe = &self.payments.providers.stripe;
         for (name, method) in [
             ("card", &self.payments.card),
             ("alipay", &self.payments.alipay),
@@ -211,7 +212,19 @@ impl Config {
             match method.provider.as_str() {
                 _ if !method.enabled => {}
                 "sandbox" => {}
-                "stripe" if !self.payments.providers.stripe.secret_key.is_empty() => {}
+                // Cards are typed into Stripe.js on our page, which needs the publishable
+                // key (the demo's fake Stripe serves its own card page instead).
+                "stripe"
+                    if name == "card"
+                        && !self.payments.fakes
+                        && !stripe.secret_key.is_empty()
+                        && !stripe.publishable_key.starts_with("pk_") =>
+                {
+                    bail!(
+                        "payments.card.provider is stripe but payments.providers.stripe.publishable_key (pk_…) is not set; the card page needs it"
+                    )
+                }
+                "stripe" if !stripe.secret_key.is_empty() => {}
                 "stripe" => bail!(
                     "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty"
                 ),
@@ -390,7 +403,7 @@ mod tests {
     }
 
     #[test]
-    fn each_method_has_its_expiry_and_currencies() {
+    fn each_method_has_its_expiry_currencies_and_keys() {
         let config = Config::load_from(
             None,
             &env(&[
@@ -430,6 +443,13 @@ mod tests {
         let mut unknown_product = config.clone();
         unknown_product.payments.providers.alipay.product = "bank_transfer".into();
         assert!(unknown_product.validate().is_err());
+        let mut stripe_cards = config.clone();
+        stripe_cards.payments.card.provider = "stripe".into();
+        stripe_cards.payments.providers.stripe.secret_key = Secret::new("sk_test_x");
+        let error = stripe_cards.validate().unwrap_err().to_string();
+        assert!(error.contains("publishable_key"), "{error}");
+        stripe_cards.payments.providers.stripe.publishable_key = "pk_test_x".into();
+        assert!(stripe_cards.validate().is_ok());
         let mut h5_abroad = config;
         h5_abroad.payments.providers.wechat_pay.h5 = true;
         h5_abroad.payments.providers.wechat_pay.surface = "hongkong".into();

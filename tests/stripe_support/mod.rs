@@ -64,6 +64,7 @@ impl Server {
         settings.api_base = api_base.to_owned();
         settings.secret_key = Secret::new(SECRET_KEY);
         settings.webhook_secret = Secret::new(WEBHOOK_SECRET);
+        settings.publishable_key = "pk_test_localstripe".into();
         settings.timeout_secs = timeout_secs;
 
         // Real time, so that signatures made now are fresh; moved by hand to make
