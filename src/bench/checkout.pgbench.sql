@@ -18,8 +18,6 @@ COMMIT;
 SELECT id, status FROM sandbox_payments WHERE merchant_ref = 'pay_pg' || :client_id::text || '_' || :n::text;
 BEGIN;
 UPDATE payments SET provider_ref = 'sbx_pg' || :client_id::text || '_' || :n::text, next_action = '{}' WHERE id = 'pay_pg' || :client_id::text || '_' || :n::text;
-COMMIT;
-BEGIN;
 SELECT id, order_id, state FROM payments WHERE id = 'pay_pg' || :client_id::text || '_' || :n::text FOR UPDATE;
 INSERT INTO payment_events (id, payment_id, provider, provider_event_id, source, provider_status, amount, currency, outcome, evidence, received_at) VALUES ('pevs_pg' || :client_id::text || '_' || :n::text, 'pay_pg' || :client_id::text || '_' || :n::text, 'sandbox', 'sync' || chr(58) || 'pg' || :client_id::text || '_' || :n::text, 'sync', 'pending', 9020, 'HKD', 'received', '{}', :now::bigint) ON CONFLICT (provider, provider_event_id) DO NOTHING;
 SELECT id, state FROM orders WHERE id = 'ord_pg' || :client_id::text || '_' || :n::text;

@@ -121,15 +121,16 @@ async fn one(
         .bind(&payment)
         .fetch_one(db.reader())
         .await?;
+    // Its reference and the synchronous answer, in one transaction as the engine does.
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE payments SET provider_ref = $1, next_action = '{}' WHERE id = $2")
         .bind(&sandbox)
         .bind(&payment)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    applied(
+    applied_in(
         app,
+        &mut tx,
         &payment,
         &format!("sync:{payment}"),
         "pending",
@@ -138,6 +139,7 @@ async fn one(
         None,
     )
     .await?;
+    tx.commit().await?;
     sqlx::query("SELECT id, state FROM orders WHERE id = $1")
         .bind(&order)
         .fetch_one(db.reader())
@@ -200,11 +202,31 @@ async fn applied(
     fulfil: Option<(&str, &str, &str)>,
 ) -> anyhow::Result<()> {
     let mut tx = app.db.begin().await?;
+    applied_in(app, &mut tx, payment, event, status, lock, now, fulfil).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`applied`] in the caller's transaction.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the floor spells out what the engine looks up"
+)]
+async fn applied_in(
+    app: &App,
+    tx: &mut crate::db::Tx,
+    payment: &str,
+    event: &str,
+    status: &str,
+    lock: &str,
+    now: i64,
+    fulfil: Option<(&str, &str, &str)>,
+) -> anyhow::Result<()> {
     sqlx::query(&format!(
         "SELECT id, order_id, state FROM payments WHERE id = $1{lock}"
     ))
     .bind(payment)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let event_id = new_id("pev", app.now());
     sqlx::query(
@@ -217,23 +239,23 @@ async fn applied(
     .bind(event)
     .bind(status)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if let Some((order, iccid, version)) = fulfil {
         sqlx::query(&format!("SELECT id, state FROM orders WHERE id = $1{lock}"))
             .bind(order)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
         sqlx::query("UPDATE orders SET state = 'fulfilled', paid_at = COALESCE(paid_at, $1), fulfilled_at = $1, updated_at = $1 WHERE id = $2 AND state IN ('pending_payment', 'paid')")
             .bind(now)
             .bind(order)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1").bind(version).fetch_one(&mut *tx).await?;
+        sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1").bind(version).fetch_one(&mut **tx).await?;
         let last: Option<i64> =
             sqlx::query("SELECT MAX(ends_at) AS last_end FROM line_periods WHERE iccid = $1")
                 .bind(iccid)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("last_end")?;
         let start = last.unwrap_or(now).max(now);
@@ -248,20 +270,20 @@ async fn applied(
         .bind(start)
         .bind(start + 30 * 86_400_000)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("UPDATE line_periods SET order_id = $1 WHERE id = $2")
             .bind(order)
             .bind(&period)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        sqlx::query("UPDATE lines SET status = 'active', updated_at = $1 WHERE iccid = $2 AND status IN ('expired', 'suspended')").bind(now).bind(iccid).execute(&mut *tx).await?;
+        sqlx::query("UPDATE lines SET status = 'active', updated_at = $1 WHERE iccid = $2 AND status IN ('expired', 'suspended')").bind(now).bind(iccid).execute(&mut **tx).await?;
         let transaction = new_id("ltx", app.now());
         sqlx::query("INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, 'order_payment', $2, 'floor', $3) ON CONFLICT (reference) DO NOTHING")
             .bind(&transaction)
             .bind(format!("order:{order}:fulfil"))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let postings = [
             ("asset:clearing:sandbox:HKD", "asset", 8800i64),
@@ -275,14 +297,14 @@ async fn applied(
                 .bind(code)
                 .bind(kind)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             let account: String = sqlx::query(
                 "UPDATE ledger_accounts SET balance = balance + $1 WHERE code = $2 RETURNING id",
             )
             .bind(amount)
             .bind(code)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?
             .try_get("id")?;
             sqlx::query("INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ($1, $2, $3, $4, 'HKD')")
@@ -290,7 +312,7 @@ async fn applied(
                 .bind(i64::try_from(seq)?)
                 .bind(&account)
                 .bind(amount)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         sqlx::query("INSERT INTO receipts (order_id, number, payment_id, body, issued_at) VALUES ($1, $2, $3, '{}', $4)")
@@ -298,27 +320,26 @@ async fn applied(
             .bind(format!("F-{order}"))
             .bind(payment)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     } else {
         sqlx::query(
             "SELECT id, state FROM orders WHERE id = (SELECT order_id FROM payments WHERE id = $1)",
         )
         .bind(payment)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
     }
     sqlx::query("UPDATE payments SET state = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(now)
         .bind(payment)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("UPDATE payment_events SET outcome = 'moved' WHERE id = $1")
         .bind(&event_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(())
 }
 
