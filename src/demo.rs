@@ -16,6 +16,8 @@ pub const DEMO_EMAIL: &str = "demo@datacard.example";
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 /// The demo's network API key, so usage can be posted by hand (demo mode only).
 pub const DEMO_NETWORK_KEY: &str = "dck_demo_network_key_for_local_use_only";
+/// The demo's well-known operator key, for trying the operator API (`/api/v1/admin/…`).
+pub const DEMO_OPERATOR_KEY: &str = "dco_demo_operator_key_for_local_use_only";
 const DEMO_PLAN: &str = "HK-30D-20G";
 const DEMO_ICCID_BODY: &str = "898520000000000001";
 const DEMO_ACTIVATION: &str = "1$rsp.datacard.example$DC-DEMO-0001";
@@ -47,6 +49,13 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         .is_none()
     {
         crate::usage::keys::store(app, "demo", DEMO_NETWORK_KEY).await?;
+    }
+    let operator = &crate::api_keys::OPERATOR;
+    if crate::api_keys::authenticate(app, operator, DEMO_OPERATOR_KEY)
+        .await?
+        .is_none()
+    {
+        crate::api_keys::store(app, operator, "demo-operator", DEMO_OPERATOR_KEY).await?;
     }
 
     let login = DemoLogin {

@@ -613,3 +613,26 @@ story!(the_audit_log_pages_newest_first, |app| {
 
 #[path = "admin_story/refusals.rs"]
 mod refusals;
+
+story!(the_demo_has_a_well_known_operator_key, |app| {
+    datacard::demo::seed(&app).await.expect("demo seed");
+    datacard::demo::seed(&app)
+        .await
+        .expect("seeding again changes nothing");
+    let key = datacard::demo::DEMO_OPERATOR_KEY;
+    let path = format!("/api/v1/admin/plans/{NEW_PLAN}");
+    let (status, _, created) = put(&app, key, &path, new_plan_entry(2_800)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        audited_by(&app, key, "demo-operator").await,
+        [format!("plan.version {NEW_PLAN}")]
+    );
+    // Revoked, it opens nothing (an operator who keeps demo data can do so).
+    assert!(
+        api_keys::revoke(&app, &OPERATOR, "demo-operator")
+            .await
+            .expect("revoke")
+    );
+    let (status, _, _) = admin(&app, key, Method::GET, "/api/v1/admin/plans", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+});

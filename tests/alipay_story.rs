@@ -5,9 +5,10 @@
 //! a status query settles it.
 
 mod alipay_support;
+#[macro_use]
 #[expect(
     unused_macros,
-    reason = "these stories need a gateway: story_alipay! below"
+    reason = "these stories need a gateway: story_with! below"
 )]
 mod support;
 
@@ -21,43 +22,18 @@ use support::*;
 
 const PRECREATE: &str = r#"{"code":"10000","msg":"Success","out_trade_no":"x","qr_code":"https:\/\/qr.alipay.com\/bax08431ewgu4eqkgduq0088"}"#;
 
-/// A story on both databases, with the app's Alipay pointed at a local gateway that
-/// answers precreate with a QR code until told otherwise.
-macro_rules! story_alipay {
-    ($name:ident, |$app:ident, $fake:ident| $body:block) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                run(Backend::Sqlite).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                run(Backend::Postgres).await;
-            }
-
-            async fn run(backend: Backend) {
-                let $fake = Fake::start().await;
-                $fake.content(PRECREATE);
-                let Some($app) = started(backend, &$fake).await else {
-                    return;
-                };
-                $body
-                $app.finish().await;
-            }
-        }
-    };
-}
-
-async fn started(backend: Backend, fake: &Fake) -> Option<TestApp> {
+/// The app's Alipay pointed at a local gateway of the story's own, which answers
+/// precreate with a QR code until told otherwise.
+async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
+    let fake = Fake::start().await;
+    fake.content(PRECREATE);
     let gateway = fake.config();
-    TestApp::start_with(backend, move |config| {
+    let app = TestApp::start_with(backend, move |config| {
         config.payments.alipay.provider = "alipay".into();
         config.payments.providers.alipay = gateway;
     })
-    .await
+    .await?;
+    Some((app, fake))
 }
 
 async fn order_top_up(app: &TestApp, phone: &str) -> (String, Value) {
@@ -122,7 +98,7 @@ async fn post(app: &TestApp, params: &Params) -> Reply {
     .await
 }
 
-story_alipay!(paid_through_a_signed_notification, |app, fake| {
+story_with!(paid_through_a_signed_notification, started, |app, fake| {
     let (auth, order) = order_top_up(&app, "+85261230001").await;
     assert_eq!(order["payment"]["provider"], "alipay");
     assert_eq!(order["payment"]["state"], "pending");
@@ -166,8 +142,9 @@ story_alipay!(paid_through_a_signed_notification, |app, fake| {
     assert_eq!((status, body), (StatusCode::OK, json!("success")));
 });
 
-story_alipay!(
+story_with!(
     a_gateway_failing_mid_create_leaves_the_payment_open,
+    started,
     |app, fake| {
         fake.answer(alipay_support::Answer::Status(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -13,98 +13,33 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use datacard::accounts::{self, Email, Phone};
-use datacard::catalog::{self, Allowance, PlanCode};
-use datacard::i18n::Locale;
-use datacard::lines::{self, Iccid, LineStatus, NewPeriod};
 use datacard::money::Currency;
 use datacard::payments::sandbox::bank;
 
 use support::*;
 
-const PASSWORD: &str = "harbour lights 88";
 const PLAN: &str = "HK-7D-5G";
 /// HK$48.00, the plan's price.
 const PRICE: i64 = 4_800;
 
-struct Subscriber {
-    account_id: String,
-    phone: String,
-    email: String,
-    token: String,
-    iccid: String,
-}
-
-impl Subscriber {
-    fn auth(&self) -> String {
-        bearer(&self.token)
-    }
-}
+/// This story's subscribers: +852 613…, renew…@example.com, ICCIDs 89852077….
+const SUBSCRIBERS: Numbering = Numbering {
+    phone: "+852613",
+    email: "renew",
+    iccid: "89852077",
+};
 
 /// A subscriber with one line on [`PLAN`] whose period started 5 days ago, so that
 /// it ends 2 days after the story's start (10:00 Hong Kong time).
 async fn subscriber(app: &TestApp, n: u32) -> Subscriber {
-    subscriber_using(app, n, false).await
+    subscriber_using(app, n, Used::Nothing).await
 }
 
-/// As [`subscriber`]; with `used_up`, the period's data is all used.
-async fn subscriber_using(app: &TestApp, n: u32, used_up: bool) -> Subscriber {
-    datacard::demo::seed(app).await.expect("demo catalog");
-    let phone = format!("+852613{n:05}");
-    let email = format!("renew{n}@example.com");
-    let account = accounts::create_verified(
-        app,
-        Phone::parse(&phone).expect("a phone"),
-        Email::parse(&email).expect("an email"),
-        PASSWORD,
-        Locale::En,
-    )
-    .await
-    .expect("create the account");
-    let iccid = Iccid::with_check_digit(&format!("89852077{n:010}")).expect("an ICCID");
-    let mut tx = app.db.begin().await.expect("begin");
-    lines::insert_line(
-        &mut tx,
-        &iccid,
-        Some(&account.id),
-        LineStatus::Active,
-        Some("1$rsp.datacard.example$DC-TEST"),
-        app.now(),
-    )
-    .await
-    .expect("insert the line");
-    let plan = catalog::find(app, &PlanCode::parse(PLAN).expect("a plan code"))
-        .await
-        .expect("find the plan")
-        .expect("the plan is in the catalog");
-    let Allowance::Capped { bytes } = plan.allowance else {
-        panic!("{PLAN} is capped");
-    };
+/// As [`subscriber`], with `used` of the period's data used.
+async fn subscriber_using(app: &TestApp, n: u32, used: Used) -> Subscriber {
     let starts_at = app.now() - Duration::days(5);
-    lines::insert_period(
-        &mut tx,
-        &NewPeriod {
-            iccid: &iccid,
-            plan_version_id: &plan.version_id,
-            starts_at,
-            ends_at: plan.period.end_from(starts_at, app.config.time_zone()),
-            data_allowance: Some(bytes),
-            fair_use_cap: None,
-            data_used: if used_up { bytes } else { 0 },
-        },
-        app.now(),
-    )
-    .await
-    .expect("insert the period");
-    tx.commit().await.expect("commit");
-    let token = app.log_in(&phone, PASSWORD).await;
-    Subscriber {
-        account_id: account.id,
-        phone,
-        email,
-        token,
-        iccid: iccid.to_string(),
-    }
+    app.subscriber_with_line(&SUBSCRIBERS, n, PLAN, starts_at, used)
+        .await
 }
 
 /// Adds `amount` (minor units) to the wallet: a card top-up paid at the sandbox.
@@ -260,7 +195,7 @@ story!(
 );
 
 story!(an_on_exhaustion_line_renews_when_its_data_runs_out, |app| {
-    let sub = subscriber_using(&app, 11, true).await;
+    let sub = subscriber_using(&app, 11, Used::All).await;
     let fresh = subscriber(&app, 12).await;
     top_up(&app, &sub, 5_000).await;
     top_up(&app, &fresh, 5_000).await;

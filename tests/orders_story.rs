@@ -16,7 +16,6 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use datacard::config::Config;
 use datacard::lines::Iccid;
 use datacard::money::{Currency, Money};
 use datacard::payments::provider::{CreateRequest, Provider};
@@ -25,35 +24,6 @@ use datacard::payments::sandbox::{SandboxProvider, bank};
 use datacard::payments::{Applied, Observation, PaymentState, ProviderStatus};
 
 use support::*;
-
-/// Like `story!`, with the configuration changed before the app is built.
-macro_rules! story_with {
-    ($name:ident, $adjust:expr, |$app:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports, reason = "not every story needs every import")]
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                run(Backend::Sqlite).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                run(Backend::Postgres).await;
-            }
-
-            async fn run(backend: Backend) {
-                let Some($app) = TestApp::start_with(backend, $adjust).await else {
-                    return;
-                };
-                let story = async { $body };
-                story.await;
-                $app.finish().await;
-            }
-        }
-    };
-}
 
 const PLAN: &str = "HK-30D-20G";
 const PLAN_PRICE: i64 = 8800;
@@ -513,7 +483,9 @@ story!(a_renewal_paid_by_card_is_fulfilled_once, |app| {
 
 story_with!(
     a_lost_notification_is_repaired_by_reconciliation,
-    |config: &mut Config| config.payments.sandbox.lose_notifications = true,
+    |backend| TestApp::start_with(backend, |config| {
+        config.payments.sandbox.lose_notifications = true;
+    }),
     |app| {
         let demo = Shopper::demo(&app).await;
         let order = demo.order(renewal(PLAN, 1, "card")).await;
@@ -587,10 +559,10 @@ story_with!(
 
 story_with!(
     repeated_and_reordered_notifications_fulfil_once,
-    |config: &mut Config| {
+    |backend| TestApp::start_with(backend, |config| {
         config.payments.sandbox.notify_copies = 3;
         config.payments.sandbox.reorder_notifications = true;
-    },
+    }),
     |app| {
         let demo = Shopper::demo(&app).await;
         let first = demo.order(renewal(PLAN, 2, "card")).await;
@@ -1118,7 +1090,9 @@ story!(
 
 story_with!(
     a_wallet_fee_is_charged_and_booked,
-    |config: &mut Config| config.payments.wallet.fee_basis_points = 100,
+    |backend| TestApp::start_with(backend, |config| {
+        config.payments.wallet.fee_basis_points = 100;
+    }),
     |app| {
         let demo = Shopper::demo(&app).await;
         // 1 % of HK$18.00 is 18 cents.

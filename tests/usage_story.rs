@@ -16,101 +16,30 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use datacard::accounts::{self, Email, Phone};
-use datacard::catalog::{self, Allowance, PlanCode};
 use datacard::i18n::Locale;
-use datacard::lines::{self, Iccid, LineStatus, NewPeriod};
+use datacard::lines::Iccid;
 use datacard::payments::sandbox::bank;
 use datacard::usage::{RecordResult, UsageRecord, keys};
 
 use support::*;
 
-const PASSWORD: &str = "harbour lights 88";
 const MIB: i64 = 1 << 20;
 const GIB: i64 = 1 << 30;
 
 // ----- subscribers and their lines ---------------------------------------------------
 
-struct Subscriber {
-    phone: String,
-    email: String,
-    token: String,
-    iccid: String,
-}
-
-impl Subscriber {
-    fn auth(&self) -> String {
-        bearer(&self.token)
-    }
-}
+/// This story's subscribers: +852 612…, user…@example.com, ICCIDs 89852099….
+const SUBSCRIBERS: Numbering = Numbering {
+    phone: "+852612",
+    email: "user",
+    iccid: "89852099",
+};
 
 /// A subscriber reading English, with one line whose first period on `plan` starts at
 /// `starts_at` with nothing used. `n` keeps phone, email and ICCID apart.
 async fn subscriber(app: &TestApp, n: u32, plan: &str, starts_at: DateTime<Utc>) -> Subscriber {
-    datacard::demo::seed(app).await.expect("demo catalog");
-    let phone = format!("+852612{n:05}");
-    let email = format!("user{n}@example.com");
-    let account = accounts::create_verified(
-        app,
-        Phone::parse(&phone).expect("a phone"),
-        Email::parse(&email).expect("an email"),
-        PASSWORD,
-        Locale::En,
-    )
-    .await
-    .expect("create the account");
-    let iccid = Iccid::with_check_digit(&format!("89852099{n:010}")).expect("an ICCID");
-    let mut tx = app.db.begin().await.expect("begin");
-    lines::insert_line(
-        &mut tx,
-        &iccid,
-        Some(&account.id),
-        LineStatus::Active,
-        Some("1$rsp.datacard.example$DC-TEST"),
-        app.now(),
-    )
-    .await
-    .expect("insert the line");
-    tx.commit().await.expect("commit");
-    add_period(app, iccid.as_str(), plan, starts_at).await;
-    let token = app.log_in(&phone, PASSWORD).await;
-    Subscriber {
-        phone,
-        email,
-        token,
-        iccid: iccid.to_string(),
-    }
-}
-
-/// Gives the line a period on `plan` from `starts_at` (as the seed or a renewal would).
-async fn add_period(app: &TestApp, iccid: &str, plan: &str, starts_at: DateTime<Utc>) -> String {
-    let plan = catalog::find(app, &PlanCode::parse(plan).expect("a plan code"))
+    app.subscriber_with_line(&SUBSCRIBERS, n, plan, starts_at, Used::Nothing)
         .await
-        .expect("find the plan")
-        .expect("the plan is in the catalog");
-    let (allowance, fair_use_cap) = match plan.allowance {
-        Allowance::Capped { bytes } => (Some(bytes), None),
-        Allowance::Unlimited { fair_use_cap, .. } => (None, Some(fair_use_cap)),
-    };
-    let iccid = Iccid::parse(iccid).expect("an ICCID");
-    let mut tx = app.db.begin().await.expect("begin");
-    let id = lines::insert_period(
-        &mut tx,
-        &NewPeriod {
-            iccid: &iccid,
-            plan_version_id: &plan.version_id,
-            starts_at,
-            ends_at: plan.period.end_from(starts_at, app.config.time_zone()),
-            data_allowance: allowance,
-            fair_use_cap,
-            data_used: 0,
-        },
-        app.now(),
-    )
-    .await
-    .expect("insert the period");
-    tx.commit().await.expect("commit");
-    id
 }
 
 fn demo_iccid() -> String {
@@ -596,7 +525,9 @@ story!(late_records_land_in_the_period_they_happened_in, |app| {
     let t0 = app.now();
     // A 7-day period that started 5 days ago, and the next one queued behind it.
     let sub = subscriber(&app, 4, "HK-7D-5G", t0 - Duration::days(5)).await;
-    let queued_id = add_period(&app, &sub.iccid, "HK-7D-5G", t0 + Duration::days(2)).await;
+    let queued_id = app
+        .add_period(&sub.iccid, "HK-7D-5G", t0 + Duration::days(2))
+        .await;
     let first_id = periods(&app, &sub.iccid).await[0].id.clone();
     let key = keys::create(&app, "tower-1").await.expect("a key");
     let line = line_of(&app, &sub.token, &sub.iccid).await;
@@ -932,7 +863,8 @@ story!(a_queued_period_that_starts_brings_full_speed_back, |app| {
     // line must be back at full speed, without the subscriber doing anything.
     let t0 = app.now();
     let sub = subscriber(&app, 7, "HK-7D-5G", t0 - Duration::days(6)).await;
-    add_period(&app, &sub.iccid, "HK-7D-5G", t0 + Duration::days(1)).await;
+    app.add_period(&sub.iccid, "HK-7D-5G", t0 + Duration::days(1))
+        .await;
     let key = keys::create(&app, "tower-1").await.expect("a key");
     run_out(&app, &sub, &key).await;
     assert_eq!(told(&app, &sub.iccid).await, ["throttle"]);
@@ -1334,7 +1266,8 @@ story!(
 story!(no_expiry_alert_when_a_period_is_queued, |app| {
     let t0 = app.now();
     let sub = subscriber(&app, 9, "HK-7D-5G", t0 - Duration::days(5)).await;
-    add_period(&app, &sub.iccid, "HK-7D-5G", t0 + Duration::days(2)).await;
+    app.add_period(&sub.iccid, "HK-7D-5G", t0 + Duration::days(2))
+        .await;
     app.advance(Duration::hours(36));
     datacard::usage::alerts::scan_expiring(&app)
         .await

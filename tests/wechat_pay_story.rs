@@ -4,10 +4,8 @@
 //! undecryptable one is answered 4xx `{"code":"FAIL"}` and changes nothing; an API
 //! that fails mid-create leaves the payment open until a status query settles it.
 
-#[expect(
-    unused_macros,
-    reason = "these stories need an API: story_wechat_pay! below"
-)]
+#[macro_use]
+#[expect(unused_macros, reason = "these stories need an API: story_with! below")]
 mod support;
 mod wechat_pay_support;
 
@@ -21,43 +19,21 @@ use datacard::payments::wechat_pay::sign::platform_headers;
 use support::*;
 use wechat_pay_support::{APP_ID, Answer, Fake, MCH_ID, SERIAL, pem};
 
-/// A story on both databases, with the app's WeChat Pay pointed at a local API that
-/// answers Native pay with a code URL until told otherwise.
-macro_rules! story_wechat_pay {
-    ($name:ident, |$app:ident, $fake:ident| $body:block) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                run(Backend::Sqlite).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                run(Backend::Postgres).await;
-            }
-
-            async fn run(backend: Backend) {
-                let $fake = Fake::start_at(start_time().timestamp()).await;
-                $fake.signed(200, json!({"code_url": "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}));
-                let Some($app) = started(backend, &$fake).await else {
-                    return;
-                };
-                $body
-                $app.finish().await;
-            }
-        }
-    };
-}
-
-async fn started(backend: Backend, fake: &Fake) -> Option<TestApp> {
+/// The app's WeChat Pay pointed at a local API of the story's own, which answers
+/// Native pay with a code URL until told otherwise.
+async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
+    let fake = Fake::start_at(start_time().timestamp()).await;
+    fake.signed(
+        200,
+        json!({"code_url": "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}),
+    );
     let api = fake.config("hongkong");
-    TestApp::start_with(backend, move |config| {
+    let app = TestApp::start_with(backend, move |config| {
         config.payments.wechat_pay.provider = "wechat_pay".into();
         config.payments.providers.wechat_pay = api;
     })
-    .await
+    .await?;
+    Some((app, fake))
 }
 
 async fn order_top_up(app: &TestApp, phone: &str) -> (String, Value) {
@@ -118,7 +94,7 @@ async fn post(app: &TestApp, body: &str, signed_at: i64, signed_body: &str) -> (
     (status, json_of(&bytes))
 }
 
-story_wechat_pay!(paid_through_a_signed_notification, |app, fake| {
+story_with!(paid_through_a_signed_notification, started, |app, fake| {
     let (auth, order) = order_top_up(&app, "+85261230011").await;
     assert_eq!(order["payment"]["provider"], "wechat_pay");
     assert_eq!(order["payment"]["state"], "pending");
@@ -195,8 +171,9 @@ story_wechat_pay!(paid_through_a_signed_notification, |app, fake| {
     );
 });
 
-story_wechat_pay!(
+story_with!(
     an_api_failing_mid_create_leaves_the_payment_open,
+    started,
     |app, fake| {
         fake.answer(Answer::Plain(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -41,6 +41,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             crate::demo::DEMO_NETWORK_KEY,
             crate::demo::demo_iccid()
         );
+        println!(
+            "operator API (plans, promotions, coupons, audit log; see README):\n  curl -s {url}/api/v1/admin/plans -H 'authorization: Bearer {}'",
+            crate::demo::DEMO_OPERATOR_KEY
+        );
     }
     crate::server::serve(app, listener, crate::server::shutdown_signal()).await
 }

@@ -469,52 +469,52 @@ story!(
         }
 
         // A coupon is not changed into a promotion, nor the other way round.
-        let as_promotion = promotion(json!({ "code": "WELCOME10" }));
-        let reply = put(
-            &app,
-            &key,
-            "/api/v1/admin/promotions/WELCOME10",
-            as_promotion,
-        )
-        .await;
-        assert_error(&reply, StatusCode::CONFLICT, "is_a_coupon");
-        let reply = put(
-            &app,
-            &key,
-            "/api/v1/admin/coupons/BUY3GET1",
-            coupon(json!({ "code": "BUY3GET1" })),
-        )
-        .await;
-        assert_error(&reply, StatusCode::CONFLICT, "is_a_promotion");
-        let reply = admin(
-            &app,
-            &key,
-            Method::POST,
-            "/api/v1/admin/coupons/BUY3GET1/retire",
-            None,
-        )
-        .await;
-        assert_error(&reply, StatusCode::CONFLICT, "is_a_promotion");
-        let reply = admin(
-            &app,
-            &key,
-            Method::POST,
-            "/api/v1/admin/coupons/NO-SUCH/retire",
-            None,
-        )
-        .await;
-        assert_error(&reply, StatusCode::NOT_FOUND, "unknown_coupon");
-        let reply = admin(
-            &app,
-            &key,
-            Method::GET,
-            "/api/v1/admin/promotions/WELCOME10",
-            None,
-        )
-        .await;
-        assert_error(&reply, StatusCode::NOT_FOUND, "unknown_promotion");
-        let reply = admin(&app, &key, Method::GET, "/api/v1/admin/coupons/x", None).await;
-        assert_error(&reply, StatusCode::BAD_REQUEST, "invalid_promotion_code");
+        for (path, body, code) in [
+            (
+                "/api/v1/admin/promotions/WELCOME10",
+                promotion(json!({ "code": "WELCOME10" })),
+                "is_a_coupon",
+            ),
+            (
+                "/api/v1/admin/coupons/BUY3GET1",
+                coupon(json!({ "code": "BUY3GET1" })),
+                "is_a_promotion",
+            ),
+        ] {
+            let reply = put(&app, &key, path, body).await;
+            assert_error(&reply, StatusCode::CONFLICT, code);
+        }
+        // Nor retired as one; unknown and malformed codes are named as such.
+        for (method, path, status, code) in [
+            (
+                Method::POST,
+                "coupons/BUY3GET1/retire",
+                StatusCode::CONFLICT,
+                "is_a_promotion",
+            ),
+            (
+                Method::POST,
+                "coupons/NO-SUCH/retire",
+                StatusCode::NOT_FOUND,
+                "unknown_coupon",
+            ),
+            (
+                Method::GET,
+                "promotions/WELCOME10",
+                StatusCode::NOT_FOUND,
+                "unknown_promotion",
+            ),
+            (
+                Method::GET,
+                "coupons/x",
+                StatusCode::BAD_REQUEST,
+                "invalid_promotion_code",
+            ),
+        ] {
+            let path = format!("/api/v1/admin/{path}");
+            let reply = admin(&app, &key, method, &path, None).await;
+            assert_error(&reply, status, code);
+        }
         assert_eq!(catalog_rows(&app).await, before, "nothing changed");
 
         // Good entries twice, and retiring twice: the second of each changes nothing.

@@ -11,6 +11,8 @@
     reason = "each test binary uses a different part of the harness"
 )]
 
+mod lines;
+
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +33,11 @@ use datacard::db::{Db, DbOptions};
 use datacard::messages::{FileOutbox, OutboxEntry};
 
 pub use datacard::db::Backend;
+#[allow(
+    unused_imports,
+    reason = "only the stories about existing lines use these"
+)]
+pub use lines::{Numbering, PASSWORD, Subscriber, Used};
 
 /// Runs a story against both databases, then checks the books. Include the harness
 /// with `#[macro_use] mod support;`.
@@ -45,8 +52,30 @@ pub use datacard::db::Backend;
 /// Attributes before the name (`#[ignore = "…"]`) go on both tests.
 macro_rules! story {
     ($(#[$meta:meta])* $name:ident, |$app:ident| $body:block) => {
+        story_with!($(#[$meta])* $name, $crate::support::TestApp::start, |$app| $body);
+    };
+}
+
+/// As [`story!`], with the app started by `$start(backend)`, an async function that
+/// returns `None` to skip the run: one that changes the configuration, or one that
+/// first starts a peer the app talks to (a payment provider's local gateway) and
+/// returns it with the app, to be named after the app. The peer stays up until the
+/// books are checked.
+///
+/// ```ignore
+/// async fn start(backend: Backend) -> Option<(TestApp, Gateway)> { … }
+///
+/// story_with!(paid_through_the_gateway, start, |app, gateway| { … });
+/// story_with!(
+///     a_wallet_fee_is_charged,
+///     |backend| TestApp::start_with(backend, |config| { … }),
+///     |app| { … }
+/// );
+/// ```
+macro_rules! story_with {
+    (@tests $(#[$meta:meta])* $name:ident, $start:expr, $started:pat, $app:ident, $body:block) => {
         mod $name {
-            #[allow(unused_imports)]
+            #[allow(unused_imports, reason = "not every story needs every import")]
             use super::*;
 
             #[tokio::test]
@@ -62,7 +91,7 @@ macro_rules! story {
             }
 
             async fn run(backend: $crate::support::Backend) {
-                let Some($app) = $crate::support::TestApp::start(backend).await else {
+                let Some($started) = ($start)(backend).await else {
                     return;
                 };
                 let story = async { $body };
@@ -70,6 +99,12 @@ macro_rules! story {
                 $app.finish().await;
             }
         }
+    };
+    ($(#[$meta:meta])* $name:ident, $start:expr, |$app:ident, $peer:ident| $body:block) => {
+        story_with!(@tests $(#[$meta])* $name, $start, ($app, $peer), $app, $body);
+    };
+    ($(#[$meta:meta])* $name:ident, $start:expr, |$app:ident| $body:block) => {
+        story_with!(@tests $(#[$meta])* $name, $start, $app, $app, $body);
     };
 }
 
