@@ -86,6 +86,7 @@ impl Db {
                 let reader = sqlite_pool(options.max_connections.max(2))
                     .connect_with(connect)
                     .await?;
+                tokio::spawn(checkpoint_in_background(reader.clone()));
                 Ok(Db {
                     backend,
                     writer,
@@ -179,6 +180,35 @@ pub fn positional(backend: Backend, sql: &str) -> String {
     out
 }
 
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the WAL into the database file off the commit path. Left to SQLite, the
+/// commit that crosses the WAL's threshold does the checkpoint (and its fsync) itself,
+/// and that writer, with everyone queued behind it, waits: measured by `datacard bench
+/// checkout`, notification→fulfilled p99 went from 28 ms to 8 ms without it. A passive
+/// checkpoint never blocks writers; should this task fall behind, the writer still
+/// checkpoints at 10 000 pages (`wal_autocheckpoint`). Stops when the pool is closed.
+async fn checkpoint_in_background(pool: AnyPool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(%error, "background WAL checkpoint failed");
+        }
+    }
+}
+
 fn sqlite_pool(connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(connections)
@@ -187,7 +217,8 @@ fn sqlite_pool(connections: u32) -> AnyPoolOptions {
             Box::pin(async move {
                 conn.execute(
                     "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA wal_autocheckpoint = 10000;",
                 )
                 .await?;
                 Ok(())
