@@ -983,6 +983,29 @@ story!(the_demo_subscriber_has_a_line_mid_period, |app| {
 
 // ----- operations ------------------------------------------------------------------
 
+story!(no_page_can_be_framed_or_sniffed, |app| {
+    for path in ["/login", "/plans", "/api/v1/plans", "/no-such-page"] {
+        let request = axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let (_, headers, _) = app.send(request).await;
+        let header = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header(header::X_FRAME_OPTIONS), "DENY", "{path}");
+        assert_eq!(
+            header(header::CONTENT_SECURITY_POLICY),
+            "frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
+    }
+});
+
 story!(health_checks_and_the_api_description_answer, |app| {
     assert_eq!(app.get_json("/healthz", &[]).await.0, StatusCode::OK);
     assert_eq!(app.get_json("/readyz", &[]).await.0, StatusCode::OK);
