@@ -19,7 +19,6 @@ use sqlx::Row;
 
 use datacard::api_keys::{self, NETWORK, OPERATOR};
 use datacard::demo::{DEMO_NETWORK_KEY, DEMO_PASSWORD, DEMO_PHONE, demo_iccid};
-use datacard::payments::sandbox::bank;
 
 use support::*;
 
@@ -142,32 +141,6 @@ async fn on_sale(app: &TestApp, code: &str) -> Option<Value> {
         .cloned()
 }
 
-/// The payer presses "Pay" at the sandbox, and its notifications arrive.
-async fn pay(app: &TestApp, order: &Value) {
-    let payment = order["payment"]["id"].as_str().expect("a payment");
-    let (status, _, body) = app
-        .post_raw(
-            &format!("/sandbox/pay/{payment}"),
-            Some("application/x-www-form-urlencoded"),
-            b"outcome=succeed".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    app.advance_secs(1);
-    for outgoing in bank::due_notifications(app).await.expect("notifications") {
-        let request = Request::post("/api/v1/webhooks/sandbox")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(bank::SIGNATURE_HEADER, outgoing.signature.as_str())
-            .body(Body::from(outgoing.body.clone()))
-            .expect("a valid request");
-        let (status, _, body) = app.send(request).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        bank::mark_delivered(app, &outgoing.id, true)
-            .await
-            .expect("mark delivered");
-    }
-}
-
 story!(a_plan_created_through_the_api_goes_on_sale, |app| {
     let key = operator(&app, "alice").await;
     assert!(key.starts_with("dco_"), "{key}");
@@ -278,7 +251,7 @@ story!(
         assert_eq!(new_quote["breakdown"]["list_price"]["amount"], 5_800);
 
         // The order priced before is paid after the change: its price and version hold.
-        pay(&app, &early).await;
+        app.pay_at_sandbox(&early).await;
         let (_, _, paid) = app
             .get_json(
                 &format!("/api/v1/orders/{}", early["id"].as_str().unwrap()),
@@ -442,7 +415,7 @@ story!(a_coupon_made_through_the_api_is_used_at_checkout, |app| {
     let discounts = &order["breakdown"]["discounts"];
     assert_eq!(discounts[0]["promotion"], "SPRING15", "{order}");
     assert_eq!(discounts[0]["amount"]["amount"], WEEK_PRICE * 15 / 100);
-    pay(&app, &order).await;
+    app.pay_at_sandbox(&order).await;
 
     let coupons = admin_ok(&app, &key, Method::GET, "/api/v1/admin/coupons", None).await;
     let listed = coupons

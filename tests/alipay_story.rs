@@ -36,23 +36,6 @@ async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
     Some((app, fake))
 }
 
-async fn order_top_up(app: &TestApp, phone: &str) -> (String, Value) {
-    let token = app
-        .register(
-            phone,
-            &format!("{}@example.com", &phone[1..]),
-            "harbour lights 88",
-        )
-        .await;
-    let auth = bearer(&token);
-    let body = json!({ "kind": "wallet_topup", "amount": { "amount": 10_000, "currency": "HKD" }, "payment_method": "alipay" });
-    let (status, _, order) = app
-        .post_json("/api/v1/orders", body, &[("authorization", &auth)])
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{order}");
-    (auth, order)
-}
-
 async fn show(app: &TestApp, auth: &str, order: &Value) -> Value {
     let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
     let (status, _, order) = app.get_json(&path, &[("authorization", auth)]).await;
@@ -99,7 +82,9 @@ async fn post(app: &TestApp, params: &Params) -> Reply {
 }
 
 story_with!(paid_through_a_signed_notification, started, |app, fake| {
-    let (auth, order) = order_top_up(&app, "+85261230001").await;
+    let (auth, order) = app
+        .register_and_order_top_up("+85261230001", "alipay")
+        .await;
     assert_eq!(order["payment"]["provider"], "alipay");
     assert_eq!(order["payment"]["state"], "pending");
     assert_eq!(order["payment"]["next_action"]["type"], "qr");
@@ -149,7 +134,9 @@ story_with!(
         fake.answer(alipay_support::Answer::Status(
             StatusCode::INTERNAL_SERVER_ERROR,
         ));
-        let (auth, order) = order_top_up(&app, "+85261230002").await;
+        let (auth, order) = app
+            .register_and_order_top_up("+85261230002", "alipay")
+            .await;
         assert_eq!(order["state"], "pending_payment");
         assert_eq!(order["payment"]["state"], "created");
         let (_, biz) = fake.last_call();

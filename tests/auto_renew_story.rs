@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use datacard::money::Currency;
-use datacard::payments::sandbox::bank;
 
 use support::*;
 
@@ -40,41 +39,6 @@ async fn subscriber_using(app: &TestApp, n: u32, used: Used) -> Subscriber {
     let starts_at = app.now() - Duration::days(5);
     app.subscriber_with_line(&SUBSCRIBERS, n, PLAN, starts_at, used)
         .await
-}
-
-/// Adds `amount` (minor units) to the wallet: a card top-up paid at the sandbox.
-async fn top_up(app: &TestApp, sub: &Subscriber, amount: i64) {
-    let (status, _, order) = app
-        .post_json(
-            "/api/v1/orders",
-            json!({ "kind": "wallet_topup", "amount": { "amount": amount, "currency": "HKD" },
-                    "payment_method": "card" }),
-            &[("authorization", &sub.auth())],
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{order}");
-    let payment_id = order["payment"]["id"].as_str().expect("a payment");
-    let (status, _, body) = app
-        .post_raw(
-            &format!("/sandbox/pay/{payment_id}"),
-            Some("application/x-www-form-urlencoded"),
-            b"outcome=succeed".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    app.advance_secs(1);
-    for outgoing in bank::due_notifications(app).await.expect("notifications") {
-        let request = Request::post("/api/v1/webhooks/sandbox")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(bank::SIGNATURE_HEADER, &outgoing.signature)
-            .body(Body::from(outgoing.body.clone()))
-            .expect("a request");
-        let (status, _, _) = app.send(request).await;
-        assert_eq!(status, StatusCode::OK);
-        bank::mark_delivered(app, &outgoing.id, true)
-            .await
-            .expect("mark delivered");
-    }
 }
 
 async fn balance(app: &TestApp, sub: &Subscriber) -> i64 {
@@ -155,7 +119,7 @@ story!(
     a_wallet_line_renews_itself_once_through_a_time_jump,
     |app| {
         let sub = subscriber(&app, 1).await;
-        top_up(&app, &sub, 5_000).await;
+        app.top_up_by_card(&sub, 5_000).await;
         let settings = enable(&app, &sub, json!({ "enabled": true, "method": "wallet" })).await;
         assert_eq!(settings["trigger"], "before_expiry");
         assert_eq!(settings["hours_before"], 24);
@@ -197,8 +161,8 @@ story!(
 story!(an_on_exhaustion_line_renews_when_its_data_runs_out, |app| {
     let sub = subscriber_using(&app, 11, Used::All).await;
     let fresh = subscriber(&app, 12).await;
-    top_up(&app, &sub, 5_000).await;
-    top_up(&app, &fresh, 5_000).await;
+    app.top_up_by_card(&sub, 5_000).await;
+    app.top_up_by_card(&fresh, 5_000).await;
     for who in [&sub, &fresh] {
         enable(
             &app,
@@ -228,7 +192,7 @@ story!(
     a_short_wallet_is_dunned_and_the_retry_after_a_top_up_succeeds,
     |app| {
         let sub = subscriber(&app, 2).await;
-        top_up(&app, &sub, 1_000).await;
+        app.top_up_by_card(&sub, 1_000).await;
         enable(&app, &sub, json!({ "enabled": true, "method": "wallet" })).await;
 
         // The wallet cannot cover the next renewal: one low-balance alert for the period.
@@ -272,7 +236,7 @@ story!(
         assert!(renewal_orders(&app, &sub.account_id).await.is_empty());
 
         // Topped up before the retry at 6 hours: it goes through.
-        top_up(&app, &sub, 5_000).await;
+        app.top_up_by_card(&sub, 5_000).await;
         app.advance(Duration::hours(5));
         run_jobs(&app).await;
         assert_eq!(
@@ -301,7 +265,7 @@ story!(
 
 story!(dunning_stops_before_the_period_lapses, |app| {
     let sub = subscriber(&app, 3).await;
-    top_up(&app, &sub, 1_000).await;
+    app.top_up_by_card(&sub, 1_000).await;
     enable(
         &app,
         &sub,
@@ -478,7 +442,7 @@ story!(quiet_hours_hold_back_a_usage_alert_sms_too, |app| {
 
 story!(an_urgent_sms_goes_even_in_quiet_hours, |app| {
     let sub = subscriber(&app, 6).await;
-    top_up(&app, &sub, 1_000).await;
+    app.top_up_by_card(&sub, 1_000).await;
     scan(&app).await;
     enable(&app, &sub, json!({ "enabled": true, "method": "wallet" })).await;
     // 02:00 in Hong Kong on the last day, 8 hours before the end.

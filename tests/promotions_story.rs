@@ -204,32 +204,6 @@ impl<'a> Shopper<'a> {
     }
 }
 
-/// The payer presses "Pay" at the sandbox, and its notifications arrive.
-async fn pay(app: &TestApp, order: &Value) {
-    let payment = order["payment"]["id"].as_str().expect("a payment");
-    let (status, _, body) = app
-        .post_raw(
-            &format!("/sandbox/pay/{payment}"),
-            Some("application/x-www-form-urlencoded"),
-            b"outcome=succeed".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    app.advance_secs(1);
-    for outgoing in bank::due_notifications(app).await.expect("notifications") {
-        let request = Request::post("/api/v1/webhooks/sandbox")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(bank::SIGNATURE_HEADER, outgoing.signature.as_str())
-            .body(Body::from(outgoing.body.clone()))
-            .expect("a valid request");
-        let (status, _, body) = app.send(request).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        bank::mark_delivered(app, &outgoing.id, true)
-            .await
-            .expect("mark delivered");
-    }
-}
-
 async fn scalar(app: &TestApp, sql: &str, arg: &str) -> i64 {
     sqlx::query(sql)
         .bind(arg.to_owned())
@@ -313,7 +287,7 @@ story!(
 
         let order = chan.order(new_esim(UNLIMITED, 1, "card")).await;
         assert_eq!(order["breakdown"], quote["breakdown"]);
-        pay(&app, &order).await;
+        app.pay_at_sandbox(&order).await;
         let order = chan.show(&id_of(&order)).await;
         assert_eq!(order["state"], "fulfilled", "{order}");
         assert_eq!(
@@ -392,7 +366,7 @@ story!(
             second["breakdown"]["discounts"][0]["promotion"],
             "FIRST-MONTH-30"
         );
-        pay(&app, &second).await;
+        app.pay_at_sandbox(&second).await;
         assert_eq!(mak.show(&id_of(&second)).await["state"], "fulfilled");
     }
 );
@@ -422,7 +396,7 @@ story!(
         );
         assert_eq!(order["payment"]["state"], "pending");
 
-        pay(&app, &order).await;
+        app.pay_at_sandbox(&order).await;
         let order = lee.show(&id_of(&order)).await;
         assert_eq!(order["state"], "fulfilled", "{order}");
         assert_eq!(periods_of(&app, &id_of(&order)).await, 4);
@@ -497,7 +471,7 @@ story!(a_coupon_with_a_limit_of_one_cannot_be_used_twice, |app| {
         1,
         "released, then taken again"
     );
-    pay(&app, &order).await;
+    app.pay_at_sandbox(&order).await;
     assert_eq!(wong.show(&id_of(&order)).await["state"], "fulfilled");
     let again = wong
         .post(

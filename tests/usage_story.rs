@@ -18,7 +18,6 @@ use sqlx::Row;
 
 use datacard::i18n::Locale;
 use datacard::lines::Iccid;
-use datacard::payments::sandbox::bank;
 use datacard::usage::{RecordResult, UsageRecord, keys};
 
 use support::*;
@@ -280,28 +279,7 @@ async fn renew_by_card(app: &TestApp, sub: &Subscriber, plan: &str) -> Value {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{order}");
-    let payment_id = order["payment"]["id"].as_str().expect("a payment");
-    let (status, _, body) = app
-        .post_raw(
-            &format!("/sandbox/pay/{payment_id}"),
-            Some("application/x-www-form-urlencoded"),
-            b"outcome=succeed".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    app.advance_secs(1);
-    for outgoing in bank::due_notifications(app).await.expect("notifications") {
-        let request = Request::post("/api/v1/webhooks/sandbox")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(bank::SIGNATURE_HEADER, &outgoing.signature)
-            .body(Body::from(outgoing.body.clone()))
-            .expect("a request");
-        let (status, _, body) = app.send(request).await;
-        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        bank::mark_delivered(app, &outgoing.id, true)
-            .await
-            .expect("mark delivered");
-    }
+    app.pay_at_sandbox(&order).await;
     let id = order["id"].as_str().expect("an order id");
     let (status, _, order) = app
         .get_json(
@@ -824,37 +802,7 @@ story!(
 
 /// A card top-up then a renewal from the wallet.
 async fn renew_by_wallet_after_top_up(app: &TestApp, sub: &Subscriber) -> Value {
-    let (status, _, top_up) = app
-        .post_json(
-            "/api/v1/orders",
-            json!({ "kind": "wallet_topup", "amount": { "amount": 10_000, "currency": "HKD" },
-                    "payment_method": "card" }),
-            &[("authorization", &sub.auth())],
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{top_up}");
-    let payment_id = top_up["payment"]["id"].as_str().expect("a payment");
-    let (status, _, body) = app
-        .post_raw(
-            &format!("/sandbox/pay/{payment_id}"),
-            Some("application/x-www-form-urlencoded"),
-            b"outcome=succeed".to_vec(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    app.advance_secs(1);
-    for outgoing in bank::due_notifications(app).await.expect("notifications") {
-        let request = Request::post("/api/v1/webhooks/sandbox")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(bank::SIGNATURE_HEADER, &outgoing.signature)
-            .body(Body::from(outgoing.body.clone()))
-            .expect("a request");
-        let (status, _, _) = app.send(request).await;
-        assert_eq!(status, StatusCode::OK);
-        bank::mark_delivered(app, &outgoing.id, true)
-            .await
-            .expect("mark delivered");
-    }
+    app.top_up_by_card(sub, 10_000).await;
     renew_by_wallet(app, &sub.token, &sub.iccid, "HK-7D-5G").await
 }
 

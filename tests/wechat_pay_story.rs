@@ -36,23 +36,6 @@ async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
     Some((app, fake))
 }
 
-async fn order_top_up(app: &TestApp, phone: &str) -> (String, Value) {
-    let token = app
-        .register(
-            phone,
-            &format!("{}@example.com", &phone[1..]),
-            "harbour lights 88",
-        )
-        .await;
-    let auth = bearer(&token);
-    let body = json!({ "kind": "wallet_topup", "amount": { "amount": 10_000, "currency": "HKD" }, "payment_method": "wechat_pay" });
-    let (status, _, order) = app
-        .post_json("/api/v1/orders", body, &[("authorization", &auth)])
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{order}");
-    (auth, order)
-}
-
 async fn state_of(app: &TestApp, auth: &str, order: &Value) -> Value {
     let path = format!("/api/v1/orders/{}", order["id"].as_str().unwrap());
     let (status, _, order) = app.get_json(&path, &[("authorization", auth)]).await;
@@ -95,7 +78,9 @@ async fn post(app: &TestApp, body: &str, signed_at: i64, signed_body: &str) -> (
 }
 
 story_with!(paid_through_a_signed_notification, started, |app, fake| {
-    let (auth, order) = order_top_up(&app, "+85261230011").await;
+    let (auth, order) = app
+        .register_and_order_top_up("+85261230011", "wechat_pay")
+        .await;
     assert_eq!(order["payment"]["provider"], "wechat_pay");
     assert_eq!(order["payment"]["state"], "pending");
     assert_eq!(
@@ -179,7 +164,9 @@ story_with!(
             StatusCode::INTERNAL_SERVER_ERROR,
             r#"{"code":"SYSTEM_ERROR","message":"系统错误"}"#.into(),
         ));
-        let (auth, order) = order_top_up(&app, "+85261230012").await;
+        let (auth, order) = app
+            .register_and_order_top_up("+85261230012", "wechat_pay")
+            .await;
         assert_eq!(order["state"], "pending_payment");
         assert_eq!(order["payment"]["state"], "created");
         let amount = fake.last_call().body["amount"].clone();

@@ -12,6 +12,7 @@
 )]
 
 mod lines;
+mod wallet;
 
 use std::ops::Deref;
 use std::path::PathBuf;
