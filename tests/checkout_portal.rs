@@ -166,3 +166,56 @@ story!(
         assert_eq!(app.count_rows("orders").await, 1);
     }
 );
+
+story!(renewing_by_hand_a_line_that_renews_itself_says_so, |app| {
+    datacard::demo::seed(&app.app).await.expect("demo");
+    let (_, cookie) = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await;
+    let iccid = datacard::demo::demo_iccid();
+    let review = |cookie: String, iccid: String| {
+        let app = &app;
+        async move {
+            let query = serde_urlencoded::to_string([
+                ("plan", "HK-30D-20G"),
+                ("target", iccid.as_str()),
+                ("method", "card"),
+                ("periods", "1"),
+                ("lang", "en"),
+            ])
+            .expect("query");
+            let request = Request::get(format!("/checkout/review?{query}"))
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .expect("request");
+            let (status, _, body) = app.send(request).await;
+            assert_eq!(status, StatusCode::OK);
+            String::from_utf8_lossy(&body).into_owned()
+        }
+    };
+    let page = review(cookie.clone(), iccid.clone()).await;
+    assert!(!page.contains("auto-renew-on"), "{page}");
+
+    let account = datacard::auto_renew::owner_of(&app.app, &iccid)
+        .await
+        .expect("owner")
+        .expect("the demo line has an owner");
+    let change = datacard::auto_renew::Change {
+        enabled: true,
+        method: Some(datacard::auto_renew::RenewMethod::Wallet),
+        trigger: None,
+        hours_before: None,
+        plan_code: None,
+        periods: None,
+        sms: None,
+    };
+    datacard::auto_renew::update(&app.app, &account, &iccid, &change)
+        .await
+        .expect("auto-renew on");
+    let page = review(cookie, iccid).await;
+    assert!(
+        page.contains("Auto-renew is on for this line"),
+        "the subscriber is told before paying: {page}"
+    );
+    assert_eq!(app.count_rows("orders").await, 0, "a review orders nothing");
+});

@@ -297,10 +297,24 @@ pub async fn review(
         Err(error) => Err(error),
     };
     match quote {
-        Ok(quote) => review_page(&portal, &choice, &quote, None),
+        Ok(quote) => {
+            let auto_renew_on = renews_itself(&app, &quote).await;
+            review_page_with(&portal, &choice, &quote, None, auto_renew_on)
+        }
         Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
         Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
     }
+}
+
+/// Whether the line being renewed has auto-renew on: buying by hand then adds periods
+/// on top of what auto-renew will buy, which the subscriber should know before paying.
+async fn renews_itself(app: &App, quote: &Quote) -> bool {
+    let Some(iccid) = &quote.iccid else {
+        return false;
+    };
+    crate::auto_renew::settings(app, &iccid.to_string())
+        .await
+        .is_ok_and(|settings| settings.enabled)
 }
 
 fn review_page(
@@ -308,6 +322,16 @@ fn review_page(
     choice: &Choice,
     quote: &Quote,
     changed_from: Option<i64>,
+) -> Response {
+    review_page_with(portal, choice, quote, changed_from, false)
+}
+
+fn review_page_with(
+    portal: &Portal,
+    choice: &Choice,
+    quote: &Quote,
+    changed_from: Option<i64>,
+    auto_renew_on: bool,
 ) -> Response {
     let locale = portal.locale;
     let b = &quote.breakdown;
@@ -320,6 +344,9 @@ fn review_page(
         h1 { (t(locale, "checkout.review_title")) }
         @if let Some(old) = changed_from {
             (super::layout::notice(&tf(locale, "checkout.price_changed", &[("old", &b.money(old).to_string()), ("new", &b.money(b.total).to_string())]), true))
+        }
+        @if auto_renew_on {
+            p.notice data-testid="auto-renew-on" { (t(locale, "checkout.auto_renew_on")) }
         }
         table.breakdown {
             tbody {
