@@ -1,12 +1,12 @@
 //! Stripe's HTTP API: form-encoded requests with the secret key, JSON answers, and
 //! which failures leave the outcome unknown.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::config::{Secret, StripeConfig};
+use crate::payments::http;
 
 /// How a request went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -34,18 +34,6 @@ impl ApiError {
             ApiError::Unavailable(_) => None,
         }
     }
-}
-
-/// One process-wide client: building one loads the TLS roots, and the adapter is
-/// made afresh for every use.
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .user_agent(concat!("datacard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default()
-    })
 }
 
 #[derive(Clone)]
@@ -76,7 +64,7 @@ impl Api {
     ) -> Result<Value, ApiError> {
         let body = serde_urlencoded::to_string(form)
             .map_err(|_| ApiError::Unavailable("cannot encode the form".into()))?;
-        let mut request = client()
+        let mut request = http::client()
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
@@ -88,8 +76,12 @@ impl Api {
 
     /// `GET {path}` with a query string.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, ApiError> {
-        self.send(client().get(format!("{}{path}", self.base)).query(query))
-            .await
+        self.send(
+            http::client()
+                .get(format!("{}{path}", self.base))
+                .query(query),
+        )
+        .await
     }
 
     async fn send(&self, mut request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
