@@ -1,6 +1,7 @@
 //! How subscribers pay: each method's provider, fee and settlement time, the sandbox
 //! provider's behaviour, and the real providers' credentials.
 
+use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
@@ -228,6 +229,99 @@ impl Default for MethodConfig {
 pub const QR_EXPIRY_SECS: i64 = 15 * 60;
 
 impl PaymentsConfig {
+    /// The checks of [`super::Config::validate`] on payments: every enabled method's
+    /// provider configured, fees, expiry and currencies (`currency`: what prices are
+    /// in) sane, the fakes only in a demo.
+    pub fn validate(&self, currency: Currency, demo: bool) -> anyhow::Result<()> {
+        let stripe = &self.providers.stripe;
+        for (name, method) in [
+            ("card", &self.card),
+            ("alipay", &self.alipay),
+            ("wechat_pay", &self.wechat_pay),
+        ] {
+            match method.provider.as_str() {
+                _ if !method.enabled => {}
+                "sandbox" => {}
+                // Cards are typed into Stripe.js on our page, which needs the publishable
+                // key (the demo's fake Stripe serves its own card page instead).
+                "stripe"
+                    if name == "card"
+                        && !self.fakes
+                        && !stripe.secret_key.is_empty()
+                        && !stripe.publishable_key.starts_with("pk_") =>
+                {
+                    bail!(
+                        "payments.card.provider is stripe but payments.providers.stripe.publishable_key (pk_…) is not set; the card page needs it"
+                    )
+                }
+                "stripe" if !stripe.secret_key.is_empty() => {}
+                "stripe" => bail!(
+                    "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty"
+                ),
+                "alipay" if name == "alipay" => {
+                    crate::payments::alipay::check_config(&self.providers.alipay)?
+                }
+                "wechat_pay" if name == "wechat_pay" => crate::payments::wechat_pay::check_config(
+                    &self.providers.wechat_pay,
+                    currency.as_str(),
+                )?,
+                other => {
+                    let choices = match name {
+                        "card" => "sandbox or stripe",
+                        "alipay" => "sandbox, stripe or alipay",
+                        _ => "sandbox, stripe or wechat_pay",
+                    };
+                    bail!("payments.{name}.provider {other:?} is not available; use {choices}")
+                }
+            }
+        }
+        for (name, method) in [
+            ("card", &self.card),
+            ("alipay", &self.alipay),
+            ("wechat_pay", &self.wechat_pay),
+            ("wallet", &self.wallet),
+        ] {
+            if method.fee_fixed < 0
+                || !(0..=5000).contains(&method.fee_basis_points)
+                || method.settlement_secs < 0
+            {
+                bail!("payment fees must be at least 0 and fee_basis_points at most 5000 (50 %)");
+            }
+            if method.expiry_secs != 0 && !(60..=7 * 24 * 3600).contains(&method.expiry_secs) {
+                bail!(
+                    "payments.{name}.expiry_secs must be 0 (the default) or 60 to 604800 (7 days)"
+                );
+            }
+            if method.enabled
+                && !method.currencies.is_empty()
+                && !method.currencies.contains(&currency)
+            {
+                bail!(
+                    "payments.{name} is enabled but its currencies do not include {}, the currency prices are in (locale.currency); disable the method or add the currency",
+                    currency.as_str()
+                );
+            }
+        }
+        if !matches!(
+            self.providers.alipay.product.as_str(),
+            "qr" | "page" | "wap" | "auto"
+        ) {
+            bail!("payments.providers.alipay.product must be qr, page, wap or auto");
+        }
+        if self.providers.wechat_pay.h5 && self.providers.wechat_pay.surface != "mainland" {
+            bail!("payments.providers.wechat_pay.h5 is a mainland surface feature");
+        }
+        if self.fakes && !demo {
+            bail!("payments.fakes is a demo and test tool: it needs demo = true");
+        }
+        if self.order_expiry_secs < 60 || !(1..=10).contains(&self.sandbox.notify_copies) {
+            bail!(
+                "payments.order_expiry_secs must be at least 60 and payments.sandbox.notify_copies 1 to 10"
+            );
+        }
+        Ok(())
+    }
+
     /// How long an unpaid order by `method` stays payable.
     pub fn expiry_secs(&self, method: &MethodConfig) -> i64 {
         match method.expiry_secs {
