@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::messages::Messenger;
+use crate::payments::Providers;
 
 #[derive(Clone)]
 pub struct App(Arc<Inner>);
@@ -22,6 +23,12 @@ pub struct Inner {
     pub secret: Vec<u8>,
     /// The usage writer, started on first use.
     pub usage_batcher: std::sync::OnceLock<crate::usage::Batcher>,
+    /// The payment providers, built once at start by the composition root
+    /// ([`crate::server::build_with_db`]).
+    pub providers: std::sync::OnceLock<Providers>,
+    /// Logins and keys that only demo mode honours (the demo's published
+    /// credentials); empty in demo mode.
+    pub demo_only_credentials: Vec<&'static str>,
 }
 
 impl App {
@@ -31,6 +38,7 @@ impl App {
         clock: Arc<dyn Clock>,
         messenger: Messenger,
         secret: Vec<u8>,
+        demo_only_credentials: Vec<&'static str>,
     ) -> Self {
         App(Arc::new(Inner {
             config,
@@ -39,11 +47,32 @@ impl App {
             messenger,
             secret,
             usage_batcher: std::sync::OnceLock::new(),
+            providers: std::sync::OnceLock::new(),
+            demo_only_credentials,
         }))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Whether `credential` (a key, a phone or an email) is one of the demo's
+    /// published ones, refused outside demo mode.
+    pub fn refuses_outside_demo(&self, credential: &str) -> bool {
+        let credential = credential.trim();
+        self.demo_only_credentials
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(credential))
+    }
+
+    /// The payment providers this installation runs (empty until the composition
+    /// root has built them).
+    pub fn providers(&self) -> &Providers {
+        static NONE: std::sync::OnceLock<Providers> = std::sync::OnceLock::new();
+        self.0
+            .providers
+            .get()
+            .unwrap_or_else(|| NONE.get_or_init(Providers::default))
     }
 
     /// For tasks that serve the app but must not keep it alive.

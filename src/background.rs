@@ -1,5 +1,5 @@
-//! The loops that run beside the server: due jobs, the sandbox provider's outgoing
-//! notifications, and lines whose time ran out. Each stops when told to.
+//! The loops that run beside the server: due jobs and lines whose time ran out
+//! (the demo adds its sandbox's notifications). Each stops when told to.
 
 use std::time::Duration;
 
@@ -8,11 +8,7 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 
-pub fn spawn(
-    app: App,
-    sandbox_webhook_url: String,
-    stop: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let worker = format!(
         "{}-{}",
         std::process::id(),
@@ -25,23 +21,6 @@ pub fn spawn(
         async move {
             if let Err(error) = crate::payments::reconcile::run_due(&app, &worker).await {
                 tracing::warn!(%error, "job runner");
-            }
-        }
-    });
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap_or_default();
-    let sandbox_app = app.clone();
-    let sandbox = every(Duration::from_millis(200), stop.clone(), move || {
-        let app = sandbox_app.clone();
-        let client = client.clone();
-        let url = sandbox_webhook_url.clone();
-        async move {
-            if let Err(error) =
-                crate::payments::sandbox::bank::deliver_due(&app, &client, &url).await
-            {
-                tracing::warn!(%error, "sandbox notifications");
             }
         }
     });
@@ -59,10 +38,14 @@ pub fn spawn(
             }
         }
     });
-    vec![jobs, sandbox, lines]
+    vec![jobs, lines]
 }
 
-fn every<F, Fut>(interval: Duration, mut stop: watch::Receiver<bool>, mut tick: F) -> JoinHandle<()>
+pub(crate) fn every<F, Fut>(
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut tick: F,
+) -> JoinHandle<()>
 where
     F: FnMut() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,

@@ -13,29 +13,111 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{Db, DbOptions};
+use crate::demo;
 use crate::messages::{FileOutbox, Messenger};
+use crate::payments::alipay::AlipayProvider;
+use crate::payments::stripe::StripeProvider;
+use crate::payments::wechat_pay::WechatPayProvider;
+use crate::payments::{ProviderName, Providers};
 
-/// Connects the database (running migrations), loads the secret and the senders.
+/// The composition root: checks the configuration (outside demo mode, refusing any
+/// demo machinery or published secret), connects the database (running
+/// migrations), refuses a database a demo ran on outside demo mode, and builds the
+/// app with its providers and senders.
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-    crate::fakes::wire(&mut config);
+    demo::prepare(&mut config);
     config.validate()?;
+    demo::refuse_in_production(&config)?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let db = Db::connect(&DbOptions::from_config(&config)).await?;
     db.migrate().await?;
-    build_with_db(config, db, clock)
+    let app = build_with_db(config, db, clock)?;
+    if !app.config.demo && demo::seeded(&app).await? {
+        app.db.close().await;
+        anyhow::bail!(
+            "the database holds the demo's seeds (its subscriber or its published keys): it was served with --demo. Serve it with --demo, or start from an empty data dir (or database.url)"
+        );
+    }
+    Ok(app)
+}
+
+/// For the data commands (imports, keys): the database and the app, without the
+/// payment providers, senders' checks or the production refusals that only serving
+/// needs.
+pub async fn build_for_data(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    demo::prepare(&mut config);
+    config.validate_storage()?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+    let db = Db::connect(&DbOptions::from_config(&config)).await?;
+    db.migrate().await?;
+    let secret = load_secret(&config)?;
+    let messenger = messenger(&config)?;
+    let demo_only = if config.demo {
+        Vec::new()
+    } else {
+        demo::credentials()
+    };
+    Ok(App::new(config, db, clock, messenger, secret, demo_only))
 }
 
 /// As [`build`], over a database already connected and migrated (tests use this).
 pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-    crate::fakes::wire(&mut config);
+    demo::prepare(&mut config);
+    demo::refuse_in_production(&config)?;
     let secret = load_secret(&config)?;
-    let messenger = if config.demo {
-        Messenger::outbox_only(FileOutbox::new(config.data_dir.join("outbox.jsonl")))
+    let messenger = messenger(&config)?;
+    let demo_only = if config.demo {
+        Vec::new()
     } else {
-        Messenger::from_config(&config)?
+        demo::credentials()
     };
-    Ok(App::new(config, db, clock, messenger, secret))
+    let app = App::new(config, db, clock, messenger, secret, demo_only);
+    let providers = build_providers(&app)?;
+    let _ = app.providers.set(providers);
+    Ok(app)
+}
+
+/// Every payment provider this installation runs, built once: those an enabled
+/// method uses, those with credentials (their late notifications still count), and
+/// in demo mode the sandbox.
+fn build_providers(app: &App) -> anyhow::Result<Providers> {
+    let config = &app.config;
+    let payments = &config.payments;
+    let used = |provider: ProviderName| {
+        [&payments.card, &payments.alipay, &payments.wechat_pay]
+            .iter()
+            .any(|method| method.enabled && method.provider == provider)
+    };
+    let mut providers = Providers::default();
+    if used(ProviderName::Stripe) || !payments.providers.stripe.secret_key.is_empty() {
+        providers.insert_stripe(Arc::new(StripeProvider::new(app)));
+    }
+    if used(ProviderName::Alipay) || !payments.providers.alipay.app_id.is_empty() {
+        providers.insert(Arc::new(
+            AlipayProvider::new(app).context("payments.providers.alipay")?,
+        ));
+    }
+    if used(ProviderName::WechatPay) || !payments.providers.wechat_pay.mch_id.is_empty() {
+        providers.insert(Arc::new(
+            WechatPayProvider::new(app).context("payments.providers.wechat_pay")?,
+        ));
+    }
+    demo::add_providers(app, &mut providers);
+    Ok(providers)
+}
+
+/// Every message to the file outbox in demo mode; the configured transports
+/// otherwise.
+fn messenger(config: &Config) -> anyhow::Result<Messenger> {
+    if config.demo {
+        Ok(Messenger::outbox_only(FileOutbox::new(
+            config.data_dir.join("outbox.jsonl"),
+        )))
+    } else {
+        Messenger::from_config(config)
+    }
 }
 
 /// The configured secret, or one generated on first start and kept in the data dir.
@@ -74,7 +156,8 @@ pub async fn serve(
     let router = crate::web::router(app.clone());
     let webhook_url = format!("http://{}/api/v1/webhooks/sandbox", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let workers = crate::background::spawn(app.clone(), webhook_url, stopped);
+    let mut workers = crate::background::spawn(app.clone(), stopped.clone());
+    workers.extend(demo::spawn_background(&app, webhook_url, stopped));
     let result = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

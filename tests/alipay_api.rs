@@ -302,7 +302,10 @@ async fn refund_sends_the_exact_amount_and_our_refund_id() {
 async fn the_configuration_must_name_working_keys_before_alipay_serves() {
     let fake = Fake::start().await;
     let mut config = datacard::config::Config::default();
-    config.payments.alipay.provider = "alipay".into();
+    // Only Alipay is looked at: the other methods are off.
+    config.payments.card.enabled = false;
+    config.payments.wechat_pay.enabled = false;
+    config.payments.alipay.provider = datacard::payments::ProviderName::Alipay;
     assert!(config.validate().is_err(), "no keys yet");
     config.payments.providers.alipay = fake.config();
     config.validate().unwrap();
@@ -317,7 +320,8 @@ async fn the_configuration_must_name_working_keys_before_alipay_serves() {
     );
     // The Alipay provider serves only the Alipay method.
     config.payments.providers.alipay = fake.config();
-    config.payments.card.provider = "alipay".into();
+    config.payments.card.enabled = true;
+    config.payments.card.provider = datacard::payments::ProviderName::Alipay;
     assert!(config.validate().is_err());
     // Keys never show in the configuration's Debug.
     let shown = format!("{config:?}");

@@ -29,7 +29,7 @@ async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
     fake.content(PRECREATE);
     let gateway = fake.config();
     let app = TestApp::start_with(backend, move |config| {
-        config.payments.alipay.provider = "alipay".into();
+        config.payments.alipay.provider = datacard::payments::ProviderName::Alipay;
         config.payments.providers.alipay = gateway;
     })
     .await?;

@@ -318,7 +318,7 @@ async fn card_walk_in_headless_chromium() {
     walk_demo_server_then(
         "card.mjs",
         |config| {
-            config.payments.card.provider = "stripe".into();
+            config.payments.card.provider = datacard::payments::ProviderName::Stripe;
             let settings = &mut config.payments.providers.stripe;
             settings.api_base = base.clone();
             settings.secret_key = datacard::config::Secret::new(stripe_support::SECRET_KEY);

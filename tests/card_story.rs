@@ -66,7 +66,7 @@ const SUBSCRIBERS: Numbering = Numbering {
 async fn start(backend: Backend) -> Option<(TestApp, LocalStripe)> {
     let stripe = LocalStripe::start()?;
     let app = TestApp::start_with(backend, |config| {
-        config.payments.card.provider = "stripe".into();
+        config.payments.card.provider = datacard::payments::ProviderName::Stripe;
         let settings = &mut config.payments.providers.stripe;
         settings.api_base = stripe.base.clone();
         settings.secret_key = Secret::new(SECRET_KEY);

@@ -404,8 +404,8 @@ async fn qr_codes_through_the_fake_alipay_and_wechat_pay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alipay_and_wechat_pay_through_the_fake_stripe() {
     let demo = Demo::start(|config| {
-        config.payments.alipay.provider = "stripe".into();
-        config.payments.wechat_pay.provider = "stripe".into();
+        config.payments.alipay.provider = datacard::payments::ProviderName::Stripe;
+        config.payments.wechat_pay.provider = datacard::payments::ProviderName::Stripe;
     })
     .await;
     // Alipay through Stripe: a redirect to the test page, back to our order page.

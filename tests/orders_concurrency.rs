@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use datacard::app::App;
+use datacard::demo::sandbox::bank::{self, Outgoing};
 use datacard::lines::Iccid;
 use datacard::payments::reconcile;
-use datacard::payments::sandbox::bank::{self, Outgoing};
 
 use support::*;
 
@@ -441,9 +441,9 @@ busy_story!(a_hundred_orders_settle_exactly_once, a_busy_evening);
 
 /// Another payment attempt for an order, opened at the provider like the first.
 async fn second_attempt(app: &App, order: &Value) -> String {
+    use datacard::demo::sandbox::SandboxProvider;
     use datacard::money::{Currency, Money};
     use datacard::payments::provider::{CreateRequest, Provider};
-    use datacard::payments::sandbox::SandboxProvider;
     use datacard::payments::store::{self, Payment};
     let now = app.now();
     let order_id = order["id"].as_str().expect("an order id").to_owned();

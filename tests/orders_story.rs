@@ -16,11 +16,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::Row;
 
+use datacard::demo::sandbox::{SandboxProvider, bank};
 use datacard::lines::Iccid;
 use datacard::money::{Currency, Money};
 use datacard::payments::provider::{CreateRequest, Provider};
 use datacard::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
-use datacard::payments::sandbox::{SandboxProvider, bank};
 use datacard::payments::{Applied, Observation, PaymentState, ProviderStatus};
 
 use support::*;
@@ -247,13 +247,7 @@ async fn deliver_notifications(app: &TestApp) -> Vec<Value> {
 }
 
 fn secret(app: &TestApp) -> Vec<u8> {
-    app.config
-        .payments
-        .sandbox
-        .webhook_secret
-        .expose()
-        .as_bytes()
-        .to_vec()
+    datacard::demo::sandbox::webhook_secret(app)
 }
 
 /// What the provider would send about `payment_id`, signed now with the real secret.

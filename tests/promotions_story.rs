@@ -17,9 +17,9 @@ use serde_json::{Value, json};
 use sqlx::Row;
 
 use datacard::catalog::{self, DEMO_CATALOG};
+use datacard::demo::sandbox::bank;
 use datacard::orders::{self, Order, OrderKind, OrderRequest, OrderState};
 use datacard::payments::reconcile;
-use datacard::payments::sandbox::bank;
 
 use support::*;
 
@@ -696,14 +696,7 @@ story!(
                   "amount": order["breakdown"]["total"]["amount"], "currency": "HKD" },
     })
     .to_string();
-        let secret = app
-            .config
-            .payments
-            .sandbox
-            .webhook_secret
-            .expose()
-            .as_bytes()
-            .to_vec();
+        let secret = datacard::demo::sandbox::webhook_secret(&app);
         let signature = bank::sign(&secret, app.now().timestamp(), &body);
         let request = Request::post("/api/v1/webhooks/sandbox")
             .header(header::CONTENT_TYPE, "application/json")

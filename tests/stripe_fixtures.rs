@@ -280,19 +280,25 @@ fn card_payment_intents_in_each_state() {
 fn stripe_serves_a_method_only_with_a_secret_key_and_never_shows_it() {
     use datacard::config::{Config, Secret};
     let mut config = Config::default();
-    config.payments.card.provider = "stripe".into();
+    config.payments.card.provider = datacard::payments::ProviderName::Stripe;
     assert!(config.validate().is_err(), "no secret key");
     config.payments.providers.stripe.secret_key = Secret::new("sk_live_do_not_show");
     config.payments.providers.stripe.webhook_secret = Secret::new("whsec_do_not_show");
     config.payments.providers.stripe.publishable_key = "pk_live_can_be_shown".into();
-    config.payments.alipay.provider = "stripe".into();
-    config.payments.wechat_pay.provider = "stripe".into();
+    config.payments.alipay.provider = datacard::payments::ProviderName::Stripe;
+    config.payments.wechat_pay.provider = datacard::payments::ProviderName::Stripe;
     assert!(config.validate().is_ok());
     let shown = format!("{config:?}");
     assert!(
         !shown.contains("do_not_show"),
         "secrets in Debug output: {shown}"
     );
-    config.payments.card.provider = "stripey".into();
-    assert!(config.validate().is_err(), "an unknown provider");
+    let env = [(
+        "DATACARD_PAYMENTS_CARD_PROVIDER".to_owned(),
+        "stripey".to_owned(),
+    )];
+    assert!(
+        Config::load_from(None, &env).is_err(),
+        "an unknown provider"
+    );
 }

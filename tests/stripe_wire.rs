@@ -173,6 +173,8 @@ async fn a_create_answered_500_is_settled_by_asking() {
         "pi_wire_1",
         json!({"status": "succeeded", "amount_received": 9020}),
     );
+    // A subscriber's refreshes ask the provider at most once every few seconds.
+    server.clock.advance(chrono::Duration::seconds(6));
     let paid = server.refresh(&id).await;
     assert_eq!(paid["state"], "fulfilled", "{paid}");
     let events = server.events_of(&payment_id).await;

@@ -342,7 +342,10 @@ async fn with_h5_on_phones_go_to_h5_pay_and_others_get_the_qr_code() {
 async fn the_configuration_must_name_working_keys_and_a_surface_for_the_currency() {
     let fake = Fake::start().await;
     let mut config = datacard::config::Config::default();
-    config.payments.wechat_pay.provider = "wechat_pay".into();
+    // Only WeChat Pay is looked at: the other methods are off.
+    config.payments.card.enabled = false;
+    config.payments.alipay.enabled = false;
+    config.payments.wechat_pay.provider = datacard::payments::ProviderName::WechatPay;
     assert!(config.validate().is_err(), "no keys yet");
     // Prices are in HKD by default: the mainland surface cannot take them.
     config.payments.providers.wechat_pay = fake.config("mainland");

@@ -29,7 +29,7 @@ async fn started(backend: Backend) -> Option<(TestApp, Fake)> {
     );
     let api = fake.config("hongkong");
     let app = TestApp::start_with(backend, move |config| {
-        config.payments.wechat_pay.provider = "wechat_pay".into();
+        config.payments.wechat_pay.provider = datacard::payments::ProviderName::WechatPay;
         config.payments.providers.wechat_pay = api;
     })
     .await?;

@@ -48,6 +48,10 @@ pub async fn log_in(
 ) -> Result<Session> {
     let now = app.now();
     let normalised = normalise_login(login);
+    // The demo subscriber exists only for demo mode.
+    if app.refuses_outside_demo(&normalised) {
+        return Err(Error::unauthenticated("invalid_credentials"));
+    }
     let login_key = format!("login:{}", super::token_hash(&normalised));
     let client_key = format!("client:{client}");
     let policy = LoginPolicy::from(&app.config.accounts);
@@ -129,7 +133,8 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Account>> {
     if token.is_empty() || token.len() > 256 {
         return Ok(None);
     }
-    store::session_account(app.db.reader(), &token_hash(token), app.now()).await
+    let account = store::session_account(app.db.reader(), &token_hash(token), app.now()).await?;
+    Ok(account.filter(|account| !app.refuses_outside_demo(account.phone.as_str())))
 }
 
 pub async fn log_out(app: &App, token: &str) -> Result<()> {

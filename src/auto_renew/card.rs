@@ -33,7 +33,7 @@ pub(super) enum Outcome {
 /// Card auto-renew needs cards served by Stripe and a saved card.
 pub(super) async fn check_usable(app: &App, account_id: &str) -> Result<()> {
     let card = &app.config.payments.card;
-    if !card.enabled || card.provider != "stripe" {
+    if !card.enabled || card.provider != crate::payments::ProviderName::Stripe {
         return Err(Error::invalid("payment_method_unavailable").on_field("method"));
     }
     if saved_cards::newest(app, account_id, "stripe")

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, HeaderValue};
 use sqlx::Row;
 
 use crate::app::App;
+use crate::demo::sandbox::bank;
 use crate::lines::{self, Iccid, LineStatus};
 use crate::orders::{self, Method, OrderKind, OrderRequest};
-use crate::payments::sandbox::bank;
 use crate::payments::{apply, provider_for};
 
 use super::checkout_floor;

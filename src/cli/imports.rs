@@ -23,7 +23,7 @@ pub async fn plans(config: Config, file: &Path) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     let report = crate::catalog::import(&app, &specs, "cli").await?;
     println!(
         "{} plans: {} new, {} with a new version, {} retired, {} unchanged",
@@ -53,7 +53,7 @@ pub async fn inventory(config: Config, file: &Path) -> anyhow::Result<ExitCode> 
         eprintln!("{}: not UTF-8 text", file.display());
         return Ok(ExitCode::from(2));
     };
-    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     let report = crate::inventory::import_csv(&app, &text).await?;
     for (line, problem) in &report.rejected {
         eprintln!("{}:{line}: {problem}", file.display());
@@ -73,7 +73,7 @@ pub async fn inventory(config: Config, file: &Path) -> anyhow::Result<ExitCode> 
 }
 
 pub async fn network_keys(config: Config, command: NetworkKeysCommand) -> anyhow::Result<ExitCode> {
-    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     match command {
         NetworkKeysCommand::Create { name } => {
             let key = crate::usage::keys::create(&app, &name)
@@ -96,7 +96,7 @@ pub async fn network_keys(config: Config, command: NetworkKeysCommand) -> anyhow
 pub async fn usage(config: Config, file: &Path) -> anyhow::Result<ExitCode> {
     let input =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     let report = crate::usage::csv::import(&app, std::io::BufReader::new(input), |rows| {
         eprint!("\r{rows} rows read")
     })

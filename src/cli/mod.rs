@@ -235,6 +235,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if demo && !sandbox_payments {
                 config.payments.fakes = true;
             }
+            if sandbox_payments {
+                for method in [
+                    &mut config.payments.card,
+                    &mut config.payments.alipay,
+                    &mut config.payments.wechat_pay,
+                ] {
+                    method.provider = crate::payments::ProviderName::Sandbox;
+                }
+            }
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }
@@ -301,8 +310,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The database, for the commands that only read or write data (`migrate`, imports,
+/// keys, `ledger check`): payment and message settings are not needed for those.
 pub(super) async fn connect(config: &Config) -> anyhow::Result<Db> {
-    config.validate()?;
+    config.validate_storage()?;
     std::fs::create_dir_all(&config.data_dir)?;
     Db::connect(&DbOptions::from_config(config)).await
 }

@@ -56,6 +56,9 @@ pub async fn ledger_check(config: Config) -> anyhow::Result<ExitCode> {
     for id in &report.wrong_currency {
         println!("entry in the wrong currency in transaction {id}");
     }
+    for id in &report.unreversed_top_ups {
+        println!("wallet top-up refunded but its credit left in the wallet: order {id}");
+    }
     if report.is_clean() {
         println!("ledger is balanced");
         Ok(ExitCode::SUCCESS)
@@ -68,7 +71,7 @@ pub async fn operator_keys(
     config: Config,
     command: OperatorKeysCommand,
 ) -> anyhow::Result<ExitCode> {
-    let app = crate::server::build(config, Arc::new(SystemClock)).await?;
+    let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     match command {
         OperatorKeysCommand::Create { name } => {
             match api_keys::create(&app, &OPERATOR, &name).await {

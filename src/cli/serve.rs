@@ -27,7 +27,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             login.phone, login.email, login.password
         );
         println!("demo outbox (SMS and email): {url}/dev/outbox");
-        if crate::fakes::active(&app.config) {
+        if crate::demo::fakes::active(&app.config) {
             let payments = &app.config.payments;
             println!(
                 "demo payments: card → {}, alipay → {}, wechat_pay → {}, each a local FAKE of the provider at {url}/fake/… with test-only keys (no real money; --sandbox-payments for the sandbox provider)",

@@ -140,6 +140,19 @@ impl Config {
         Ok(config)
     }
 
+    /// What the data-only commands need: a database URL we can use.
+    pub fn validate_storage(&self) -> anyhow::Result<()> {
+        let url = self.database.url.expose();
+        if !(url.is_empty()
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+            || url.starts_with("sqlite:"))
+        {
+            bail!("database.url must be empty (embedded SQLite), sqlite:… or postgres://…");
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
         match (
             self.network.adapter.as_str(),
@@ -179,7 +192,7 @@ impl Config {
             bail!("database.url must be empty (embedded SQLite), sqlite:… or postgres://…");
         }
         match self.messages.sms_transport.as_str() {
-            "outbox" => {}
+            "" | "outbox" => {}
             "http"
                 if !self.messages.sms.base_url.is_empty() && !self.messages.sms.from.is_empty() => {
             }
@@ -189,7 +202,7 @@ impl Config {
             other => bail!("messages.sms_transport {other:?} is not one of outbox, http"),
         }
         match self.messages.email_transport.as_str() {
-            "outbox" => {}
+            "" | "outbox" => {}
             "smtp"
                 if !self.messages.smtp.host.is_empty() && !self.messages.smtp.from.is_empty() => {}
             "smtp" => bail!(
@@ -292,9 +305,21 @@ mod tests {
         assert_eq!(names.len(), count);
     }
 
+    /// The defaults, with every method on the sandbox (whose settings need nothing).
+    fn on_the_sandbox(mut config: Config) -> Config {
+        for method in [
+            &mut config.payments.card,
+            &mut config.payments.alipay,
+            &mut config.payments.wechat_pay,
+        ] {
+            method.provider = crate::payments::ProviderName::Sandbox;
+        }
+        config
+    }
+
     #[test]
     fn validation_catches_half_configured_transports() {
-        let mut config = Config::default();
+        let mut config = on_the_sandbox(Config::default());
         assert!(config.validate().is_ok());
         config.messages.sms_transport = "http".into();
         assert!(config.validate().is_err());
@@ -307,14 +332,16 @@ mod tests {
 
     #[test]
     fn each_method_has_its_expiry_currencies_and_keys() {
-        let config = Config::load_from(
-            None,
-            &env(&[
-                ("DATACARD_PAYMENTS_CARD_CURRENCIES", "HKD, CNY"),
-                ("DATACARD_PAYMENTS_CARD_EXPIRY_SECS", "600"),
-            ]),
-        )
-        .unwrap();
+        let config = on_the_sandbox(
+            Config::load_from(
+                None,
+                &env(&[
+                    ("DATACARD_PAYMENTS_CARD_CURRENCIES", "HKD, CNY"),
+                    ("DATACARD_PAYMENTS_CARD_EXPIRY_SECS", "600"),
+                ]),
+            )
+            .unwrap(),
+        );
         let payments = &config.payments;
         assert_eq!(payments.card.currencies.len(), 2);
         assert_eq!(payments.expiry_secs(&payments.card), 600);
@@ -347,7 +374,7 @@ mod tests {
         unknown_product.payments.providers.alipay.product = "bank_transfer".into();
         assert!(unknown_product.validate().is_err());
         let mut stripe_cards = config.clone();
-        stripe_cards.payments.card.provider = "stripe".into();
+        stripe_cards.payments.card.provider = crate::payments::ProviderName::Stripe;
         stripe_cards.payments.providers.stripe.secret_key = Secret::new("sk_test_x");
         let error = stripe_cards.validate().unwrap_err().to_string();
         assert!(error.contains("publishable_key"), "{error}");

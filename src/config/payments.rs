@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Secret;
 use crate::money::Currency;
+use crate::payments::ProviderName;
 
 /// How subscribers pay: one section per method, and the sandbox provider's behaviour.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -151,8 +152,10 @@ impl Default for WechatPayConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct MethodConfig {
     pub enabled: bool,
-    /// Which provider serves the method: `sandbox` (others come with their adapters).
-    pub provider: String,
+    /// Which provider serves the method: `stripe` (card, and Alipay / WeChat Pay
+    /// through Stripe), `alipay`, `wechat_pay`; `sandbox` in demo mode only. Each
+    /// method defaults to its own provider.
+    pub provider: ProviderName,
     /// Fee added to the order, in minor units, plus a share in basis points (1/100 %).
     pub fee_fixed: i64,
     pub fee_basis_points: i64,
@@ -171,7 +174,8 @@ pub struct MethodConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SandboxConfig {
-    /// Key for the HMAC signature on its notifications.
+    /// Key for the HMAC signature on its notifications; empty (the default): one
+    /// derived from `security.secret`, so that no one outside knows it.
     pub webhook_secret: Secret,
     /// Delay before a notification is delivered.
     pub notify_delay_ms: i64,
@@ -185,7 +189,8 @@ pub struct SandboxConfig {
 
 impl Default for PaymentsConfig {
     fn default() -> Self {
-        let method = |fee_fixed, fee_basis_points, settlement_secs| MethodConfig {
+        let method = |provider, fee_fixed, fee_basis_points, settlement_secs| MethodConfig {
+            provider,
             fee_fixed,
             fee_basis_points,
             settlement_secs,
@@ -197,13 +202,10 @@ impl Default for PaymentsConfig {
         };
         Self {
             order_expiry_secs: 30 * 60,
-            card: method(0, 250, 0),
-            alipay: qr(method(0, 150, 60)),
-            wechat_pay: qr(method(0, 150, 60)),
-            wallet: MethodConfig {
-                provider: "wallet".into(),
-                ..method(0, 0, 0)
-            },
+            card: method(ProviderName::Stripe, 0, 250, 0),
+            alipay: qr(method(ProviderName::Alipay, 0, 150, 60)),
+            wechat_pay: qr(method(ProviderName::WechatPay, 0, 150, 60)),
+            wallet: method(ProviderName::Wallet, 0, 0, 0),
             sandbox: SandboxConfig::default(),
             providers: ProvidersConfig::default(),
             fakes: false,
@@ -215,7 +217,7 @@ impl Default for MethodConfig {
     fn default() -> Self {
         Self {
             enabled: true,
-            provider: "sandbox".into(),
+            provider: ProviderName::Wallet,
             fee_fixed: 0,
             fee_basis_points: 0,
             settlement_secs: 0,
@@ -239,12 +241,17 @@ impl PaymentsConfig {
             ("alipay", &self.alipay),
             ("wechat_pay", &self.wechat_pay),
         ] {
-            match method.provider.as_str() {
+            let (own, others) = match name {
+                "card" => (ProviderName::Stripe, "sandbox or stripe"),
+                "alipay" => (ProviderName::Alipay, "sandbox, stripe or alipay"),
+                _ => (ProviderName::WechatPay, "sandbox, stripe or wechat_pay"),
+            };
+            match method.provider {
                 _ if !method.enabled => {}
-                "sandbox" => {}
+                ProviderName::Sandbox => {}
                 // Cards are typed into Stripe.js on our page, which needs the publishable
                 // key (the demo's fake Stripe serves its own card page instead).
-                "stripe"
+                ProviderName::Stripe
                     if name == "card"
                         && !self.fakes
                         && !stripe.secret_key.is_empty()
@@ -254,24 +261,21 @@ impl PaymentsConfig {
                         "payments.card.provider is stripe but payments.providers.stripe.publishable_key (pk_…) is not set; the card page needs it"
                     )
                 }
-                "stripe" if !stripe.secret_key.is_empty() => {}
-                "stripe" => bail!(
-                    "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty"
+                ProviderName::Stripe if !stripe.secret_key.is_empty() => {}
+                ProviderName::Stripe => bail!(
+                    "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty (or set payments.{name}.enabled = false)"
                 ),
-                "alipay" if name == "alipay" => {
+                ProviderName::Alipay if own == ProviderName::Alipay => {
                     crate::payments::alipay::check_config(&self.providers.alipay)?
                 }
-                "wechat_pay" if name == "wechat_pay" => crate::payments::wechat_pay::check_config(
-                    &self.providers.wechat_pay,
-                    currency.as_str(),
-                )?,
+                ProviderName::WechatPay if own == ProviderName::WechatPay => {
+                    crate::payments::wechat_pay::check_config(
+                        &self.providers.wechat_pay,
+                        currency.as_str(),
+                    )?
+                }
                 other => {
-                    let choices = match name {
-                        "card" => "sandbox or stripe",
-                        "alipay" => "sandbox, stripe or alipay",
-                        _ => "sandbox, stripe or wechat_pay",
-                    };
-                    bail!("payments.{name}.provider {other:?} is not available; use {choices}")
+                    bail!("payments.{name}.provider {other:?} is not available; use {others}")
                 }
             }
         }
@@ -334,7 +338,8 @@ impl PaymentsConfig {
 impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
-            webhook_secret: Secret::new("sandbox-webhook-secret"),
+            // Empty: derived from the server's secret (see `demo::sandbox`).
+            webhook_secret: Secret::default(),
             notify_delay_ms: 300,
             notify_copies: 1,
             lose_notifications: false,

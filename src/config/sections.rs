@@ -89,7 +89,10 @@ pub struct LocaleConfig {
     pub currency: Currency,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// How messages leave. The transports default to unset: the outbox in demo mode;
+/// outside demo the server will not start until one is chosen (`outbox` only when
+/// said so).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MessagesConfig {
     /// `outbox` (append to `<data_dir>/outbox.jsonl`) or `http` (Twilio-style gateway).
@@ -170,17 +173,6 @@ impl Default for LocaleConfig {
             default_language: Locale::ZhHk,
             time_zone: "Asia/Hong_Kong".into(),
             currency: Currency::HKD,
-        }
-    }
-}
-
-impl Default for MessagesConfig {
-    fn default() -> Self {
-        Self {
-            sms_transport: "outbox".into(),
-            email_transport: "outbox".into(),
-            sms: SmsGatewayConfig::default(),
-            smtp: SmtpConfig::default(),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 
 pub use bulk::{Header, post_bulk};
-pub use store::{CheckReport, check, post, wallet_balance};
+pub use store::{CheckReport, check, post, wallet_balance, wallet_credit_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -124,6 +124,33 @@ pub async fn wallet_balance(app: &App, account_id: &str, currency: Currency) -> 
     ))
 }
 
+/// The wallet's credit inside `tx` (locked on PostgreSQL until the transaction
+/// ends), in minor units; zero before the first movement.
+pub async fn wallet_credit_in(
+    tx: &mut Tx,
+    backend: crate::db::Backend,
+    account_id: &str,
+    currency: Currency,
+) -> Result<i64> {
+    let lock = if backend == crate::db::Backend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = sqlx::query(&format!(
+        "SELECT balance FROM ledger_accounts WHERE code = $1{lock}"
+    ))
+    .bind(wallet_code(account_id, currency))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let balance: i64 = match row {
+        Some(row) => row.try_get("balance")?,
+        None => 0,
+    };
+    // A wallet is a liability: its credit is the negated balance.
+    Ok(-balance)
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     pub transactions: i64,
@@ -134,11 +161,17 @@ pub struct CheckReport {
     pub mismatched: Vec<String>,
     /// Entries in a currency other than their account's.
     pub wrong_currency: Vec<String>,
+    /// Wallet top-ups refunded to the payer whose credit was never taken back from
+    /// the wallet (nor booked as a loss): orders by id.
+    pub unreversed_top_ups: Vec<String>,
 }
 
 impl CheckReport {
     pub fn is_clean(&self) -> bool {
-        self.unbalanced.is_empty() && self.mismatched.is_empty() && self.wrong_currency.is_empty()
+        self.unbalanced.is_empty()
+            && self.mismatched.is_empty()
+            && self.wrong_currency.is_empty()
+            && self.unreversed_top_ups.is_empty()
     }
 }
 
@@ -182,6 +215,22 @@ pub async fn check(db: &Db) -> Result<CheckReport> {
         sqlx::query(
             "SELECT DISTINCT e.transaction_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.ledger_account_id \
              WHERE a.currency <> e.currency",
+        )
+        .fetch_all(reader)
+        .await?,
+    )?;
+    // A top-up that credited the wallet (its order's fulfilment) and was refunded
+    // must have taken that credit back (or booked what was spent as a loss).
+    report.unreversed_top_ups = strings(
+        sqlx::query(
+            "SELECT DISTINCT o.id FROM orders o JOIN payments p ON p.order_id = o.id \
+             WHERE o.kind = 'wallet_topup' AND o.state = 'refunded' AND p.state = 'refunded' \
+             AND EXISTS (SELECT 1 FROM ledger_transactions f WHERE f.reference = 'order:' || o.id || ':fulfil') \
+             AND NOT EXISTS (SELECT 1 FROM ledger_transactions t \
+                 JOIN ledger_entries e ON e.transaction_id = t.id \
+                 JOIN ledger_accounts a ON a.id = e.ledger_account_id \
+                 WHERE t.reference IN ('payment:' || p.id || ':reversal', 'payment:' || p.id || ':refund') \
+                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = 'expense:refund_losses'))",
         )
         .fetch_all(reader)
         .await?,

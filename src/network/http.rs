@@ -32,7 +32,7 @@ impl Network for HttpNetwork {
         let body = serde_json::json!({ "event_id": event_id, "iccid": iccid, "action": action })
             .to_string();
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = crate::payments::sandbox::bank::sign(&self.secret, timestamp, &body);
+        let signature = crate::signature::sign(&self.secret, timestamp, &body);
         let response = self
             .client
             .post(format!("{}/lines/{iccid}/actions", self.base_url))

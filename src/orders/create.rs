@@ -8,8 +8,7 @@ use crate::ids::new_id;
 use crate::payments::apply::apply_in;
 use crate::payments::store::{self as payments, Payment};
 use crate::payments::{
-    CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus, provider_for,
-    reconcile,
+    CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus, reconcile,
 };
 use crate::promotions;
 
@@ -91,7 +90,7 @@ pub async fn create_for(
 pub struct Opened {
     pub order: Order,
     pub payment: Payment,
-    pub provider: Box<dyn Provider>,
+    pub provider: std::sync::Arc<dyn Provider>,
 }
 
 /// What [`open`] did with an order.
@@ -152,17 +151,15 @@ pub async fn open(app: &App, account_id: &str, request: &OrderRequest) -> Result
         tx.commit().await?;
         return Ok(Opening::Settled(reload(app, &order).await?));
     }
-    let provider_name = request
-        .payment_method
-        .config(&app.config.payments)
-        .provider
-        .clone();
-    let provider = provider_for(app, &provider_name)
+    let provider_name = request.payment_method.config(&app.config.payments).provider;
+    let provider = app
+        .providers()
+        .get(provider_name)
         .ok_or_else(|| Error::invalid("payment_method_unavailable"))?;
     let payment = Payment {
         id: new_id("pay", now),
         order_id: order.id.clone(),
-        provider: provider_name,
+        provider: provider_name.as_str().to_owned(),
         method: request.payment_method.as_str().to_owned(),
         amount: quote.total(),
         state: PaymentState::Created,
@@ -192,7 +189,7 @@ pub async fn refresh(app: &App, account_id: &str, order_id: &str) -> Result<Orde
     if let Some(payment) = &order.payment
         && payment.state.is_open()
     {
-        reconcile::query_now(app, &payment.id).await?;
+        reconcile::query_for_subscriber(app, &payment.id).await?;
         return reload(app, &order).await;
     }
     Ok(order)

@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::jobs;
 use crate::ledger::{self, AccountKind};
 use crate::orders::fulfil::{Fulfilment, fulfil};
-use crate::orders::{OrderState, store as orders};
+use crate::orders::{OrderKind, OrderState, store as orders};
 
-use super::provider::Observation;
+use super::provider::{Notification, Observation, ProviderName};
 use super::state::{PaymentState, ProviderStatus, next_state};
 use super::store::{self, NewEvent};
 
@@ -48,6 +48,57 @@ pub async fn apply(
     tx.commit().await?;
     if let Applied::Moved(state) = &applied {
         tracing::info!(payment.id = %payment_id, to = state.as_str(), source, "payment moved");
+    }
+    Ok(applied)
+}
+
+/// A verified notification from `provider`. It moves the payment only when the
+/// payment is that provider's own: a genuine notification from another provider
+/// (say the sandbox's, about a card payment at Stripe) is kept for the operator as
+/// `wrong_provider` and refused, and one about a payment we do not know is kept as
+/// `unknown_payment` and refused. Either way nothing else changes.
+pub async fn apply_notification(
+    app: &App,
+    provider: ProviderName,
+    notification: &Notification,
+) -> Result<Applied> {
+    let mut tx = app.db.begin().await?;
+    let payment = store::lock(&mut tx, app.db.backend(), &notification.payment_id).await?;
+    let refused = match &payment {
+        None => Some(("unknown_payment", Error::not_found("payment_not_found"))),
+        Some(payment) if payment.provider != provider.as_str() => {
+            Some(("wrong_provider", Error::invalid("wrong_provider")))
+        }
+        Some(_) => None,
+    };
+    if let Some((outcome, error)) = refused {
+        let event = NewEvent {
+            payment_id: payment.as_ref().map(|p| p.id.as_str()),
+            provider: provider.as_str(),
+            provider_event_id: &notification.event_id,
+            source: "notification",
+            provider_status: notification.observation.status.as_str(),
+            amount: notification.observation.amount,
+            evidence: &notification.observation.raw,
+            outcome,
+        };
+        store::insert_event(&mut tx, &event, app.now()).await?;
+        tx.commit().await?;
+        tracing::warn!(%provider, payment.id = %notification.payment_id, outcome, "notification refused and kept for the operator");
+        return Err(error);
+    }
+    let applied = apply_in(
+        app,
+        &mut tx,
+        &notification.payment_id,
+        "notification",
+        &notification.event_id,
+        &notification.observation,
+    )
+    .await?;
+    tx.commit().await?;
+    if let Applied::Moved(state) = &applied {
+        tracing::info!(payment.id = %notification.payment_id, to = state.as_str(), %provider, "payment moved");
     }
     Ok(applied)
 }
@@ -141,7 +192,7 @@ pub async fn apply_in(
             "order_expired"
         }
         PaymentState::Refunded => {
-            refunded(tx, &payment, payment.state, &order, now).await?;
+            refunded(tx, app.db.backend(), &payment, payment.state, &order, now).await?;
             "refunded"
         }
         _ => "moved",
@@ -187,6 +238,7 @@ async fn received_for_refund(
 
 async fn refunded(
     tx: &mut crate::db::Tx,
+    backend: crate::db::Backend,
     payment: &store::Payment,
     before: PaymentState,
     order: &crate::orders::Order,
@@ -194,18 +246,63 @@ async fn refunded(
 ) -> Result<()> {
     let currency = payment.amount.currency;
     let amount = payment.amount.amount;
-    let (debit, kind) = if before == PaymentState::RefundPending {
-        // Money that could not buy anything: unless another payment fulfilled the
-        // order, the order itself is refunded.
+    let clearing = ledger::house(
+        &format!("asset:clearing:{}", payment.provider),
+        AccountKind::Asset,
+        currency,
+        -amount,
+    );
+    let mut postings = if before == PaymentState::RefundPending {
+        // Money that could not buy anything, or a sale the operator reversed when
+        // asking for the refund: either way it waits in refunds due. Unless another
+        // payment fulfilled the order, the order itself is refunded.
         if order.state == OrderState::Paid {
             orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
         }
-        ("liability:refunds_due", AccountKind::Liability)
+        vec![ledger::house(
+            "liability:refunds_due",
+            AccountKind::Liability,
+            currency,
+            amount,
+        )]
+    } else if order.kind == OrderKind::WalletTopup {
+        // A refund the provider made on its own (from its dashboard, a chargeback):
+        // the top-up's credit leaves the wallet with the money; what was spent
+        // already is the operator's loss, booked as such.
+        orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
+        let credited = order.breakdown.total - order.breakdown.fee;
+        let credit = ledger::wallet_credit_in(tx, backend, &order.account_id, currency).await?;
+        let taken = credited.min(credit.max(0));
+        if taken < credited {
+            orders::flag(tx, &order.id, "refunded_after_spending").await?;
+        }
+        vec![
+            ledger::wallet(&order.account_id, currency, taken),
+            ledger::house(
+                "expense:refund_losses",
+                AccountKind::Expense,
+                currency,
+                credited - taken,
+            ),
+            ledger::house(
+                "revenue:refunds",
+                AccountKind::Revenue,
+                currency,
+                order.breakdown.fee,
+            ),
+        ]
     } else {
         // The payment that fulfilled the order goes back: so does the sale.
         orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
-        ("revenue:refunds", AccountKind::Revenue)
+        vec![ledger::house(
+            "revenue:refunds",
+            AccountKind::Revenue,
+            currency,
+            amount,
+        )]
     };
+    postings.push(clearing);
+    postings.retain(|p| p.amount != 0);
     ledger::post(
         tx,
         now,
@@ -213,18 +310,43 @@ async fn refunded(
         &format!("payment:{}:refund", payment.id),
         "Refund to the payer",
         currency,
-        &[
-            ledger::house(debit, kind, currency, amount),
-            ledger::house(
-                &format!("asset:clearing:{}", payment.provider),
-                AccountKind::Asset,
-                currency,
-                -amount,
-            ),
-        ],
+        &postings,
     )
     .await?;
     Ok(())
+}
+
+/// What reversing the sale of `payment` moves into refunds due when the operator
+/// asks for a refund: the revenue for plans; for a wallet top-up, the credit it put
+/// in the wallet (the caller checks it is still there) and the method fee.
+pub fn reversal_postings(
+    payment: &store::Payment,
+    order: &crate::orders::Order,
+) -> Vec<ledger::Posting> {
+    let currency = payment.amount.currency;
+    let amount = payment.amount.amount;
+    let mut postings = if order.kind == OrderKind::WalletTopup {
+        let fee = order.breakdown.fee;
+        vec![
+            ledger::wallet(&order.account_id, currency, amount - fee),
+            ledger::house("revenue:refunds", AccountKind::Revenue, currency, fee),
+        ]
+    } else {
+        vec![ledger::house(
+            "revenue:refunds",
+            AccountKind::Revenue,
+            currency,
+            amount,
+        )]
+    };
+    postings.push(ledger::house(
+        "liability:refunds_due",
+        AccountKind::Liability,
+        currency,
+        -amount,
+    ));
+    postings.retain(|p| p.amount != 0);
+    postings
 }
 
 /// An observation our own code makes (expiry), in the same shape as a provider's.

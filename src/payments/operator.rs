@@ -7,8 +7,8 @@ use sqlx::Row;
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::jobs;
-use crate::ledger::{self, AccountKind};
-use crate::orders::{OrderState, store as orders};
+use crate::ledger;
+use crate::orders::{OrderKind, OrderState, store as orders};
 
 use super::apply::{REFUND_JOB, RefundJob};
 use super::{PaymentState, reconcile, store};
@@ -44,7 +44,7 @@ pub async fn needing_attention(app: &App) -> Result<Vec<Attention>> {
     }
     for row in sqlx::query(
         "SELECT provider_event_id, provider_status, outcome FROM payment_events \
-         WHERE outcome IN ('unknown_payment', 'amount_mismatch') ORDER BY received_at DESC",
+         WHERE outcome IN ('unknown_payment', 'amount_mismatch', 'wrong_provider') ORDER BY received_at DESC",
     )
     .fetch_all(reader)
     .await?
@@ -79,28 +79,34 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     if payment.state != PaymentState::Succeeded {
         return Err(Error::conflict("payment_not_refundable"));
     }
-    let currency = payment.amount.currency;
+    let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
+    let postings = super::apply::reversal_postings(&payment, &order);
+    if order.kind == OrderKind::WalletTopup {
+        // The credit goes back with the money: all of it must still be in the wallet.
+        let credit = ledger::wallet_credit_in(
+            &mut tx,
+            app.db.backend(),
+            &order.account_id,
+            payment.amount.currency,
+        )
+        .await?;
+        let credited = order.breakdown.total - order.breakdown.fee;
+        if credit < credited {
+            return Err(Error::conflict("top_up_spent").with_details(vec![format!(
+                "the top-up credited {} and the wallet holds {}; refund what is left with a wallet adjustment instead",
+                crate::money::Money::new(credited, payment.amount.currency),
+                crate::money::Money::new(credit.max(0), payment.amount.currency),
+            )]));
+        }
+    }
     ledger::post(
         &mut tx,
         now,
         "sale_reversal",
         &format!("payment:{}:reversal", payment.id),
         "Sale reversed for a refund",
-        currency,
-        &[
-            ledger::house(
-                "revenue:refunds",
-                AccountKind::Revenue,
-                currency,
-                payment.amount.amount,
-            ),
-            ledger::house(
-                "liability:refunds_due",
-                AccountKind::Liability,
-                currency,
-                -payment.amount.amount,
-            ),
-        ],
+        payment.amount.currency,
+        &postings,
     )
     .await?;
     store::set_state(&mut tx, &payment.id, PaymentState::RefundPending, now).await?;

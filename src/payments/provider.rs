@@ -1,7 +1,10 @@
 //! The trait every payment provider adapter implements: redirect and QR flows,
 //! asynchronous signed notifications, status query, close, refund.
 
+use axum::Json;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
 
 use crate::money::Money;
 
@@ -98,7 +101,7 @@ pub enum ProviderError {
 
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + 'static {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> ProviderName;
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError>;
     async fn query(&self, payment_id: &str) -> Result<Observation, ProviderError>;
     /// Stops the payer from paying (before we expire an order).
@@ -116,4 +119,72 @@ pub trait Provider: Send + Sync + 'static {
         body: &[u8],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Notification, ProviderError>;
+
+    /// Our answer to a notification, in the words this provider waits for before it
+    /// stops resending: JSON by default (Alipay wants the bare text `success`,
+    /// WeChat Pay a 2xx).
+    fn acknowledge(&self, outcome: Result<Acknowledged, crate::error::Error>) -> Response {
+        match outcome {
+            Ok(Acknowledged::Applied { duplicate }) => {
+                Json(json!({ "received": true, "duplicate": duplicate })).into_response()
+            }
+            Ok(Acknowledged::NotForUs) => {
+                Json(json!({ "received": true, "ignored": true })).into_response()
+            }
+            Err(error) => error.into_response(),
+        }
+    }
+}
+
+/// What came of a verified notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// Applied to one of our payments (or a copy of an event applied before).
+    Applied { duplicate: bool },
+    /// Genuine, but not about one of our payments.
+    NotForUs,
+}
+
+/// Who serves a payment method, and who may speak about its payments. Parsed once,
+/// from configuration or a webhook's path; stored as [`ProviderName::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderName {
+    /// The built-in sandbox: demo mode and tests only.
+    Sandbox,
+    Stripe,
+    Alipay,
+    WechatPay,
+    /// The subscriber's own wallet: settled inside our books, no adapter.
+    Wallet,
+}
+
+impl ProviderName {
+    pub const ALL: [ProviderName; 5] = [
+        ProviderName::Sandbox,
+        ProviderName::Stripe,
+        ProviderName::Alipay,
+        ProviderName::WechatPay,
+        ProviderName::Wallet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderName::Sandbox => "sandbox",
+            ProviderName::Stripe => "stripe",
+            ProviderName::Alipay => "alipay",
+            ProviderName::WechatPay => "wechat_pay",
+            ProviderName::Wallet => "wallet",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ProviderName> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ProviderName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

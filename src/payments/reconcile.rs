@@ -94,6 +94,26 @@ pub async fn query_now(app: &App, payment_id: &str) -> Result<()> {
     }
 }
 
+/// How often a subscriber's "refresh" may make us ask the provider about one
+/// payment; asked sooner, the order shows what we know.
+pub const SUBSCRIBER_QUERY_SPACING_MS: i64 = 5_000;
+
+/// [`query_now`] on a subscriber's request: at most one provider query per payment
+/// every [`SUBSCRIBER_QUERY_SPACING_MS`], however many refreshes arrive (each
+/// atomically takes the slot, so parallel ones cannot all pass).
+pub async fn query_for_subscriber(app: &App, payment_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let taken =
+        store::take_subscriber_query(&mut tx, payment_id, app.now(), SUBSCRIBER_QUERY_SPACING_MS)
+            .await?;
+    tx.commit().await?;
+    if !taken {
+        tracing::debug!(payment.id = %payment_id, "refresh too soon: provider not asked");
+        return Ok(());
+    }
+    query_now(app, payment_id).await
+}
+
 /// Runs every due job (of every kind); kept here because payment tests call it.
 pub async fn run_due(app: &App, worker: &str) -> Result<usize> {
     jobs::run_due(app, worker).await

@@ -123,6 +123,27 @@ pub async fn flag(tx: &mut Tx, payment_id: &str, reason: &str) -> Result<()> {
     Ok(())
 }
 
+/// Takes the payment's next subscriber-made status query, if the last one was at
+/// least `spacing_ms` ago: `false` means "too soon, ask nobody".
+pub async fn take_subscriber_query(
+    tx: &mut Tx,
+    payment_id: &str,
+    now: DateTime<Utc>,
+    spacing_ms: i64,
+) -> Result<bool> {
+    let now = to_millis(now);
+    let taken = sqlx::query(
+        "UPDATE payments SET subscriber_query_at = $1 WHERE id = $2 \
+         AND (subscriber_query_at IS NULL OR subscriber_query_at <= $3)",
+    )
+    .bind(now)
+    .bind(payment_id)
+    .bind(now - spacing_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
 pub async fn count_query(tx: &mut Tx, payment_id: &str) -> Result<()> {
     sqlx::query("UPDATE payments SET queries = queries + 1 WHERE id = $1")
         .bind(payment_id)

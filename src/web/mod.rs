@@ -7,7 +7,6 @@ pub mod error;
 pub mod extract;
 mod idempotency;
 pub mod portal;
-mod sandbox;
 
 use std::time::Duration;
 
@@ -35,8 +34,8 @@ pub fn router(app: App) -> Router {
         .route("/readyz", get(readyz))
         .merge(api::routes())
         .merge(portal::routes(&app))
-        .merge(sandbox::routes())
-        .merge(crate::fakes::routes(&app))
+        // Demo mode only: the sandbox's pay page, the fakes, the outbox page.
+        .merge(crate::demo::routes(&app))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

@@ -58,7 +58,7 @@ impl Server {
             &mut config.payments.alipay,
             &mut config.payments.wechat_pay,
         ] {
-            method.provider = "stripe".into();
+            method.provider = datacard::payments::ProviderName::Stripe;
         }
         let settings = &mut config.payments.providers.stripe;
         settings.api_base = api_base.to_owned();

@@ -184,6 +184,14 @@ impl TestApp {
         };
         config.server.trust_proxy_headers = true;
         config.server.public_url = "https://datacard.test".into();
+        // The stories pay through the demo's sandbox unless they say otherwise.
+        for method in [
+            &mut config.payments.card,
+            &mut config.payments.alipay,
+            &mut config.payments.wechat_pay,
+        ] {
+            method.provider = datacard::payments::ProviderName::Sandbox;
+        }
         adjust(&mut config);
 
         let clock = ManualClock::new(start_time());

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use datacard::payments::sandbox::bank;
+use datacard::demo::sandbox::bank;
 
 use super::{PASSWORD, Subscriber, TestApp, bearer};
 

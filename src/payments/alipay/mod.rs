@@ -210,8 +210,21 @@ impl AlipayProvider {
 
 #[async_trait::async_trait]
 impl Provider for AlipayProvider {
-    fn name(&self) -> &'static str {
-        "alipay"
+    fn name(&self) -> crate::payments::ProviderName {
+        crate::payments::ProviderName::Alipay
+    }
+
+    /// Alipay resends until it reads exactly `success`; anything else (we answer
+    /// `fail` with the error's status) makes it try again later.
+    fn acknowledge(
+        &self,
+        outcome: Result<crate::payments::provider::Acknowledged, crate::error::Error>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match outcome {
+            Ok(_) => "success".into_response(),
+            Err(error) => (error.into_response().status(), "fail").into_response(),
+        }
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError> {

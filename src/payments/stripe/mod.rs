@@ -58,9 +58,12 @@ pub use off_session::{OffSessionCharge, charge_off_session};
 pub use payment_method::detach;
 pub use setup::begin as begin_setup;
 
-/// Made per use by [`crate::payments::provider_for`].
+/// Built once at start (see [`crate::payments::registry`]). It holds the app weakly
+/// (the app holds it) and its own copy of the settings.
 pub struct StripeProvider {
-    app: App,
+    app: std::sync::Weak<crate::app::Inner>,
+    config: StripeConfig,
+    public_url: String,
     api: Api,
 }
 
@@ -71,18 +74,24 @@ fn unavailable(error: ApiError) -> ProviderError {
 impl StripeProvider {
     pub fn new(app: &App) -> Self {
         Self {
-            app: app.clone(),
+            app: app.downgrade(),
+            config: app.config.payments.providers.stripe.clone(),
+            public_url: app.config.public_url(),
             api: Api::new(&app.config.payments.providers.stripe),
         }
     }
 
     fn config(&self) -> &StripeConfig {
-        &self.app.config.payments.providers.stripe
+        &self.config
+    }
+
+    fn app(&self) -> Result<App, ProviderError> {
+        App::upgrade(&self.app).ok_or_else(|| ProviderError::Unavailable("shutting down".into()))
     }
 
     /// Where a card payer goes: our page that confirms with Stripe.js.
     pub fn card_page_url(&self, payment_id: &str) -> String {
-        format!("{}/pay/stripe/{payment_id}", self.app.config.public_url())
+        format!("{}/pay/stripe/{payment_id}", self.public_url)
     }
 
     /// The PaymentIntent's client secret, for the card page's Stripe.js only.
@@ -103,7 +112,7 @@ impl StripeProvider {
         &self,
         payment_id: &str,
     ) -> Result<Option<(PaymentIntent, serde_json::Value)>, ProviderError> {
-        let value = match lookup::provider_ref(&self.app, payment_id).await? {
+        let value = match lookup::provider_ref(&self.app()?, payment_id).await? {
             Some(pi) => self
                 .api
                 .get(&format!("/v1/payment_intents/{pi}"), &[])
@@ -135,8 +144,8 @@ impl StripeProvider {
 
 #[async_trait::async_trait]
 impl Provider for StripeProvider {
-    fn name(&self) -> &'static str {
-        "stripe"
+    fn name(&self) -> crate::payments::ProviderName {
+        crate::payments::ProviderName::Stripe
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError> {

@@ -222,8 +222,24 @@ impl WechatPayProvider {
 
 #[async_trait::async_trait]
 impl Provider for WechatPayProvider {
-    fn name(&self) -> &'static str {
-        "wechat_pay"
+    fn name(&self) -> crate::payments::ProviderName {
+        crate::payments::ProviderName::WechatPay
+    }
+
+    /// WeChat Pay takes any 2xx as received; a 4xx/5xx with `{"code":"FAIL"}` makes
+    /// it retry.
+    fn acknowledge(
+        &self,
+        outcome: Result<crate::payments::provider::Acknowledged, crate::error::Error>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match outcome {
+            Ok(_) => axum::http::StatusCode::NO_CONTENT.into_response(),
+            Err(error) => {
+                let body = serde_json::json!({ "code": "FAIL", "message": error.code });
+                (error.into_response().status(), axum::Json(body)).into_response()
+            }
+        }
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError> {

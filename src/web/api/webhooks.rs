@@ -1,25 +1,27 @@
 //! `POST /api/v1/webhooks/{provider}`: signed notifications, verified by the
-//! provider's own scheme before anything is stored, and answered in the words the
-//! provider waits for.
+//! provider's own scheme before anything is stored, applied only to that provider's
+//! own payments, and answered in the words the provider waits for.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::payments::store::{self as payments, NewEvent};
-use crate::payments::{Applied, ProviderError, apply, provider_for};
-use crate::web::error::{ErrorBody, log_if_internal, status_of};
+use crate::payments::apply::apply_notification;
+use crate::payments::provider::Acknowledged;
+use crate::payments::{Applied, Provider, ProviderError, ProviderName};
+use crate::web::error::ErrorBody;
 
-/// Receives one notification. Bad signature → 400 and nothing changes; a
-/// notification for a payment we do not know is kept for the operator and refused;
-/// a genuine one about something that is not our payment (another event type, a
-/// payment another system made on the same account) is acknowledged and ignored.
+/// Receives one notification. A provider this installation does not run → 404; bad
+/// signature → 400 and nothing changes; a notification about another provider's
+/// payment (`wrong_provider`) or a payment we do not know (`payment_not_found`) is
+/// kept for the operator and refused; a genuine one about something that is not our
+/// payment (another event type, a payment another system made on the same account)
+/// is acknowledged and ignored.
 #[utoipa::path(post, path = "/api/v1/webhooks/{provider}", tag = "payments",
+    params(("provider" = String, Path, description = "stripe, alipay or wechat_pay (sandbox in demo mode)")),
     responses((status = 200, description = "Received (Alipay: the text `success`)"),
         (status = 204, description = "Received (WeChat Pay)"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -29,52 +31,26 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let outcome = handle(&app, &provider, &headers, &body).await;
-    reply(&provider, outcome)
+    let Some(adapter) = ProviderName::parse(&provider).and_then(|name| app.providers().get(name))
+    else {
+        return Error::not_found("unknown_provider").into_response();
+    };
+    let outcome = handle(&app, adapter.as_ref(), &headers, &body).await;
+    adapter.acknowledge(outcome)
 }
 
-/// What came of a verified notification.
-enum Received {
-    Applied(Applied),
-    /// Genuine, but not about one of our payments.
-    NotForUs,
-}
-
-/// Each provider retries until it hears its own word for "done": Alipay the bare text
-/// `success`, WeChat Pay a 2xx (any 4xx/5xx with `{"code":"FAIL"}` makes it retry);
-/// the others read our JSON.
-fn reply(provider: &str, outcome: Result<Received>) -> Response {
-    match (provider, outcome) {
-        ("alipay", Ok(_)) => "success".into_response(),
-        ("alipay", Err(error)) => {
-            log_if_internal(&error);
-            (status_of(&error), "fail").into_response()
-        }
-        ("wechat_pay", Ok(_)) => StatusCode::NO_CONTENT.into_response(),
-        ("wechat_pay", Err(error)) => {
-            log_if_internal(&error);
-            let body = json!({ "code": "FAIL", "message": error.code });
-            (status_of(&error), Json(body)).into_response()
-        }
-        (_, Ok(Received::Applied(applied))) => {
-            Json(json!({ "received": true, "duplicate": applied == Applied::Duplicate }))
-                .into_response()
-        }
-        (_, Ok(Received::NotForUs)) => {
-            Json(json!({ "received": true, "ignored": true })).into_response()
-        }
-        (_, Err(error)) => error.into_response(),
-    }
-}
-
-async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> Result<Received> {
-    let adapter =
-        provider_for(app, provider).ok_or_else(|| Error::not_found("unknown_provider"))?;
+async fn handle(
+    app: &App,
+    adapter: &dyn Provider,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Acknowledged> {
+    let provider = adapter.name();
     let notification = match adapter.verify_notification(headers, body, app.now()) {
         Ok(notification) => notification,
         Err(ProviderError::NotForUs(why)) => {
             tracing::info!(%provider, why, "notification acknowledged and ignored");
-            return Ok(Received::NotForUs);
+            return Ok(Acknowledged::NotForUs);
         }
         Err(error) => {
             tracing::warn!(%provider, %error, "notification refused");
@@ -84,34 +60,10 @@ async fn handle(app: &App, provider: &str, headers: &HeaderMap, body: &[u8]) -> 
             });
         }
     };
-    match apply(
-        app,
-        &notification.payment_id,
-        "notification",
-        &notification.event_id,
-        &notification.observation,
-    )
-    .await
-    {
-        Ok(Applied::AmountMismatch) => Err(Error::invalid("amount_mismatch")),
-        Ok(applied) => Ok(Received::Applied(applied)),
-        Err(error) if error.code == "payment_not_found" => {
-            let mut tx = app.db.begin().await?;
-            let event = NewEvent {
-                payment_id: None,
-                provider: adapter.name(),
-                provider_event_id: &notification.event_id,
-                source: "notification",
-                provider_status: notification.observation.status.as_str(),
-                amount: notification.observation.amount,
-                evidence: &notification.observation.raw,
-                outcome: "unknown_payment",
-            };
-            payments::insert_event(&mut tx, &event, app.now()).await?;
-            tx.commit().await?;
-            tracing::warn!(%provider, "notification for an unknown payment kept for the operator");
-            Err(error)
-        }
-        Err(error) => Err(error),
+    match apply_notification(app, provider, &notification).await? {
+        Applied::AmountMismatch => Err(Error::invalid("amount_mismatch")),
+        applied => Ok(Acknowledged::Applied {
+            duplicate: applied == Applied::Duplicate,
+        }),
     }
 }

@@ -6,12 +6,11 @@ mod auth;
 mod auto_renew;
 mod cards;
 mod checkout;
-mod format;
+pub(crate) mod format;
 mod forms;
 mod home;
 mod layout;
 mod orders;
-mod outbox;
 mod plans;
 mod qr;
 mod recovery;
@@ -87,7 +86,6 @@ pub fn routes(app: &App) -> Router<App> {
             "/account/cards/{id}/remove",
             axum::routing::post(cards::remove),
         )
-        .route("/dev/outbox", get(outbox::show))
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

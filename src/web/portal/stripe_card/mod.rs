@@ -9,7 +9,7 @@
 //! what Stripe says, through [`crate::payments::apply`]. The same works with
 //! localstripe's fake Stripe.js (`js_url`), which the tests use.
 //!
-//! With the local fake Stripe (demo mode, [`crate::fakes`]) the page forwards to the
+//! With the local fake Stripe (demo mode, `crate::demo::fakes`) the page forwards to the
 //! fake's hosted card page, which plays Stripe.js's part.
 
 mod page;
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::App;
 use crate::error::{Error, ErrorKind};
-use crate::payments::stripe::{StripeProvider, card_payment_of};
+use crate::payments::stripe::card_payment_of;
 
 use super::{Portal, error_page, render, require_account};
 
@@ -46,8 +46,8 @@ pub async fn show(
             &Error::new(ErrorKind::Unavailable, "payment_method_unavailable"),
         )
     };
-    if crate::fakes::stripe::serves(&app) {
-        return match fake_card_page(&app, &payment.id, &order.id).await {
+    if let Some(hosted) = app.providers().hosted_card_page {
+        return match hosted_card_page(&app, hosted, &payment.id, &order.id).await {
             Some(url) => Redirect::to(&url).into_response(),
             None => unavailable(),
         };
@@ -71,9 +71,15 @@ pub async fn show(
     )
 }
 
-/// The fake Stripe's hosted card page for the payment, which plays Stripe.js.
-async fn fake_card_page(app: &App, payment_id: &str, order_id: &str) -> Option<String> {
-    let secret = match StripeProvider::new(app).client_secret(payment_id).await {
+/// A hosted card page for the payment, which plays Stripe.js (the demo's fake).
+async fn hosted_card_page(
+    app: &App,
+    hosted: crate::payments::registry::HostedCardPage,
+    payment_id: &str,
+    order_id: &str,
+) -> Option<String> {
+    let stripe = app.providers().stripe()?;
+    let secret = match stripe.client_secret(payment_id).await {
         Ok(secret) => secret,
         Err(error) => {
             tracing::warn!(payment.id = %payment_id, %error, "no client secret for the card page");
@@ -83,5 +89,5 @@ async fn fake_card_page(app: &App, payment_id: &str, order_id: &str) -> Option<S
     // A client secret is `<PaymentIntent id>_secret_<…>`, as Stripe.js reads it.
     let intent_id = secret.split("_secret_").next().unwrap_or_default();
     let return_url = format!("{}/orders/{order_id}?returned=1", app.config.public_url());
-    crate::fakes::stripe::card_page_url(app, intent_id, &secret, &return_url)
+    hosted(app, intent_id, &secret, &return_url)
 }

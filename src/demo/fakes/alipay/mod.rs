@@ -1,5 +1,5 @@
 //! **A fake Alipay Open Platform gateway, for the demo and tests only** (see
-//! [`crate::fakes`]): `/fake/alipay/gateway.do` checks our RSA2 request signatures
+//! [`crate::demo::fakes`]): `/fake/alipay/gateway.do` checks our RSA2 request signatures
 //! with the app's public key and answers `alipay.trade.precreate`, `.query`, `.close`
 //! and `.refund` with `…_response` objects signed by "Alipay"'s key; it takes
 //! `alipay.trade.page.pay` / `.wap.pay` redirects to its cashier page; its QR code

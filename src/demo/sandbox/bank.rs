@@ -3,9 +3,7 @@
 //! reordered as configured.
 
 use chrono::{DateTime, Duration, Utc};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use sqlx::Row;
 
 use crate::app::App;
@@ -81,22 +79,7 @@ pub struct EventData {
 
 pub const SIGNATURE_HEADER: &str = "sandbox-signature";
 
-/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, the scheme Stripe uses.
-pub fn sign(secret: &[u8], timestamp: i64, body: &str) -> String {
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac(secret, timestamp, body.as_bytes()))
-    )
-}
-
-pub fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.finalize().into_bytes().to_vec()
-}
+pub use crate::signature::{mac, sign};
 
 /// Opens a payment; the same merchant reference twice gives the same payment
 /// (the provider's idempotency).
@@ -294,14 +277,7 @@ pub async fn notifications_for(app: &App, merchant_ref: &str) -> Result<Vec<Outg
 }
 
 fn signed(app: &App, rows: &[sqlx::any::AnyRow]) -> Result<Vec<Outgoing>> {
-    let secret = app
-        .config
-        .payments
-        .sandbox
-        .webhook_secret
-        .expose()
-        .as_bytes()
-        .to_vec();
+    let secret = super::webhook_secret(app);
     let now = app.now();
     rows.iter()
         .map(|row| {

@@ -1,7 +1,5 @@
-//! The built-in sandbox provider for demo mode and tests: a hosted pay page, signed
-//! asynchronous notifications, status query, close and refund, like a real provider.
-
-pub mod bank;
+//! The sandbox provider's adapter: a hosted pay page, signed asynchronous
+//! notifications, status query, close and refund, like a real provider.
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
@@ -10,27 +8,30 @@ use subtle::ConstantTimeEq;
 use crate::app::App;
 use crate::money::{Currency, Money};
 
-use super::provider::{
+use super::bank::{self, BankStatus, Event, SIGNATURE_HEADER};
+use crate::payments::provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
 };
-use super::state::ProviderStatus;
-use bank::{BankStatus, Event, SIGNATURE_HEADER};
+use crate::payments::state::ProviderStatus;
 
 /// Notifications older than this are refused (replays).
 const TOLERANCE_SECS: i64 = 300;
 
-/// Made per use by [`crate::payments::provider_for`]; its "remote side" is [`bank`].
+/// Built once at start in demo mode; its "remote side" is [`bank`]. It holds the
+/// app weakly (the app holds it).
 pub struct SandboxProvider {
-    app: App,
+    app: std::sync::Weak<crate::app::Inner>,
 }
 
 impl SandboxProvider {
     pub fn new(app: &App) -> Self {
-        Self { app: app.clone() }
+        Self {
+            app: app.downgrade(),
+        }
     }
 
     fn app(&self) -> Result<App, ProviderError> {
-        Ok(self.app.clone())
+        App::upgrade(&self.app).ok_or_else(|| ProviderError::Unavailable("shutting down".into()))
     }
 }
 
@@ -50,8 +51,8 @@ fn unavailable(error: crate::error::Error) -> ProviderError {
 
 #[async_trait::async_trait]
 impl Provider for SandboxProvider {
-    fn name(&self) -> &'static str {
-        "sandbox"
+    fn name(&self) -> crate::payments::ProviderName {
+        crate::payments::ProviderName::Sandbox
     }
 
     async fn create(&self, request: &CreateRequest) -> Result<Created, ProviderError> {
@@ -148,16 +149,7 @@ impl Provider for SandboxProvider {
         if (now.timestamp() - timestamp).abs() > TOLERANCE_SECS {
             return Err(ProviderError::Refused("timestamp outside tolerance"));
         }
-        let expected = bank::mac(
-            app.config
-                .payments
-                .sandbox
-                .webhook_secret
-                .expose()
-                .as_bytes(),
-            timestamp,
-            body,
-        );
+        let expected = bank::mac(&super::webhook_secret(&app), timestamp, body);
         if !signatures
             .iter()
             .any(|s| bool::from(s.as_slice().ct_eq(&expected)))

@@ -1,4 +1,4 @@
-//! **A fake Stripe, for the demo and tests only** (see [`crate::fakes`]): the
+//! **A fake Stripe, for the demo and tests only** (see [`crate::demo::fakes`]): the
 //! PaymentIntents API under `/fake/stripe/v1/…` (form-encoded requests with the
 //! secret key, JSON answers, `Idempotency-Key` replays, Stripe's error objects), a
 //! hosted card page that plays Stripe.js's `confirmCardPayment`, Stripe's test-mode

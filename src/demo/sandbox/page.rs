@@ -11,9 +11,9 @@ use axum::routing::get;
 use maud::{DOCTYPE, html};
 use serde::Deserialize;
 
+use super::bank;
 use crate::app::App;
 use crate::error::Error;
-use crate::payments::sandbox::bank;
 
 pub fn routes() -> Router<App> {
     Router::new().route("/sandbox/pay/{payment_id}", get(page).post(pay))

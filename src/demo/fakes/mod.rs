@@ -48,6 +48,7 @@ use axum::Router;
 
 use crate::app::App;
 use crate::config::{AlipayConfig, Config, Secret, StripeConfig, WechatPayConfig};
+use crate::payments::ProviderName;
 
 /// Whether the fakes serve this configuration's payments.
 pub fn active(config: &Config) -> bool {
@@ -70,12 +71,12 @@ pub fn wire(config: &mut Config) {
     // The sandbox's methods move to their own provider's fake; a method already set to
     // a provider (say Alipay through Stripe) keeps it, now played by the fake.
     for (method, provider) in [
-        (&mut payments.card, "stripe"),
-        (&mut payments.alipay, "alipay"),
-        (&mut payments.wechat_pay, "wechat_pay"),
+        (&mut payments.card, ProviderName::Stripe),
+        (&mut payments.alipay, ProviderName::Alipay),
+        (&mut payments.wechat_pay, ProviderName::WechatPay),
     ] {
-        if method.provider == "sandbox" {
-            method.provider = provider.into();
+        if method.provider == ProviderName::Sandbox {
+            method.provider = provider;
         }
     }
     payments.providers.stripe = StripeConfig {
@@ -152,17 +153,22 @@ mod tests {
     fn wiring_needs_demo_mode_and_the_flag() {
         let mut config = Config::default();
         config.payments.fakes = true;
+        config.payments.card.provider = ProviderName::Sandbox;
         wire(&mut config);
-        assert_eq!(config.payments.card.provider, "sandbox", "not in demo mode");
+        assert_eq!(
+            config.payments.card.provider,
+            ProviderName::Sandbox,
+            "not in demo mode"
+        );
         assert!(config.validate().is_err(), "the fakes need demo mode");
 
         config.demo = true;
         config.server.public_url = "http://127.0.0.1:9999/".into();
         wire(&mut config);
         wire(&mut config);
-        assert_eq!(config.payments.card.provider, "stripe");
-        assert_eq!(config.payments.alipay.provider, "alipay");
-        assert_eq!(config.payments.wechat_pay.provider, "wechat_pay");
+        assert_eq!(config.payments.card.provider, ProviderName::Stripe);
+        assert_eq!(config.payments.alipay.provider, ProviderName::Alipay);
+        assert_eq!(config.payments.wechat_pay.provider, ProviderName::WechatPay);
         assert_eq!(
             config.payments.providers.stripe.api_base,
             "http://127.0.0.1:9999/fake/stripe"
@@ -174,10 +180,10 @@ mod tests {
             ..Config::default()
         };
         config.payments.fakes = true;
-        config.payments.alipay.provider = "stripe".into();
+        config.payments.alipay.provider = ProviderName::Stripe;
         wire(&mut config);
-        assert_eq!(config.payments.alipay.provider, "stripe");
-        assert_eq!(config.payments.wechat_pay.provider, "wechat_pay");
+        assert_eq!(config.payments.alipay.provider, ProviderName::Stripe);
+        assert_eq!(config.payments.wechat_pay.provider, ProviderName::WechatPay);
         config.validate().expect("the wired configuration is valid");
         let shown = format!("{config:?}");
         assert!(!shown.contains(keys::STRIPE_SECRET_KEY) && !shown.contains("PRIVATE KEY"));

@@ -1,4 +1,4 @@
-//! **A fake WeChat Pay API v3, for the demo and tests only** (see [`crate::fakes`]):
+//! **A fake WeChat Pay API v3, for the demo and tests only** (see [`crate::demo::fakes`]):
 //! under `/fake/wechat_pay/v3/…`, the mainland (`/v3/pay/transactions/…`,
 //! `/v3/refund/domestic/refunds`) and Hong Kong (`/v3/global/…`) surfaces. It checks
 //! our `WECHATPAY2-SHA256-RSA2048` request signatures with the merchant's public key,

@@ -8,8 +8,8 @@ use crate::app::App;
 use crate::error::Error;
 use crate::i18n::t;
 
-use super::format::datetime;
-use super::{Portal, error_page, render};
+use crate::web::portal::format::datetime;
+use crate::web::portal::{Portal, error_page, render};
 
 pub async fn show(State(app): State<App>, portal: Portal) -> Response {
     let Some(outbox) = app.messenger.outbox().filter(|_| app.config.demo) else {
