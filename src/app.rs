@@ -22,6 +22,9 @@ pub struct Inner {
     pub secret: Vec<u8>,
     /// The usage writer, started on first use.
     pub usage_batcher: std::sync::OnceLock<crate::usage::Batcher>,
+    /// Password hashes and checks running at once, at most
+    /// `accounts.max_concurrent_hashes`: each takes about 19 MiB.
+    pub hashers: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -32,6 +35,9 @@ impl App {
         messenger: Messenger,
         secret: Vec<u8>,
     ) -> Self {
+        let hashers = Arc::new(tokio::sync::Semaphore::new(
+            config.accounts.max_concurrent_hashes,
+        ));
         App(Arc::new(Inner {
             config,
             db,
@@ -39,6 +45,7 @@ impl App {
             messenger,
             secret,
             usage_batcher: std::sync::OnceLock::new(),
+            hashers,
         }))
     }
 
