@@ -29,6 +29,9 @@ pub struct Inner {
     /// Logins and keys that only demo mode honours (the demo's published
     /// credentials); empty in demo mode.
     pub demo_only_credentials: Vec<&'static str>,
+    /// Password hashes and checks running at once, at most
+    /// `accounts.max_concurrent_hashes`: each takes about 19 MiB.
+    pub hashers: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -40,6 +43,9 @@ impl App {
         secret: Vec<u8>,
         demo_only_credentials: Vec<&'static str>,
     ) -> Self {
+        let hashers = Arc::new(tokio::sync::Semaphore::new(
+            config.accounts.max_concurrent_hashes,
+        ));
         App(Arc::new(Inner {
             config,
             db,
@@ -49,6 +55,7 @@ impl App {
             usage_batcher: std::sync::OnceLock::new(),
             providers: std::sync::OnceLock::new(),
             demo_only_credentials,
+            hashers,
         }))
     }
 

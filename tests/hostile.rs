@@ -7,3 +7,5 @@ mod support;
 
 #[path = "hostile/payments.rs"]
 mod payments;
+#[path = "hostile/accounts.rs"]
+mod accounts;

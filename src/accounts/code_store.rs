@@ -167,3 +167,53 @@ pub(super) async fn close_code(tx: &mut Tx, code_id: &str, now: DateTime<Utc>) -
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// A code row as the sender sees it.
+pub(super) struct QueuedCode {
+    pub destination: String,
+    pub purpose: Purpose,
+    pub account_id: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub closed: bool,
+}
+
+pub(super) async fn queued_code(tx: &mut Tx, code_id: &str) -> Result<Option<QueuedCode>> {
+    let row = sqlx::query(
+        "SELECT destination, purpose, account_id, expires_at, closed_at FROM verification_codes WHERE id = $1",
+    )
+    .bind(code_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let Some(purpose) = Purpose::parse(&row.try_get::<String, _>("purpose")?) else {
+        return Ok(None);
+    };
+    Ok(Some(QueuedCode {
+        destination: row.try_get("destination")?,
+        purpose,
+        account_id: row.try_get("account_id")?,
+        expires_at: from_millis(row.try_get("expires_at")?),
+        closed: row.try_get::<Option<i64>, _>("closed_at")?.is_some(),
+    }))
+}
+
+/// Gives a queued code the hash of the code being sent (and its owner, for a reset).
+pub(super) async fn set_sent_code(
+    tx: &mut Tx,
+    code_id: &str,
+    code_hash: &str,
+    account_id: Option<&str>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE verification_codes SET code_hash = $1, account_id = COALESCE($2, account_id) \
+         WHERE id = $3 AND closed_at IS NULL",
+    )
+    .bind(code_hash)
+    .bind(account_id)
+    .bind(code_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -25,6 +25,16 @@ impl Purpose {
             Purpose::ChangePhone => "change_phone",
         }
     }
+
+    pub fn parse(text: &str) -> Option<Purpose> {
+        [
+            Purpose::Register,
+            Purpose::ResetPassword,
+            Purpose::ChangePhone,
+        ]
+        .into_iter()
+        .find(|purpose| purpose.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -60,45 +60,52 @@ pub async fn log_in(
         ..policy
     };
 
+    // Both slots are taken (and counted as failures) before the password is checked,
+    // so that parallel guesses cannot all be checked before the lock; a refusal by
+    // either undoes both.
     let mut tx = app.db.begin().await?;
-    for key in [&login_key, &client_key] {
-        let throttle = store::throttle(&mut tx, key).await?;
-        if throttle.locked_until > now {
-            let wait = (throttle.locked_until - now).num_seconds() + 1;
-            return Err(Error::rate_limited("login_locked", wait));
+    let mut taken = Vec::with_capacity(2);
+    for (key, policy) in [(&login_key, &policy), (&client_key, &client_policy)] {
+        match store::LOGIN_THROTTLE
+            .take(&mut tx, key, policy, now)
+            .await?
+        {
+            Ok(slot) => taken.push(slot),
+            Err(wait) => return Err(Error::rate_limited("login_locked", wait)),
         }
     }
     let found = store::find_by_login(&mut *tx, &normalised).await?;
     tx.commit().await?;
 
-    // The slow hash runs outside any transaction.
-    let stored_hash = found.as_ref().map(|(_, hash)| hash.as_str());
-    let password_ok =
-        password::verify_off_thread(password_text, stored_hash.map(str::to_owned)).await;
-
-    let mut tx = app.db.begin().await?;
+    // The slow hash runs outside any transaction, under the hashing cap.
+    let stored_hash = found.as_ref().map(|(_, hash)| hash.clone());
+    let checked = password::verify_off_thread(&app.hashers, password_text, stored_hash).await;
+    let password_ok = match checked {
+        Ok(ok) => ok,
+        Err(busy) => {
+            // Not checked: the slots go back.
+            let mut tx = app.db.begin().await?;
+            for (key, slot) in [&login_key, &client_key].into_iter().zip(&taken) {
+                store::LOGIN_THROTTLE.give_back(&mut tx, key, slot).await?;
+            }
+            tx.commit().await?;
+            return Err(busy);
+        }
+    };
     let account = match (password_ok, found) {
         (true, Some((account, _))) => account,
         _ => {
-            for (key, policy) in [(&login_key, policy), (&client_key, client_policy)] {
-                let mut throttle = store::throttle(&mut tx, key).await?;
-                throttle.failures = policy.failures_after(
-                    throttle.failures,
-                    throttle.updated_at,
-                    throttle.locked_until,
-                    now,
-                );
-                if let Some(lock) = policy.lock_after(throttle.failures) {
-                    throttle.locked_until = now + lock;
-                }
-                store::save_throttle(&mut tx, key, &throttle, now).await?;
-            }
-            tx.commit().await?;
             tracing::info!("login failed");
             return Err(Error::unauthenticated("invalid_credentials"));
         }
     };
-    store::clear_throttle(&mut tx, &login_key).await?;
+    let mut tx = app.db.begin().await?;
+    store::LOGIN_THROTTLE.clear(&mut tx, &login_key).await?;
+    if let Some(slot) = taken.get(1) {
+        store::LOGIN_THROTTLE
+            .give_back(&mut tx, &client_key, slot)
+            .await?;
+    }
     tx.commit().await?;
     tracing::info!(account.id = %account.id, "logged in");
     start_session(app, &account, kind).await

@@ -4,13 +4,16 @@
 mod code_store;
 pub mod codes;
 mod email;
+mod email_verification;
 mod login;
+mod outgoing;
 pub mod password;
 mod phone;
 mod recovery;
 mod registration;
 mod store;
 pub mod throttle;
+mod verification;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,19 +25,23 @@ use crate::i18n::Locale;
 
 pub use codes::Purpose;
 pub use email::Email;
+pub use email_verification::{confirm_email, request_email_verification};
 pub use login::{Session, SessionKind, authenticate, log_in, log_out, start_session};
+pub use outgoing::{MESSAGE_JOB, send_message};
 pub use phone::Phone;
 pub use recovery::{change_phone, reset_password};
 pub use registration::{
-    CodeRequest, PendingRegistration, complete_registration, create_verified, register,
-    request_code, start_registration,
+    PendingRegistration, complete_registration, create_verified, register, start_registration,
 };
+pub use verification::{CodeRequest, request_code};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {
     pub id: String,
     pub phone: Phone,
     pub email: Email,
+    /// Proven by the link sent to it; until then the email is no login.
+    pub email_verified: bool,
     pub locale: Locale,
     pub created_at: DateTime<Utc>,
 }

@@ -3,10 +3,20 @@
 
 use std::fmt;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use crate::error::Error;
+
+/// How long a hash may wait for one of the capped hashers before the answer is
+/// "busy, try again": long enough for a queue of ordinary logins, short enough that
+/// a flood is turned away instead of piling up memory.
+const HASHER_WAIT: Duration = Duration::from_millis(500);
 
 /// Beyond this, hashing becomes a denial-of-service lever.
 const MAX_LENGTH: usize = 256;
@@ -63,13 +73,18 @@ impl Password {
         Ok(Password(input.to_owned()))
     }
 
-    /// Hashes on a blocking thread: argon2 is slow on purpose and must not stall
-    /// the async workers serving other requests.
-    pub async fn hash_off_thread(&self) -> Result<String, Error> {
+    /// Hashes on a blocking thread, under the process-wide cap: argon2 is slow and
+    /// memory-hungry on purpose and must neither stall the async workers nor run for
+    /// every request at once.
+    pub async fn hash_off_thread(&self, hashers: &Arc<Semaphore>) -> Result<String, Error> {
+        let permit = hasher(hashers).await?;
         let password = self.clone();
-        tokio::task::spawn_blocking(move || password.hash())
-            .await
-            .map_err(Error::internal)?
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            password.hash()
+        })
+        .await
+        .map_err(Error::internal)?
     }
 
     pub fn hash(&self) -> Result<String, Error> {
@@ -81,12 +96,32 @@ impl Password {
     }
 }
 
-/// [`verify`] on a blocking thread.
-pub async fn verify_off_thread(candidate: &str, stored_hash: Option<String>) -> bool {
+/// [`verify`] on a blocking thread, under the same cap as hashing.
+pub async fn verify_off_thread(
+    hashers: &Arc<Semaphore>,
+    candidate: &str,
+    stored_hash: Option<String>,
+) -> Result<bool, Error> {
+    let permit = hasher(hashers).await?;
     let candidate = candidate.to_owned();
-    tokio::task::spawn_blocking(move || verify(&candidate, stored_hash.as_deref()))
-        .await
-        .unwrap_or(false)
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify(&candidate, stored_hash.as_deref())
+    })
+    .await
+    .unwrap_or(false))
+}
+
+/// One of the capped hashers, or `busy` when none frees up soon enough.
+async fn hasher(hashers: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, Error> {
+    match tokio::time::timeout(HASHER_WAIT, hashers.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(closed)) => Err(Error::internal(closed)),
+        Err(_) => {
+            tracing::warn!("password hashers busy; request turned away");
+            Err(Error::rate_limited("busy", 1))
+        }
+    }
 }
 
 /// Checks a login attempt. Unknown accounts are checked against a fixed hash so that

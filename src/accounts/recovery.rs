@@ -6,7 +6,7 @@ use crate::messages::{Channel, texts};
 
 use super::codes::Purpose;
 use super::password::Password;
-use super::registration::verify_code;
+use super::verification::{use_code, verify_code};
 use super::{Account, Destination, Phone, store};
 
 /// Sets a new password with a code sent to the phone or email; every session ends.
@@ -16,12 +16,12 @@ pub async fn reset_password(
     code: &str,
     new_password: &str,
 ) -> Result<()> {
-    let now = app.now();
     let tx = app.db.begin().await?;
     let (mut tx, stored) =
         verify_code(app, tx, Purpose::ResetPassword, destination.as_str(), code).await?;
     let account_id = stored
         .account_id
+        .clone()
         .ok_or_else(|| Error::invalid("invalid_code").on_field("code"))?;
     let account = store::find_by_id(&mut *tx, &account_id)
         .await?
@@ -31,13 +31,14 @@ pub async fn reset_password(
         app.config.accounts.min_password_length,
         &[account.phone.as_str(), account.email.as_str()],
     )?;
-    store::update_password(
-        &mut tx,
-        &account.id,
-        &password.hash_off_thread().await?,
-        now,
-    )
-    .await?;
+    // The try is spent; the slow hash runs outside any transaction, and the code is
+    // used up together with the change.
+    tx.commit().await?;
+    let hash = password.hash_off_thread(&app.hashers).await?;
+    let now = app.now();
+    let mut tx = app.db.begin().await?;
+    use_code(&mut tx, &stored, app).await?;
+    store::update_password(&mut tx, &account.id, &hash, now).await?;
     store::revoke_all_sessions(&mut tx, &account.id, now).await?;
     tx.commit().await?;
     tracing::info!(account.id = %account.id, "password reset");
@@ -62,6 +63,7 @@ pub async fn change_phone(
     if stored.account_id.as_deref() != Some(account.id.as_str()) {
         return Err(Error::invalid("invalid_code").on_field("code"));
     }
+    use_code(&mut tx, &stored, app).await?;
     store::update_phone(&mut tx, &account.id, &phone, app.now()).await?;
     tx.commit().await?;
     tracing::info!(account.id = %account.id, "phone changed");

@@ -9,6 +9,7 @@ use crate::db::{ConstraintExt, Tx, constraint_name};
 use crate::error::{Error, Result};
 use crate::i18n::Locale;
 
+use super::throttle::Counter;
 use super::{Account, Email, Phone};
 
 pub(super) fn account_from_row(row: &AnyRow) -> Result<Account> {
@@ -17,13 +18,18 @@ pub(super) fn account_from_row(row: &AnyRow) -> Result<Account> {
         id: row.try_get("id")?,
         phone: Phone::parse(&row.try_get::<String, _>("phone")?)?,
         email: Email::parse(&row.try_get::<String, _>("email")?)?,
+        email_verified: row
+            .try_get::<Option<i64>, _>("email_verified_at")?
+            .is_some(),
         locale: Locale::parse(&locale).unwrap_or(Locale::ZhHk),
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, phone, email, locale, created_at";
+const ACCOUNT_COLUMNS: &str = "id, phone, email, email_verified_at, locale, created_at";
 
+/// An account by its phone, or by its email once that is verified: an unproven
+/// address is no way in.
 pub(super) async fn find_by_login<'e, E>(
     executor: E,
     phone_or_email: &str,
@@ -32,7 +38,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let row = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE phone = $1 OR email = $1"
+        "SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts \
+         WHERE phone = $1 OR (email = $1 AND email_verified_at IS NOT NULL)"
     ))
     .bind(phone_or_email)
     .fetch_optional(executor)
@@ -54,6 +61,36 @@ where
     row.map(|row| account_from_row(&row)).transpose()
 }
 
+/// The account that has this email, verified or not.
+pub(super) async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<Account>> {
+    let row = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1"
+    ))
+    .bind(email.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| account_from_row(&row)).transpose()
+}
+
+/// Marks the email verified if it is still the account's; false when it is not.
+pub(super) async fn mark_email_verified(
+    tx: &mut Tx,
+    account_id: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let result = sqlx::query(
+        "UPDATE accounts SET email_verified_at = $1, updated_at = $1 \
+         WHERE id = $2 AND email = $3 AND email_verified_at IS NULL",
+    )
+    .bind(to_millis(now))
+    .bind(account_id)
+    .bind(email)
+    .execute(&mut **tx)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub(super) async fn insert_account(
     tx: &mut Tx,
     account: &Account,
@@ -61,8 +98,8 @@ pub(super) async fn insert_account(
 ) -> Result<()> {
     let now = to_millis(account.created_at);
     let result = sqlx::query(
-        "INSERT INTO accounts (id, phone, email, password_hash, locale, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO accounts (id, phone, email, password_hash, locale, created_at, updated_at, email_verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
     )
     .bind(&account.id)
     .bind(account.phone.as_str())
@@ -70,6 +107,7 @@ pub(super) async fn insert_account(
     .bind(password_hash)
     .bind(account.locale.tag())
     .bind(now)
+    .bind(account.email_verified.then_some(now))
     .execute(&mut **tx)
     .await;
     result.map_err(|error| match constraint_name(&error).as_deref() {
@@ -155,7 +193,7 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let row = sqlx::query(
-        "SELECT a.id, a.phone, a.email, a.locale, a.created_at FROM sessions s JOIN accounts a ON a.id = s.account_id \
+        "SELECT a.id, a.phone, a.email, a.email_verified_at, a.locale, a.created_at FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2",
     )
     .bind(token_hash)
@@ -191,57 +229,8 @@ pub(super) async fn revoke_all_sessions(
     Ok(())
 }
 
-pub(super) struct Throttle {
-    pub failures: i64,
-    pub locked_until: DateTime<Utc>,
-    /// When the last failure was counted.
-    pub updated_at: DateTime<Utc>,
-}
-
-pub(super) async fn throttle(tx: &mut Tx, key: &str) -> Result<Throttle> {
-    let row =
-        sqlx::query("SELECT failures, locked_until, updated_at FROM login_throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(match row {
-        Some(row) => Throttle {
-            failures: row.try_get("failures")?,
-            locked_until: from_millis(row.try_get("locked_until")?),
-            updated_at: from_millis(row.try_get("updated_at")?),
-        },
-        None => Throttle {
-            failures: 0,
-            locked_until: DateTime::<Utc>::MIN_UTC,
-            updated_at: DateTime::<Utc>::MIN_UTC,
-        },
-    })
-}
-
-pub(super) async fn save_throttle(
-    tx: &mut Tx,
-    key: &str,
-    throttle: &Throttle,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO login_throttle (key, failures, locked_until, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(key)
-    .bind(throttle.failures)
-    .bind(to_millis(throttle.locked_until).max(0))
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn clear_throttle(tx: &mut Tx, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+/// Failed logins, per login and per client address.
+pub(super) const LOGIN_THROTTLE: Counter = Counter {
+    table: "login_throttle",
+    key_column: "key",
+};

@@ -1,9 +1,18 @@
-//! Backoff after failed logins: a few free tries, then a lock that doubles with each
-//! further failure, up to a ceiling.
+//! Backoff after failed attempts (logins, coupon guesses): a few free tries, then a
+//! lock that doubles with each further failure, up to a ceiling.
+//!
+//! An attempt takes its slot before it is checked: it is counted as a failure up
+//! front, in a guarded update that refuses it while the key is locked, so attempts
+//! sent in parallel cannot all be checked before any of them is counted. A success
+//! gives its slot back (or clears the count).
 
 use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
 
+use crate::clock::{from_millis, to_millis};
 use crate::config::AccountsConfig;
+use crate::db::Tx;
+use crate::error::Result;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginPolicy {
@@ -20,6 +29,32 @@ impl From<&AccountsConfig> for LoginPolicy {
             longest_lock: Duration::seconds(config.login_lock_max_secs),
         }
     }
+}
+
+/// The count kept for one key (a login, a client address, an account's coupons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    pub failures: i64,
+    pub locked_until: DateTime<Utc>,
+    /// When the last attempt was counted.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Attempts {
+    pub const NONE: Attempts = Attempts {
+        failures: 0,
+        locked_until: DateTime::<Utc>::MIN_UTC,
+        updated_at: DateTime::<Utc>::MIN_UTC,
+    };
+}
+
+/// What taking one attempt does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Refused unchecked: locked for this many more seconds.
+    Locked { wait_secs: i64 },
+    /// Checked, already counted as a failure (and locking when one too many).
+    Admitted { before: Attempts, after: Attempts },
 }
 
 impl LoginPolicy {
@@ -46,6 +81,148 @@ impl LoginPolicy {
         let doublings = u32::try_from(beyond.min(20)).unwrap_or(20);
         let lock = self.first_lock * 2i32.pow(doublings);
         Some(lock.min(self.longest_lock))
+    }
+
+    /// Takes one attempt from `current`: refused while locked, otherwise counted as
+    /// a failure before it is checked.
+    pub fn admit(&self, current: Attempts, now: DateTime<Utc>) -> Admission {
+        if current.locked_until > now {
+            let wait_secs = (current.locked_until - now).num_seconds() + 1;
+            return Admission::Locked { wait_secs };
+        }
+        let failures = self.failures_after(
+            current.failures,
+            current.updated_at,
+            current.locked_until,
+            now,
+        );
+        let locked_until = match self.lock_after(failures) {
+            Some(lock) => now + lock,
+            None => current.locked_until,
+        };
+        Admission::Admitted {
+            before: current,
+            after: Attempts {
+                failures,
+                locked_until,
+                updated_at: now,
+            },
+        }
+    }
+}
+
+/// A table of attempt counts: `key_column` names the key; the table has `failures`,
+/// `locked_until` and `updated_at` (milliseconds) besides. Each table's owner names
+/// it; the SQL that counts is here, once.
+pub struct Counter {
+    pub table: &'static str,
+    pub key_column: &'static str,
+}
+
+/// An attempt taken: the count before and after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    pub before: Attempts,
+    pub after: Attempts,
+}
+
+/// Enough rounds for every attempt that raced for the same key to see a lock.
+const ROUNDS: usize = 64;
+
+impl Counter {
+    async fn read(&self, tx: &mut Tx, key: &str) -> Result<Attempts> {
+        let row = sqlx::query(&format!(
+            "SELECT failures, locked_until, updated_at FROM {} WHERE {} = $1",
+            self.table, self.key_column
+        ))
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(match row {
+            Some(row) => Attempts {
+                failures: row.try_get("failures")?,
+                locked_until: from_millis(row.try_get("locked_until")?),
+                updated_at: from_millis(row.try_get("updated_at")?),
+            },
+            None => Attempts::NONE,
+        })
+    }
+
+    /// Takes one attempt for `key` in `tx`: the policy decides from the count read,
+    /// and a guarded update applies it only if nobody changed the count meanwhile
+    /// (else it reads again). `Err(wait)` when the key is locked.
+    pub async fn take(
+        &self,
+        tx: &mut Tx,
+        key: &str,
+        policy: &LoginPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<Taken, i64>> {
+        sqlx::query(&format!(
+            "INSERT INTO {} ({}, failures, locked_until, updated_at) VALUES ($1, 0, 0, 0) \
+             ON CONFLICT ({}) DO NOTHING",
+            self.table, self.key_column, self.key_column
+        ))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+        for _ in 0..ROUNDS {
+            let current = self.read(tx, key).await?;
+            let (before, after) = match policy.admit(current, now) {
+                Admission::Locked { wait_secs } => return Ok(Err(wait_secs)),
+                Admission::Admitted { before, after } => (before, after),
+            };
+            let taken = sqlx::query(&format!(
+                "UPDATE {} SET failures = $1, locked_until = $2, updated_at = $3 \
+                 WHERE {} = $4 AND failures = $5 AND locked_until = $6 AND updated_at = $7",
+                self.table, self.key_column
+            ))
+            .bind(after.failures)
+            .bind(to_millis(after.locked_until).max(0))
+            .bind(to_millis(after.updated_at))
+            .bind(key)
+            .bind(before.failures)
+            .bind(to_millis(before.locked_until).max(0))
+            .bind(to_millis(before.updated_at).max(0))
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if taken {
+                return Ok(Ok(Taken { before, after }));
+            }
+        }
+        // Still racing after all those rounds: treat it as the lock it is about to be.
+        Ok(Err(1))
+    }
+
+    /// Gives back an attempt that succeeded: one failure fewer, and the lock it set
+    /// (if it set one and nobody has set another since) lifted.
+    pub async fn give_back(&self, tx: &mut Tx, key: &str, taken: &Taken) -> Result<()> {
+        sqlx::query(&format!(
+            "UPDATE {} SET failures = failures - 1, \
+             locked_until = CASE WHEN locked_until = $1 THEN $2 ELSE locked_until END \
+             WHERE {} = $3 AND failures > 0",
+            self.table, self.key_column
+        ))
+        .bind(to_millis(taken.after.locked_until).max(0))
+        .bind(to_millis(taken.before.locked_until).max(0))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the count (a login that succeeded).
+    pub async fn clear(&self, tx: &mut Tx, key: &str) -> Result<()> {
+        sqlx::query(&format!(
+            "DELETE FROM {} WHERE {} = $1",
+            self.table, self.key_column
+        ))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 }
 

@@ -177,6 +177,9 @@ impl Config {
         if self.accounts.code_ttl_secs <= 0 || self.accounts.code_max_attempts <= 0 {
             bail!("accounts.code_ttl_secs and accounts.code_max_attempts must be positive");
         }
+        if !(1..=256).contains(&self.accounts.max_concurrent_hashes) {
+            bail!("accounts.max_concurrent_hashes must be between 1 and 256");
+        }
         if self.locale.time_zone.parse::<chrono_tz::Tz>().is_err() {
             bail!(
                 "locale.time_zone {:?} is not an IANA time zone",

@@ -79,6 +79,9 @@ pub struct AccountsConfig {
     pub login_lock_secs: i64,
     pub login_lock_max_secs: i64,
     pub session_days: i64,
+    /// Password hashes (registration, login, reset) computed at once; each takes
+    /// about 19 MiB. Beyond it, requests wait briefly, then get 429 `busy`.
+    pub max_concurrent_hashes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,6 +166,7 @@ impl Default for AccountsConfig {
             login_lock_secs: 60,
             login_lock_max_secs: 3600,
             session_days: 30,
+            max_concurrent_hashes: 4,
         }
     }
 }

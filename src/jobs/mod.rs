@@ -5,7 +5,7 @@
 
 mod runner;
 
-pub use runner::run_due;
+pub use runner::{run_due, run_due_of_kind};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -62,27 +62,30 @@ pub async fn enqueue<T: Serialize>(
     Ok(())
 }
 
-/// Claims up to `limit` due jobs for `worker`.
-pub async fn claim(app: &App, worker: &str, limit: i64) -> Result<Vec<Job>> {
+/// Claims up to `limit` due jobs for `worker`, of one kind only if `kind` says so.
+pub async fn claim(app: &App, worker: &str, limit: i64, kind: Option<&str>) -> Result<Vec<Job>> {
     let now = app.now();
     let lock = match app.db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let of_kind = if kind.is_some() { "AND kind = $5" } else { "" };
     let sql = format!(
         "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 WHERE id IN ( \
-           SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+           SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) {of_kind} \
            ORDER BY run_at, id LIMIT $4 {lock}) \
          RETURNING id, kind, payload, attempts, run_at"
     );
     let mut tx = app.db.begin().await?;
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(worker)
         .bind(to_millis(now + LEASE))
         .bind(to_millis(now))
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        .bind(limit);
+    if let Some(kind) = kind {
+        query = query.bind(kind);
+    }
+    let rows = query.fetch_all(&mut *tx).await?;
     tx.commit().await?;
     // RETURNING gives rows in no particular order (PostgreSQL): run them as queued.
     let mut jobs = rows

@@ -11,9 +11,19 @@ use super::{Job, claim, complete, retry_at};
 
 /// Runs every due job; returns how many ran. Several workers may call this at once.
 pub async fn run_due(app: &App, worker: &str) -> Result<usize> {
+    run_due_of(app, worker, None).await
+}
+
+/// Runs the due jobs of one kind only (tests deliver queued messages this way
+/// without running anything else that happens to be due).
+pub async fn run_due_of_kind(app: &App, worker: &str, kind: &str) -> Result<usize> {
+    run_due_of(app, worker, Some(kind)).await
+}
+
+async fn run_due_of(app: &App, worker: &str, kind: Option<&str>) -> Result<usize> {
     let mut ran = 0;
     loop {
-        let batch = claim(app, worker, 16).await?;
+        let batch = claim(app, worker, 16, kind).await?;
         if batch.is_empty() {
             return Ok(ran);
         }
@@ -52,6 +62,9 @@ async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
             .await
             .map(|()| None),
         crate::network::DELIVER_JOB => crate::network::deliver(app, job).await,
+        crate::accounts::MESSAGE_JOB => {
+            crate::accounts::send_message(app, job).await.map(|()| None)
+        }
         other => Err(crate::error::Error::internal(anyhow::anyhow!(
             "unknown job kind {other}"
         ))),

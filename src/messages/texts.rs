@@ -93,3 +93,34 @@ pub fn phone_changed(to: &str, locale: Locale, new_phone_masked: &str) -> Messag
         body,
     )
 }
+
+/// The link that proves the subscriber reads this email.
+pub fn email_verification(to: &str, locale: Locale, link: &str) -> Message {
+    let body = tf(locale, "message.email_verification.body", &[("url", link)]);
+    message(
+        Channel::Email,
+        to,
+        locale,
+        "email_verification",
+        "message.email_verification.subject",
+        body,
+    )
+}
+
+/// Sent when someone registers with an email that already has an account: the
+/// owner learns of it; the person registering is told no more than with any email.
+pub fn register_attempt(to: &str, locale: Locale, base_url: &str) -> Message {
+    let body = tf(
+        locale,
+        "message.register_attempt.body",
+        &[("url", &format!("{base_url}/password-reset"))],
+    );
+    message(
+        Channel::Email,
+        to,
+        locale,
+        "register_attempt",
+        "message.register_attempt.subject",
+        body,
+    )
+}

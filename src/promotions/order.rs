@@ -32,15 +32,16 @@ pub async fn for_order(
     let entered = match request.coupon.map(str::trim).filter(|c| !c.is_empty()) {
         None => None,
         Some(text) => {
-            throttle::check(app, account_id).await?;
+            let taken = throttle::take(app, account_id).await?;
             let found = match PromotionCode::parse(text) {
                 Ok(code) => store::coupon(app, &code).await?.map(|p| (code, p)),
                 Err(_) => None,
             };
             let Some((code, coupon)) = found else {
-                throttle::record_failure(app, account_id).await?;
+                tracing::info!(account.id = %account_id, "unknown coupon entered");
                 return Err(refused(CouponRefusal::NotFound));
             };
+            throttle::found(app, account_id, &taken).await?;
             promotions.push(coupon);
             let usage = store::coupon_usage(app, &code, Some(account_id)).await?;
             Some(EnteredCoupon { code, usage })

@@ -1,15 +1,14 @@
 //! Coupon guessing is rate limited per account: codes that do not exist are counted
 //! in the database, with the login throttle's backoff — five free tries, then a lock
-//! of a minute that doubles with each further miss, up to an hour. While locked,
-//! every coupon is refused unread, so a lock cannot be used to test codes.
+//! of a minute that doubles with each further miss, up to an hour. Each try is
+//! counted before the code is looked up, so parallel guesses get no more tries.
+//! While locked, every coupon is refused unread, so a lock cannot be used to test codes.
 //! A good coupon does not clear the count: one known code must not reset guessing.
 
-use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
+use chrono::Duration;
 
-use crate::accounts::throttle::LoginPolicy;
+use crate::accounts::throttle::{Counter, LoginPolicy, Taken};
 use crate::app::App;
-use crate::clock::{from_millis, to_millis};
 use crate::error::{Error, Result};
 
 pub const POLICY: LoginPolicy = LoginPolicy {
@@ -18,73 +17,37 @@ pub const POLICY: LoginPolicy = LoginPolicy {
     longest_lock: Duration::seconds(3600),
 };
 
-struct Attempts {
-    failures: i64,
-    locked_until: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
+const COUPON_ATTEMPTS: Counter = Counter {
+    table: "coupon_attempts",
+    key_column: "account_id",
+};
 
-async fn attempts<'e, E>(executor: E, account_id: &str) -> Result<Attempts>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let row = sqlx::query(
-        "SELECT failures, locked_until, updated_at FROM coupon_attempts WHERE account_id = $1",
-    )
-    .bind(account_id)
-    .fetch_optional(executor)
-    .await?;
-    Ok(match row {
-        Some(row) => Attempts {
-            failures: row.try_get("failures")?,
-            locked_until: from_millis(row.try_get("locked_until")?),
-            updated_at: from_millis(row.try_get("updated_at")?),
-        },
-        None => Attempts {
-            failures: 0,
-            locked_until: DateTime::<Utc>::MIN_UTC,
-            updated_at: DateTime::<Utc>::MIN_UTC,
-        },
-    })
-}
-
-/// Refuses any coupon while the account is locked out.
-pub async fn check(app: &App, account_id: &str) -> Result<()> {
-    let now = app.now();
-    let current = attempts(app.db.reader(), account_id).await?;
-    if current.locked_until > now {
-        let wait = (current.locked_until - now).num_seconds() + 1;
-        return Err(Error::rate_limited("coupon_attempts_locked", wait).on_field("coupon"));
-    }
-    Ok(())
-}
-
-/// Counts a code that does not exist, locking the account when it is one too many.
-pub async fn record_failure(app: &App, account_id: &str) -> Result<()> {
+/// Takes one try for the account before the coupon is looked up: refused while the
+/// account is locked, counted as a miss until [`found`] gives it back.
+pub async fn take(app: &App, account_id: &str) -> Result<Taken> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let mut current = attempts(&mut *tx, account_id).await?;
-    current.failures = POLICY.failures_after(
-        current.failures,
-        current.updated_at,
-        current.locked_until,
-        now,
-    );
-    if let Some(lock) = POLICY.lock_after(current.failures) {
-        current.locked_until = now + lock;
+    match COUPON_ATTEMPTS
+        .take(&mut tx, account_id, &POLICY, now)
+        .await?
+    {
+        Ok(taken) => {
+            tx.commit().await?;
+            if POLICY.lock_after(taken.after.failures).is_some() {
+                tracing::info!(account.id = %account_id, failures = taken.after.failures, "coupon guessing locked");
+            }
+            Ok(taken)
+        }
+        Err(wait) => Err(Error::rate_limited("coupon_attempts_locked", wait).on_field("coupon")),
     }
-    sqlx::query(
-        "INSERT INTO coupon_attempts (account_id, failures, locked_until, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (account_id) DO UPDATE SET failures = excluded.failures, \
-         locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-    )
-    .bind(account_id)
-    .bind(current.failures)
-    .bind(to_millis(current.locked_until).max(0))
-    .bind(to_millis(now))
-    .execute(&mut *tx)
-    .await?;
+}
+
+/// The coupon existed: its try is given back (the count of misses stays).
+pub async fn found(app: &App, account_id: &str, taken: &Taken) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    COUPON_ATTEMPTS
+        .give_back(&mut tx, account_id, taken)
+        .await?;
     tx.commit().await?;
-    tracing::info!(account.id = %account_id, failures = current.failures, "unknown coupon entered");
     Ok(())
 }

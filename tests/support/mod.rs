@@ -275,8 +275,22 @@ impl TestApp {
         self.dir.path().join("outbox.jsonl")
     }
 
-    /// Every SMS and email sent so far, oldest first.
+    /// Every SMS and email sent so far, oldest first. Messages about accounts leave
+    /// through the job queue: those due are sent first, as the worker would.
     pub async fn outbox(&self) -> Vec<OutboxEntry> {
+        self.send_queued_messages().await;
+        self.outbox_as_sent().await
+    }
+
+    /// Runs the queued account messages that are due (and nothing else).
+    pub async fn send_queued_messages(&self) {
+        datacard::jobs::run_due_of_kind(&self.app, "outbox", datacard::accounts::MESSAGE_JOB)
+            .await
+            .expect("send queued messages");
+    }
+
+    /// The outbox as it is, without sending what is queued.
+    pub async fn outbox_as_sent(&self) -> Vec<OutboxEntry> {
         FileOutbox::new(self.outbox_path())
             .entries()
             .await
@@ -323,6 +337,8 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::ACCEPTED, "code for {phone}: {body}");
+        // As the worker would, soon after.
+        self.send_queued_messages().await;
     }
 
     /// Registers through the API (code, account, log in) and returns a bearer token.
@@ -337,7 +353,37 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "register {phone}: {body}");
+        self.verify_email(email).await;
         self.log_in(phone, password).await
+    }
+
+    /// The token in the newest verification link sent to `email`.
+    pub async fn email_token(&self, email: &str) -> String {
+        let entry = self.last_message(&email.to_lowercase()).await;
+        assert_eq!(
+            entry.message.kind, "email_verification",
+            "the newest message to {email} is not a verification link: {entry:?}"
+        );
+        let body = &entry.message.body;
+        let start = body.find("token=").expect("a token in the link") + "token=".len();
+        body[start..]
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Opens the verification link sent to `email`, expecting success.
+    pub async fn verify_email(&self, email: &str) {
+        let token = self.email_token(email).await;
+        let (status, _, body) = self
+            .post_json(
+                "/api/v1/email-verifications",
+                json!({ "token": token }),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "verify {email}: {body}");
     }
 
     /// Logs in, expecting success; returns the token.

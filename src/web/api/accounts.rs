@@ -1,4 +1,5 @@
-//! `POST /api/v1/verification-codes`, `/accounts`, `/password-reset`, `/me/phone`.
+//! `POST /api/v1/verification-codes`, `/accounts`, `/password-resets`, `/me/phone`,
+//! `/me/email-verification` and `/email-verifications`.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -48,6 +49,8 @@ pub struct AccountBody {
     pub id: String,
     pub phone: String,
     pub email: String,
+    /// False until the link sent to the email is opened.
+    pub email_verified: bool,
 }
 
 impl From<&Account> for AccountBody {
@@ -56,6 +59,7 @@ impl From<&Account> for AccountBody {
             id: account.id.clone(),
             phone: account.phone.to_string(),
             email: account.email.to_string(),
+            email_verified: account.email_verified,
         }
     }
 }
@@ -164,5 +168,35 @@ pub async fn change_phone(
     ApiJson(body): ApiJson<PhoneChangeBody>,
 ) -> Result<axum::Json<AccountBody>> {
     let account = accounts::change_phone(&app, &signed_in.account, &body.phone, &body.code).await?;
+    Ok(axum::Json(AccountBody::from(&account)))
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailVerificationBody {
+    /// The `token` from the link in the verification email.
+    pub token: String,
+}
+
+/// Sends the signed-in subscriber a new link to verify their email.
+#[utoipa::path(post, path = "/api/v1/me/email-verification", tag = "accounts",
+    security(("bearer" = [])),
+    responses((status = 202), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn request_email_verification(
+    State(app): State<App>,
+    signed_in: SignedIn,
+) -> Result<StatusCode> {
+    accounts::request_email_verification(&app, &signed_in.account).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Confirms an email with the token from its link.
+#[utoipa::path(post, path = "/api/v1/email-verifications", tag = "accounts", request_body = EmailVerificationBody,
+    responses((status = 200, body = AccountBody), (status = 400, body = ErrorBody)))]
+pub async fn confirm_email(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<EmailVerificationBody>,
+) -> Result<axum::Json<AccountBody>> {
+    let account = accounts::confirm_email(&app, &body.token).await?;
     Ok(axum::Json(AccountBody::from(&account)))
 }

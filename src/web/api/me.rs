@@ -20,6 +20,8 @@ pub struct MeBody {
     pub id: String,
     pub phone: String,
     pub email: String,
+    /// Whether the email has been proven by its link; until then it is no login.
+    pub email_verified: bool,
     pub language: Locale,
     pub wallet: WalletBody,
     pub lines: Vec<LineBody>,
@@ -91,6 +93,7 @@ pub async fn me(State(app): State<App>, signed_in: SignedIn) -> Result<Json<MeBo
         id: account.id,
         phone: account.phone.to_string(),
         email: account.email.to_string(),
+        email_verified: account.email_verified,
         language: account.locale,
         wallet: WalletBody { balance },
         lines: lines.iter().map(LineBody::from).collect(),

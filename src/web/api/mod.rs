@@ -31,6 +31,11 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/sessions/current", delete(sessions::log_out))
         .route("/api/v1/me", get(me::me))
         .route("/api/v1/me/phone", post(accounts::change_phone))
+        .route(
+            "/api/v1/me/email-verification",
+            post(accounts::request_email_verification),
+        )
+        .route("/api/v1/email-verifications", post(accounts::confirm_email))
         .route("/api/v1/me/cards", get(cards::list))
         .route("/api/v1/me/cards/{id}", delete(cards::remove))
         .route("/api/v1/plans", get(plans::list))
@@ -57,6 +62,7 @@ pub fn routes() -> Router<App> {
     info(title = "datacard API", description = "Self-service API for prepaid eSIM data plans."),
     paths(
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
+        accounts::request_email_verification, accounts::confirm_email,
         sessions::log_in, sessions::log_out, me::me, plans::list,
         orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive, usage::post,
         auto_renew::show, auto_renew::update, cards::list, cards::remove,

@@ -6,6 +6,7 @@ mod auth;
 mod auto_renew;
 mod cards;
 mod checkout;
+mod email;
 pub(crate) mod format;
 mod forms;
 mod home;
@@ -43,6 +44,7 @@ pub fn routes(app: &App) -> Router<App> {
             "/register/verify",
             get(auth::verify_form).post(auth::verify),
         )
+        .route("/verify-email", get(email::verify))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", get(auth::logout_form).post(auth::logout))
         .route(
