@@ -9,3 +9,5 @@ mod support;
 mod payments;
 #[path = "hostile/accounts.rs"]
 mod accounts;
+#[path = "hostile/web.rs"]
+mod web;

@@ -39,8 +39,10 @@ impl Default for NetworkConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     pub bind: String,
-    /// The address subscribers reach us at; links in SMS and email start with it.
-    /// Cookies are marked `Secure` when it is https.
+    /// The address subscribers reach us at; links in SMS and email start with it, and
+    /// portal forms are accepted only from its origin (or, when it names no public
+    /// host, from the host the browser used). When it is https, cookies are marked
+    /// `Secure` and answers carry HSTS.
     pub public_url: String,
     /// Believe `X-Forwarded-For` / `X-Forwarded-Proto` (only behind a trusted proxy).
     pub trust_proxy_headers: bool,

@@ -3,7 +3,8 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 
 pub const SESSION: &str = "dc_session";
-pub const CSRF: &str = "dc_csrf";
+/// A random value of a browser not signed in; its forms' CSRF token is derived from it.
+pub const PRE_SESSION: &str = "dc_pre";
 pub const LANG: &str = "dc_lang";
 
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -37,7 +38,7 @@ mod tests {
         headers.append(header::COOKIE, HeaderValue::from_static("dc_session=tok"));
         assert_eq!(get(&headers, LANG), Some("en"));
         assert_eq!(get(&headers, SESSION), Some("tok"));
-        assert_eq!(get(&headers, CSRF), None);
+        assert_eq!(get(&headers, PRE_SESSION), None);
     }
 
     #[test]

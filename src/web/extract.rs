@@ -126,18 +126,18 @@ impl FromRequestParts<App> for RequestLocale {
     }
 }
 
-/// The caller's token: `Authorization: Bearer …`, else the portal's session cookie.
+/// The caller's token: `Authorization: Bearer …` only. The portal's session cookie
+/// is never one: a browser sends it with any other site's form too.
 pub fn token_of(parts: &Parts) -> Option<String> {
     token_of_headers(&parts.headers)
 }
 
 pub fn token_of_headers(headers: &axum::http::HeaderMap) -> Option<String> {
-    let bearer = headers
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_owned());
-    bearer.or_else(|| cookies::get(headers, cookies::SESSION).map(str::to_owned))
+        .map(|v| v.trim().to_owned())
 }
 
 /// The signed-in subscriber, if the request carries a valid session; anonymous

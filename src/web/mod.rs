@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind};
 pub fn router(app: App) -> Router {
     let timeout = Duration::from_secs(app.config.server.request_timeout_secs);
     let body_limit = app.config.server.max_body_bytes;
+    let hsts = app.config.public_url().starts_with("https://");
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -71,6 +72,16 @@ pub fn router(app: App) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // Our addresses (order ids, payment pages) are not told to other sites.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        // Served over HTTPS, browsers are told to never try plain HTTP again.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
         ))
         .layer(SetSensitiveHeadersLayer::new([
             header::AUTHORIZATION,

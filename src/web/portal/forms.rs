@@ -14,7 +14,7 @@ use crate::i18n::t;
 
 use super::{Portal, error_page};
 
-/// A form body whose CSRF token matched the cookie's.
+/// A form body whose CSRF token is the one this session (or pre-session) gets.
 pub struct CsrfForm<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {

@@ -9,6 +9,7 @@ mod checkout;
 mod email;
 pub(crate) mod format;
 mod forms;
+mod guard;
 mod home;
 mod layout;
 mod orders;
@@ -29,12 +30,13 @@ use maud::html;
 
 use crate::accounts::{self, Account};
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::i18n::{Locale, t};
 use crate::ids::new_token;
 
 use super::cookies;
 use super::extract::locale_of;
+use guard::CsrfBinding;
 
 pub fn routes(app: &App) -> Router<App> {
     Router::new()
@@ -98,7 +100,8 @@ pub struct Portal {
     pub account: Option<Account>,
     /// The session token, when signed in.
     pub token: Option<String>,
-    /// The CSRF token every form carries.
+    /// The CSRF token every form carries: a MAC of the session token, or of the
+    /// pre-session cookie before a login ([`guard::csrf_token`]).
     pub csrf: String,
     pub path: String,
     /// Mark cookies `Secure`.
@@ -116,8 +119,9 @@ impl FromRequestParts<App> for Portal {
     }
 }
 
-/// Works out language, session and CSRF token before the page, and sets the
-/// cookies that remember them after it.
+/// Works out language, session and CSRF token before the page, refuses a
+/// state-changing request from another origin, and sets the cookies that remember
+/// language and pre-session after the page.
 async fn context(State(app): State<App>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let locale = locale_of(&parts, app.config.locale.default_language);
@@ -135,17 +139,20 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
             }),
         None => None,
     };
-    if chosen
-        && let Some(account) = &account
-        && account.locale != locale
-        && let Err(error) = accounts::set_locale(&app, &account.id, locale).await
-    {
-        tracing::warn!(%error, "language not saved");
-    }
-    let existing_csrf = cookies::get(&parts.headers, cookies::CSRF)
+    // Signed in, forms carry the session's token; before that, the pre-session
+    // cookie's (made here when the browser has none).
+    let existing_pre = cookies::get(&parts.headers, cookies::PRE_SESSION)
         .filter(|value| value.len() >= 32)
         .map(str::to_owned);
-    let new_csrf = existing_csrf.is_none().then(new_token);
+    let new_pre = (account.is_none() && existing_pre.is_none()).then(new_token);
+    let binding = match (&account, &token, existing_pre.as_ref().or(new_pre.as_ref())) {
+        (Some(_), Some(token), _) => Some(CsrfBinding::Session(token)),
+        (_, _, Some(pre)) => Some(CsrfBinding::PreSession(pre)),
+        _ => None,
+    };
+    let csrf = binding
+        .map(|binding| guard::csrf_token(&app.secret, &binding))
+        .unwrap_or_default();
     let forwarded_https = app.config.server.trust_proxy_headers
         && parts
             .headers
@@ -155,19 +162,36 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
         locale,
         account,
         token: token.clone(),
-        csrf: existing_csrf.or(new_csrf.clone()).unwrap_or_default(),
+        csrf,
         path: parts.uri.path().to_owned(),
         secure: app.config.public_url().starts_with("https://") || forwarded_https,
         demo: app.config.demo,
     };
+    if guard::changes_state(&parts.method)
+        && let Err(origin) = guard::check_origin(&app.config, &parts.headers)
+    {
+        tracing::info!(
+            %origin,
+            public_url = %app.config.public_url(),
+            "form refused: sent from another origin"
+        );
+        return error_page(&portal, &Error::new(ErrorKind::Forbidden, "cross_origin"));
+    }
+    if chosen
+        && let Some(account) = &portal.account
+        && account.locale != locale
+        && let Err(error) = accounts::set_locale(&app, &account.id, locale).await
+    {
+        tracing::warn!(%error, "language not saved");
+    }
     let secure = portal.secure;
     parts.extensions.insert(portal);
     let mut response = next.run(Request::from_parts(parts, body)).await;
     let headers = response.headers_mut();
-    if let Some(csrf) =
-        new_csrf.and_then(|value| cookies::set(cookies::CSRF, &value, 7 * 86_400, secure))
+    if let Some(pre) =
+        new_pre.and_then(|value| cookies::set(cookies::PRE_SESSION, &value, 7 * 86_400, secure))
     {
-        headers.append(header::SET_COOKIE, csrf);
+        headers.append(header::SET_COOKIE, pre);
     }
     if chosen && let Some(lang) = cookies::set(cookies::LANG, locale.tag(), 365 * 86_400, secure) {
         headers.append(header::SET_COOKIE, lang);
@@ -178,6 +202,22 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
     );
     response
 }
+
+/// Sends the browser on to a payment provider's page. Every other answer keeps
+/// referrers to our own site; this one lets the browser name our origin (never the
+/// page): WeChat Pay's H5 page refuses payers whose `Referer` is not the merchant's
+/// registered domain.
+pub fn to_payment_page(url: &str) -> Response {
+    let mut response = Redirect::to(url).into_response();
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static(PAYMENT_PAGE_REFERRER_POLICY),
+    );
+    response
+}
+
+/// For links and redirects to a provider's payment page, see [`to_payment_page`].
+pub const PAYMENT_PAGE_REFERRER_POLICY: &str = "strict-origin";
 
 /// Pages for signed-in subscribers send others to log in first, and back after.
 pub fn require_account(portal: &Portal) -> Result<&Account, Redirect> {

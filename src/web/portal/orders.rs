@@ -15,7 +15,7 @@ use crate::promotions::name_in;
 use super::format::datetime;
 use super::forms::{CsrfForm, form};
 use super::qr;
-use super::{Portal, error_page, render, require_account};
+use super::{PAYMENT_PAGE_REFERRER_POLICY, Portal, error_page, render, require_account};
 
 pub async fn list(State(app): State<App>, portal: Portal) -> Response {
     let account = match require_account(&portal) {
@@ -116,8 +116,8 @@ pub async fn show(
             }
             @if let Some(payment) = order.payment.as_ref().filter(|p| p.state.is_open()) {
                 @match &payment.next_action {
-                    NextAction::Redirect { url } if returned => { p { a href=(url) { (t(locale, "order.pay_now")) } } }
-                    NextAction::Redirect { url } => { p { a.button href=(url) { (t(locale, "order.pay_now")) } } }
+                    NextAction::Redirect { url } if returned => { p { a href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) { (t(locale, "order.pay_now")) } } }
+                    NextAction::Redirect { url } => { p { a.button href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) { (t(locale, "order.pay_now")) } } }
                     NextAction::Qr { data, url } => {
                         @let method = t(locale, &format!("checkout.method_{}", payment.method.as_str()));
                         p { (tf(locale, "order.scan", &[("method", &method)])) }

@@ -25,7 +25,7 @@ use review::review_page;
 
 use super::auth::with_status;
 use super::forms::{CsrfForm, error_banner};
-use super::{Portal, error_page, render, require_account};
+use super::{Portal, error_page, render, require_account, to_payment_page};
 
 /// The checkout's state, carried in the query string and the confirming form.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -317,7 +317,7 @@ pub async fn pay(
     };
     match created {
         Ok(order) => match order.payment.as_ref().map(|p| &p.next_action) {
-            Some(NextAction::Redirect { url }) => Redirect::to(url).into_response(),
+            Some(NextAction::Redirect { url }) => to_payment_page(url),
             _ => Redirect::to(&format!("/orders/{}", order.id)).into_response(),
         },
         Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
