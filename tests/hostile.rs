@@ -5,3 +5,5 @@
 #[macro_use]
 mod support;
 
+#[path = "hostile/idempotency.rs"]
+mod idempotency;
