@@ -303,6 +303,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 pub(super) async fn connect(config: &Config) -> anyhow::Result<Db> {
     config.validate()?;
-    std::fs::create_dir_all(&config.data_dir)?;
+    crate::private_files::create_dir(&config.data_dir)?;
     Db::connect(&DbOptions::from_config(config)).await
 }

@@ -278,3 +278,51 @@ story!(a_failed_request_releases_its_key_at_once, |app| {
     assert_error(&retried, StatusCode::CONFLICT, "insufficient_balance");
     assert!(orders_of(&app, &chan).await.is_empty());
 });
+
+// ----- private files ---------------------------------------------------------------
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_the_outbox_and_the_secret_are_private_to_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data_dir = dir.path().join("data");
+    let config = datacard::config::Config {
+        data_dir: data_dir.clone(),
+        demo: true,
+        ..datacard::config::Config::default()
+    };
+    let clock = Arc::new(datacard::clock::ManualClock::new(start_time()));
+    let app = datacard::server::build(config, clock)
+        .await
+        .expect("build the server");
+    let router = datacard::web::router(app.clone());
+    let (status, _, body) = crate::support::call(
+        router,
+        crate::support::json_request(
+            axum::http::Method::POST,
+            "/api/v1/verification-codes",
+            Some(json!({ "phone": "+85269000301", "purpose": "register" })),
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{:?}", body);
+
+    for name in [
+        "datacard.sqlite3",
+        "datacard.sqlite3-wal",
+        "datacard.sqlite3-shm",
+        "secret.key",
+        "outbox.jsonl",
+    ] {
+        let mode = std::fs::metadata(data_dir.join(name))
+            .unwrap_or_else(|error| panic!("{name}: {error}"))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name} is {:o}", mode & 0o777);
+    }
+    app.db.close().await;
+}
