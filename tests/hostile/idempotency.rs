@@ -279,6 +279,74 @@ story!(a_failed_request_releases_its_key_at_once, |app| {
     assert!(orders_of(&app, &chan).await.is_empty());
 });
 
+// The request dies (its future dropped, as a killed process drops it) once its claim
+// is stored: on PostgreSQL held up by a lock on `orders`, so before its order; on
+// SQLite, whose one writer a lock would stop before the claim, wherever it got to.
+story!(
+    a_request_that_dies_holding_its_claim_makes_one_order_when_retried,
+    |app| {
+        let chan = subscriber(&app, 8).await;
+        let auth = chan.auth();
+        let keyed = [
+            ("authorization", auth.as_str()),
+            ("idempotency-key", "checkout-killed"),
+        ];
+        let lock = if app.backend == crate::support::Backend::Postgres {
+            let mut tx = app.db.begin().await.expect("begin");
+            sqlx::query("LOCK TABLE orders IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .expect("lock orders");
+            Some(tx)
+        } else {
+            None
+        };
+        let request = crate::support::json_request(
+            axum::http::Method::POST,
+            "/api/v1/orders",
+            Some(renewal(&chan)),
+            &keyed,
+        );
+        let running = tokio::spawn(crate::support::call(app.router.clone(), request));
+        for _ in 0..500 {
+            if app.count_rows("idempotency_keys").await > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        assert_eq!(app.count_rows("idempotency_keys").await, 1, "the claim");
+        running.abort();
+        let ended = running.await;
+        if let Some(lock) = lock {
+            assert!(
+                ended.is_err_and(|error| error.is_cancelled()),
+                "died waiting"
+            );
+            lock.rollback().await.expect("unlock orders");
+            let retry = app
+                .post_json("/api/v1/orders", renewal(&chan), &keyed)
+                .await;
+            assert_in_progress(&retry);
+            assert!(orders_of(&app, &chan).await.is_empty());
+        }
+
+        app.advance_secs(LEASE_SECS + 1);
+        let (status, _, made) = app
+            .post_json("/api/v1/orders", renewal(&chan), &keyed)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let (status, headers, again) = app
+            .post_json("/api/v1/orders", renewal(&chan), &keyed)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert!(replayed(&headers));
+        assert_eq!(again["id"], made["id"]);
+        let listed = orders_of(&app, &chan).await;
+        assert_eq!(listed.len(), 1, "one order: {listed:?}");
+        assert_eq!(listed[0]["id"], made["id"]);
+    }
+);
+
 // ----- private files ---------------------------------------------------------------
 
 #[cfg(unix)]
