@@ -28,6 +28,7 @@ pub mod money;
 pub mod network;
 pub mod orders;
 pub mod payments;
+pub mod private_files;
 pub mod promotions;
 pub mod server;
 pub mod signature;

@@ -28,7 +28,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     demo::prepare(&mut config);
     config.validate()?;
     demo::refuse_in_production(&config)?;
-    std::fs::create_dir_all(&config.data_dir)
+    crate::private_files::create_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let db = Db::connect(&DbOptions::from_config(&config)).await?;
     db.migrate().await?;
@@ -48,7 +48,7 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 pub async fn build_for_data(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     demo::prepare(&mut config);
     config.validate_storage()?;
-    std::fs::create_dir_all(&config.data_dir)
+    crate::private_files::create_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let db = Db::connect(&DbOptions::from_config(&config)).await?;
     db.migrate().await?;
@@ -126,23 +126,40 @@ fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
         return Ok(config.security.secret.expose().as_bytes().to_vec());
     }
     let path = config.data_dir.join("secret.key");
-    match std::fs::read_to_string(&path) {
-        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => anyhow::bail!("{} is too short to be a secret", path.display()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => write_new_secret(&path),
-        Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+    if let Some(secret) = write_new_secret(&path)? {
+        return Ok(secret);
     }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if text.trim().len() < 32 {
+        anyhow::bail!("{} is too short to be a secret", path.display());
+    }
+    crate::private_files::tighten(&path)
+        .with_context(|| format!("cannot make {} private", path.display()))?;
+    Ok(text.trim().as_bytes().to_vec())
 }
 
-fn write_new_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+/// A new secret at `path`, unless there is one already (`None`). Created 0600 and
+/// only if absent: never readable by others, not even for a moment, and never
+/// overwriting the secret of another start on the same data dir.
+fn write_new_secret(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    use std::io::Write;
+    let created = crate::private_files::options()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    let mut file = match created {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot write {}", path.display()));
+        }
+    };
     let secret = crate::ids::new_token();
-    std::fs::write(path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(secret.into_bytes())
+    file.write_all(secret.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(secret.into_bytes()))
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish. The

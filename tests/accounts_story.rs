@@ -871,6 +871,8 @@ story!(a_retried_registration_creates_one_account, |app| {
     let phone = "+85261230022";
     app.request_code(phone, "register", &[]).await;
     let code = app.last_code(phone).await;
+    // The key is ignored: nothing of a request that carries a password is kept to be
+    // replayed. The retry finds the code used, and the account is there to log in to.
     let key = [("idempotency-key", "register-7f3a")];
 
     let first = app
@@ -890,29 +892,10 @@ story!(a_retried_registration_creates_one_account, |app| {
             &key,
         )
         .await;
-    assert_eq!(again.0, StatusCode::CREATED, "{}", again.2);
-    assert_eq!(again.2, first.2);
-    assert_eq!(
-        again
-            .1
-            .get("idempotent-replayed")
-            .and_then(|v| v.to_str().ok()),
-        Some("true")
-    );
-
-    let other_body = app
-        .post_json(
-            "/api/v1/accounts",
-            registration(phone, "someone.else@example.com", &code),
-            &key,
-        )
-        .await;
-    assert_error(
-        &other_body,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-    );
+    assert!(again.1.get("idempotent-replayed").is_none());
+    assert_error(&again, StatusCode::BAD_REQUEST, "code_expired");
     assert_eq!(app.count_rows("accounts").await, 1);
+    app.log_in(phone, PASSWORD).await;
 });
 
 // ----- the catalog and the demo ----------------------------------------------------

@@ -11,3 +11,5 @@ mod payments;
 mod accounts;
 #[path = "hostile/web.rs"]
 mod web;
+#[path = "hostile/idempotency.rs"]
+mod idempotency;

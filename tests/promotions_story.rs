@@ -620,7 +620,7 @@ concurrent_story!(
         // …then the first reserves it and, before it commits, the second tries.
         let backend = app.db.backend();
         let mut tx = app.db.begin().await.expect("begin");
-        orders::store::insert(&mut tx, &order_a)
+        orders::store::insert(&mut tx, &order_a, None)
             .await
             .expect("insert");
         datacard::promotions::redemption::redeem(&mut tx, backend, &order_a, &applied_a, app.now())
@@ -630,7 +630,7 @@ concurrent_story!(
         let now = app.now();
         let second_try = tokio::spawn(async move {
             let mut tx = db.begin().await.expect("begin");
-            orders::store::insert(&mut tx, &order_b)
+            orders::store::insert(&mut tx, &order_b, None)
                 .await
                 .expect("insert");
             let taken = datacard::promotions::redemption::redeem(

@@ -314,6 +314,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// keys, `ledger check`): payment and message settings are not needed for those.
 pub(super) async fn connect(config: &Config) -> anyhow::Result<Db> {
     config.validate_storage()?;
-    std::fs::create_dir_all(&config.data_dir)?;
+    crate::private_files::create_dir(&config.data_dir)?;
     Db::connect(&DbOptions::from_config(config)).await
 }

@@ -82,6 +82,7 @@ impl Db {
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         match backend {
             Backend::Sqlite => {
+                keep_sqlite_private(&options.url)?;
                 let writer = sqlite_pool(1).connect_with(connect.clone()).await?;
                 let reader = sqlite_pool(options.max_connections.max(2))
                     .connect_with(connect)
@@ -207,6 +208,32 @@ async fn checkpoint_in_background(pool: AnyPool) {
             tracing::warn!(%error, "background WAL checkpoint failed");
         }
     }
+}
+
+/// The database file private to the server's user: created 0600 before SQLite would
+/// create it 0644 (its `-wal` and `-shm` files take the database's own mode), and
+/// tightened, with them, if an older version left them open. In-memory databases
+/// have no file.
+fn keep_sqlite_private(url: &str) -> anyhow::Result<()> {
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(url).context("database URL is not valid")?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.starts_with("file:") || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let context = || format!("cannot make the database {} private", path.display());
+    if url.contains("mode=rwc") {
+        crate::private_files::ensure(path).with_context(context)?;
+    } else {
+        crate::private_files::tighten(path).with_context(context)?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        crate::private_files::tighten(Path::new(&side)).with_context(context)?;
+    }
+    Ok(())
 }
 
 fn sqlite_pool(connections: u32) -> AnyPoolOptions {

@@ -23,7 +23,11 @@ pub struct OutboxEntry {
 }
 
 impl FileOutbox {
+    /// An outbox at `path`, which is kept private to the server's user.
     pub fn new(path: PathBuf) -> Self {
+        if let Err(error) = crate::private_files::tighten(&path) {
+            tracing::warn!(%error, path = %path.display(), "cannot make the outbox private");
+        }
         Self {
             path,
             write: Mutex::new(()),
@@ -61,7 +65,7 @@ impl Sender for FileOutbox {
         if let Some(parent) = self.path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
-        let mut file = tokio::fs::OpenOptions::new()
+        let mut file = tokio::fs::OpenOptions::from(crate::private_files::options())
             .create(true)
             .append(true)
             .open(&self.path)

@@ -20,21 +20,24 @@ use super::{Method, Order, OrderRequest, OrderState, quote, store};
 /// transaction too, and so is an order that promotions made free; any other method
 /// opens a payment at its provider, whose answer comes back through [`crate::payments::apply`].
 pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Result<Order> {
-    create_for(app, account_id, request, &Payer::default()).await
+    create_for(app, account_id, request, &Payer::default(), None).await
 }
 
-/// [`create`], for a payer whose device we know (the portal and the API).
+/// [`create`], for a payer whose device we know (the portal and the API), and with
+/// the request's `Idempotency-Key`, which the order keeps: one order per key and
+/// account (see [`already_made`]).
 pub async fn create_for(
     app: &App,
     account_id: &str,
     request: &OrderRequest,
     payer: &Payer,
+    idempotency_key: Option<&str>,
 ) -> Result<Order> {
     let Opened {
         order,
         payment,
         provider,
-    } = match open(app, account_id, request).await? {
+    } = match open_keyed(app, account_id, request, idempotency_key).await? {
         Opening::Settled(order) => return Ok(order),
         Opening::Payable(opened) => opened,
     };
@@ -106,6 +109,15 @@ pub enum Opening {
 /// status queries and expiry queued, ready to go to the provider. Auto-renew's
 /// off-session card charge does the second half itself.
 pub async fn open(app: &App, account_id: &str, request: &OrderRequest) -> Result<Opening> {
+    open_keyed(app, account_id, request, None).await
+}
+
+async fn open_keyed(
+    app: &App,
+    account_id: &str,
+    request: &OrderRequest,
+    idempotency_key: Option<&str>,
+) -> Result<Opening> {
     let quote = quote(app, account_id, request).await?;
     let now = app.now();
     let payments_config = &app.config.payments;
@@ -134,7 +146,7 @@ pub async fn open(app: &App, account_id: &str, request: &OrderRequest) -> Result
             .unwrap_or_default(),
     };
     let mut tx = app.db.begin().await?;
-    store::insert(&mut tx, &order).await?;
+    store::insert(&mut tx, &order, idempotency_key).await?;
     promotions::redemption::redeem(&mut tx, app.db.backend(), &order, &quote.applied, now).await?;
     let free = order.breakdown.total == 0;
     if request.payment_method == Method::Wallet || free {
@@ -173,6 +185,20 @@ pub async fn open(app: &App, account_id: &str, request: &OrderRequest) -> Result
         payment,
         provider,
     }))
+}
+
+/// The order an earlier run of the request with this `Idempotency-Key` made: a
+/// retry that took over the claim of a request that died returns it instead of
+/// pricing and making the order again (its coupon is used, its wallet charged).
+pub async fn already_made(
+    app: &App,
+    account_id: &str,
+    idempotency_key: Option<&str>,
+) -> Result<Option<Order>> {
+    match idempotency_key {
+        Some(key) => store::find_by_idempotency_key(app, account_id, key).await,
+        None => Ok(None),
+    }
 }
 
 async fn reload(app: &App, order: &Order) -> Result<Order> {

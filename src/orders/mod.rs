@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::money::Money;
 use crate::payments::{NextAction, PaymentState};
 
-pub use create::{Opened, Opening, create, create_for, open, refresh};
+pub use create::{Opened, Opening, already_made, create, create_for, open, refresh};
 pub use pricing::{Breakdown, Discount};
 pub use quote::{Quote, quote};
 

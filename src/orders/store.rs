@@ -6,19 +6,22 @@ use sqlx::any::AnyRow;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::db::{Backend, Tx};
+use crate::db::{Backend, ConstraintExt, Tx};
 use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::payments::{NextAction, PaymentState};
 
 use super::{Breakdown, Method, Order, OrderKind, OrderState, PaymentSummary};
 
-pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
+/// Stores a new order; `idempotency_key`, the key of the request that made it, is
+/// the account's once: a second order with it is refused (`idempotency_in_progress`,
+/// for the request that made the first is still answering).
+pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -> Result<()> {
     let b = &order.breakdown;
     sqlx::query(
         "INSERT INTO orders (id, account_id, kind, iccid, plan_code, plan_version_id, periods, currency, list_price, \
-         discounts, fee, total, payment_method, state, created_at, expires_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15)",
+         discounts, fee, total, payment_method, state, created_at, expires_at, updated_at, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15, $17)",
     )
     .bind(&order.id)
     .bind(&order.account_id)
@@ -36,8 +39,13 @@ pub async fn insert(tx: &mut Tx, order: &Order) -> Result<()> {
     .bind(order.state.as_str())
     .bind(to_millis(order.created_at))
     .bind(to_millis(order.expires_at))
+    .bind(idempotency_key)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .on_constraint(
+        "orders_idempotency_key_key",
+        Error::conflict("idempotency_in_progress"),
+    )?;
     Ok(())
 }
 
@@ -140,6 +148,25 @@ pub async fn find_for_account(
         "SELECT {COLUMNS} FROM orders o WHERE o.id = $1 AND o.account_id = $2"
     ))
     .bind(order_id)
+    .bind(account_id)
+    .fetch_optional(app.db.reader())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut order = order_from_row(&row)?;
+    order.payment = latest_payment(app.db.reader(), &order.id).await?;
+    Ok(Some(order))
+}
+
+/// The order the account made with this `Idempotency-Key`, if any.
+pub async fn find_by_idempotency_key(
+    app: &App,
+    account_id: &str,
+    idempotency_key: &str,
+) -> Result<Option<Order>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM orders o WHERE o.idempotency_key = $1 AND o.account_id = $2"
+    ))
+    .bind(idempotency_key)
     .bind(account_id)
     .fetch_optional(app.db.reader())
     .await?;

@@ -1,9 +1,10 @@
 //! `POST /api/v1/verification-codes`, `/accounts`, `/password-resets`, `/me/phone`,
 //! `/me/email-verification` and `/email-verifications`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -12,9 +13,9 @@ use crate::accounts::{self, Account, Destination, Email, Phone, Purpose};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::i18n::Locale;
-use crate::web::error::ErrorBody;
+use crate::web::error::{ErrorBody, json_response};
 use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
-use crate::web::idempotency;
+use crate::web::idempotency::{self, Caller};
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,15 +104,18 @@ pub async fn request_code(
         Some(token) => accounts::authenticate(&app, &token).await.ok().flatten(),
         None => None,
     };
-    let scope = format!("codes:{client}");
-    let digest = idempotency::digest(&body);
-    idempotency::run(&app, &headers, &scope, digest, locale, || async {
+    let account_id = signed_in.as_ref().map(|account| account.id.clone());
+    let caller = match &account_id {
+        Some(id) => Caller::Account(id),
+        None => Caller::Address(&client),
+    };
+    idempotency::run(&app, &headers, "codes", caller, &body, locale, |_| async {
         let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
         let request = accounts::CodeRequest {
             destination,
             purpose: body.purpose,
             locale: signed_in.as_ref().map(|a| a.locale).unwrap_or(locale),
-            client,
+            client: client.clone(),
             account_id: signed_in.map(|a| a.id),
         };
         let expires_in = accounts::request_code(&app, request).await?;
@@ -120,30 +124,29 @@ pub async fn request_code(
     .await
 }
 
-/// Creates an account with the code sent for `register`.
+/// Creates an account with the code sent for `register`. An `Idempotency-Key` is
+/// ignored: nothing derived from a password is kept, and a retry finds the code used.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = AccountBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn register(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<RegisterBody>,
 ) -> Response {
-    let digest = idempotency::digest(&body);
-    idempotency::run(&app, &headers, "accounts", digest, locale, || async {
-        let language = body.language.unwrap_or(locale);
-        let account = accounts::register(
-            &app,
-            &body.phone,
-            &body.email,
-            &body.password,
-            &body.code,
-            language,
-        )
-        .await?;
-        Ok((StatusCode::CREATED, json!(AccountBody::from(&account))))
-    })
-    .await
+    let language = body.language.unwrap_or(locale);
+    let registered = accounts::register(
+        &app,
+        &body.phone,
+        &body.email,
+        &body.password,
+        &body.code,
+        language,
+    )
+    .await;
+    match registered {
+        Ok(account) => (StatusCode::CREATED, Json(AccountBody::from(&account))).into_response(),
+        Err(error) => json_response(&error, locale),
+    }
 }
 
 /// Sets a new password with a `reset_password` code; every session ends.

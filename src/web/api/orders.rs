@@ -237,19 +237,32 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<OrderBody>,
 ) -> Response {
-    let scope = format!("orders:{}", signed_in.account.id);
-    let digest = idempotency::digest(&body);
-    idempotency::run(&app, &headers, &scope, digest, locale, || async {
-        if let Some(expected) = body.expected_total {
-            let quote = orders::quote(&app, &signed_in.account.id, &body.request()).await?;
-            if quote.total() != expected {
-                return Err(crate::error::Error::conflict("price_changed"));
+    let account_id = signed_in.account.id.as_str();
+    let caller = idempotency::Caller::Account(account_id);
+    let (app, body, payer) = (&app, &body, &payer);
+    idempotency::run(
+        app,
+        &headers,
+        "orders",
+        caller,
+        body,
+        locale,
+        |key| async move {
+            if let Some(order) = orders::already_made(app, account_id, key.as_deref()).await? {
+                return Ok((StatusCode::CREATED, json!(order_view(&order, locale))));
             }
-        }
-        let order =
-            orders::create_for(&app, &signed_in.account.id, &body.request(), &payer).await?;
-        Ok((StatusCode::CREATED, json!(order_view(&order, locale))))
-    })
+            if let Some(expected) = body.expected_total {
+                let quote = orders::quote(app, account_id, &body.request()).await?;
+                if quote.total() != expected {
+                    return Err(crate::error::Error::conflict("price_changed"));
+                }
+            }
+            let request = body.request();
+            let order =
+                orders::create_for(app, account_id, &request, payer, key.as_deref()).await?;
+            Ok((StatusCode::CREATED, json!(order_view(&order, locale))))
+        },
+    )
     .await
 }
 

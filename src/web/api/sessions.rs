@@ -1,19 +1,18 @@
 //! `POST /api/v1/sessions` (log in) and `DELETE /api/v1/sessions/current` (log out).
 
+use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::accounts::{self, SessionKind};
 use crate::app::App;
 use crate::error::Result;
-use crate::web::error::ErrorBody;
+use crate::web::error::{ErrorBody, json_response};
 use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
-use crate::web::idempotency;
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,27 +29,27 @@ pub struct SessionBody {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Logs in with phone or email and password; returns a bearer token.
+/// Logs in with phone or email and password; returns a bearer token. An
+/// `Idempotency-Key` is ignored: a session token is never kept to be replayed, and
+/// each login is a session of its own.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
     responses((status = 201, body = SessionBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn log_in(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
     ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Response {
-    let digest = idempotency::digest(&body);
-    idempotency::run(&app, &headers, "sessions", digest, locale, || async {
-        let session =
-            accounts::log_in(&app, &body.login, &body.password, &client, SessionKind::Api).await?;
-        let body = SessionBody {
-            token: session.token,
-            expires_at: session.expires_at,
-        };
-        Ok((StatusCode::CREATED, json!(body)))
-    })
-    .await
+    match accounts::log_in(&app, &body.login, &body.password, &client, SessionKind::Api).await {
+        Ok(session) => {
+            let body = SessionBody {
+                token: session.token,
+                expires_at: session.expires_at,
+            };
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        Err(error) => json_response(&error, locale),
+    }
 }
 
 /// Revokes the token used for this request.

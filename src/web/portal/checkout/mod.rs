@@ -312,7 +312,7 @@ pub async fn pay(
         return page;
     }
     let created = match choice.request(&app) {
-        Ok(request) => orders::create_for(&app, &account.id, &request, &payer).await,
+        Ok(request) => orders::create_for(&app, &account.id, &request, &payer, None).await,
         Err(error) => Err(error),
     };
     match created {
