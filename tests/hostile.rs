@@ -5,11 +5,11 @@
 #[macro_use]
 mod support;
 
-#[path = "hostile/payments.rs"]
-mod payments;
 #[path = "hostile/accounts.rs"]
 mod accounts;
-#[path = "hostile/web.rs"]
-mod web;
 #[path = "hostile/idempotency.rs"]
 mod idempotency;
+#[path = "hostile/payments.rs"]
+mod payments;
+#[path = "hostile/web.rs"]
+mod web;
