@@ -15,7 +15,8 @@ use crate::config::Config;
 use crate::db::{Db, DbOptions};
 use crate::messages::{FileOutbox, Messenger};
 
-/// Connects the database (running migrations), loads the secret and the senders.
+/// Connects the database (running migrations), loads the secret and the senders,
+/// and seals audit entries recorded before the log was chained (see `audit::seal`).
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     crate::fakes::wire(&mut config);
     config.validate()?;
@@ -23,7 +24,16 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let db = Db::connect(&DbOptions::from_config(&config)).await?;
     db.migrate().await?;
-    build_with_db(config, db, clock)
+    let app = build_with_db(config, db, clock)?;
+    let key = crate::audit::Key::from_secret(&app.secret);
+    let sealed = crate::audit::seal(&app.db, &key).await?;
+    if sealed > 0 {
+        tracing::warn!(
+            entries = sealed,
+            "sealed the audit entries recorded before the log was chained"
+        );
+    }
+    Ok(app)
 }
 
 /// As [`build`], over a database already connected and migrated (tests use this).
@@ -39,7 +49,7 @@ pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyho
 }
 
 /// The configured secret, or one generated on first start and kept in the data dir.
-fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     if !config.security.secret.is_empty() {
         return Ok(config.security.secret.expose().as_bytes().to_vec());
     }
