@@ -5,3 +5,5 @@
 #[macro_use]
 mod support;
 
+#[path = "hostile/audit.rs"]
+mod audit;
