@@ -22,8 +22,9 @@ use crate::payments::{ProviderName, Providers};
 
 /// The composition root: checks the configuration (outside demo mode, refusing any
 /// demo machinery or published secret), connects the database (running
-/// migrations), refuses a database a demo ran on outside demo mode, and builds the
-/// app with its providers and senders.
+/// migrations), refuses a database a demo ran on outside demo mode, builds the app
+/// with its providers and senders, and seals audit entries recorded before the log
+/// was chained (see `audit::seal`).
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     demo::prepare(&mut config);
     config.validate()?;
@@ -37,6 +38,14 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         app.db.close().await;
         anyhow::bail!(
             "the database holds the demo's seeds (its subscriber or its published keys): it was served with --demo. Serve it with --demo, or start from an empty data dir (or database.url)"
+        );
+    }
+    let key = crate::audit::Key::from_secret(&app.secret);
+    let sealed = crate::audit::seal(&app.db, &key).await?;
+    if sealed > 0 {
+        tracing::warn!(
+            entries = sealed,
+            "sealed the audit entries recorded before the log was chained"
         );
     }
     Ok(app)
@@ -121,7 +130,7 @@ fn messenger(config: &Config) -> anyhow::Result<Messenger> {
 }
 
 /// The configured secret, or one generated on first start and kept in the data dir.
-fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
+pub fn load_secret(config: &Config) -> anyhow::Result<Vec<u8>> {
     if !config.security.secret.is_empty() {
         return Ok(config.security.secret.expose().as_bytes().to_vec());
     }

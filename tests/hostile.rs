@@ -7,6 +7,8 @@ mod support;
 
 #[path = "hostile/accounts.rs"]
 mod accounts;
+#[path = "hostile/audit.rs"]
+mod audit;
 #[path = "hostile/idempotency.rs"]
 mod idempotency;
 #[path = "hostile/payments.rs"]

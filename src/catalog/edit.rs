@@ -3,6 +3,7 @@
 //! audited under the actor's name.
 
 use crate::app::App;
+use crate::audit::Key;
 use crate::error::{Error, Result};
 use crate::promotions::PromotionCode;
 
@@ -14,15 +15,17 @@ use super::store::{self, PlanChange};
 
 /// Creates or changes a plan as the entry says (a new plan goes last in the catalog).
 pub async fn put_plan(app: &App, spec: &PlanSpec, actor: &str) -> Result<PlanChange> {
-    let mut tx = app.db.begin().await?;
-    let change = store::apply_plan(&mut tx, spec, None, actor, app.now()).await?;
+    let key = Key::from_secret(&app.secret);
+    let mut tx = crate::audit::begin(&app.db).await?;
+    let change = store::apply_plan(&mut tx, &key, spec, None, actor, app.now()).await?;
     tx.commit().await?;
     Ok(change)
 }
 
 /// Stops new sales of the plan; `false` when it was retired already.
 pub async fn retire_plan(app: &App, code: &PlanCode, actor: &str) -> Result<bool> {
-    let mut tx = app.db.begin().await?;
+    let key = Key::from_secret(&app.secret);
+    let mut tx = crate::audit::begin(&app.db).await?;
     let exists = sqlx::query("SELECT code FROM plans WHERE code = $1")
         .bind(code.as_str())
         .fetch_optional(&mut *tx)
@@ -30,7 +33,7 @@ pub async fn retire_plan(app: &App, code: &PlanCode, actor: &str) -> Result<bool
     if exists.is_none() {
         return Err(Error::not_found("unknown_plan"));
     }
-    let retired = store::set_retired(&mut tx, code.as_str(), true, actor, app.now()).await?;
+    let retired = store::set_retired(&mut tx, &key, code.as_str(), true, actor, app.now()).await?;
     tx.commit().await?;
     Ok(retired)
 }
@@ -43,9 +46,10 @@ pub async fn put_promotion(
     coupon: bool,
     actor: &str,
 ) -> Result<PromotionChange> {
-    let mut tx = app.db.begin().await?;
+    let key = Key::from_secret(&app.secret);
+    let mut tx = crate::audit::begin(&app.db).await?;
     ensure_section(&mut tx, &spec.promotion.code, coupon).await?;
-    let change = promotion_store::apply(&mut tx, spec, actor, app.now()).await?;
+    let change = promotion_store::apply(&mut tx, &key, spec, actor, app.now()).await?;
     tx.commit().await?;
     Ok(change)
 }
@@ -57,7 +61,8 @@ pub async fn retire_promotion(
     coupon: bool,
     actor: &str,
 ) -> Result<bool> {
-    let mut tx = app.db.begin().await?;
+    let key = Key::from_secret(&app.secret);
+    let mut tx = crate::audit::begin(&app.db).await?;
     if !ensure_section(&mut tx, code, coupon).await? {
         return Err(Error::not_found(if coupon {
             "unknown_coupon"
@@ -66,7 +71,7 @@ pub async fn retire_promotion(
         }));
     }
     let retired =
-        promotion_store::set_retired(&mut tx, code.as_str(), true, actor, app.now()).await?;
+        promotion_store::set_retired(&mut tx, &key, code.as_str(), true, actor, app.now()).await?;
     tx.commit().await?;
     Ok(retired)
 }

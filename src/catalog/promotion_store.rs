@@ -40,6 +40,7 @@ impl PromotionChange {
 
 pub async fn import(
     tx: &mut Tx,
+    key: &crate::audit::Key,
     specs: &[PromotionSpec],
     actor: &str,
     now: DateTime<Utc>,
@@ -47,7 +48,7 @@ pub async fn import(
     let mut report = PromotionReport::default();
     for spec in specs {
         let code = spec.promotion.code.to_string();
-        let change = apply(tx, spec, actor, now).await?;
+        let change = apply(tx, key, spec, actor, now).await?;
         if change.created {
             report.created.push(code.clone());
         }
@@ -68,6 +69,7 @@ pub async fn import(
 /// limits are kept in step with its definition; its redemption count is kept.
 pub(crate) async fn apply(
     tx: &mut Tx,
+    key: &crate::audit::Key,
     spec: &PromotionSpec,
     actor: &str,
     now: DateTime<Utc>,
@@ -99,7 +101,7 @@ pub(crate) async fn apply(
             if inserted.rows_affected() != 1 {
                 return Err(Error::conflict("catalog_changed_concurrently"));
             }
-            audit(tx, now, actor, "promotion.create", code, kind).await?;
+            audit(tx, key, now, actor, "promotion.create", code, kind).await?;
             change.created = true;
         }
         Some(row) => {
@@ -115,10 +117,10 @@ pub(crate) async fn apply(
                 .bind(code)
                 .execute(&mut **tx)
                 .await?;
-                audit(tx, now, actor, "promotion.update", code, kind).await?;
+                audit(tx, key, now, actor, "promotion.update", code, kind).await?;
                 change.updated = true;
             }
-            if set_retired(tx, code, spec.retired, actor, now).await? {
+            if set_retired(tx, key, code, spec.retired, actor, now).await? {
                 change.retirement = Some(spec.retired);
             }
         }
@@ -142,6 +144,7 @@ pub(crate) async fn apply(
 /// `false` when it already was so (or there is no such offer).
 pub(crate) async fn set_retired(
     tx: &mut Tx,
+    key: &crate::audit::Key,
     code: &str,
     retired: bool,
     actor: &str,
@@ -172,6 +175,6 @@ pub(crate) async fn set_retired(
     } else {
         "promotion.reinstate"
     };
-    audit(tx, now, actor, action, code, "").await?;
+    audit(tx, key, now, actor, action, code, "").await?;
     Ok(true)
 }

@@ -59,12 +59,13 @@ impl PlanChange {
 /// Applies a checked catalog in one transaction, auditing every change.
 pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<ImportReport> {
     let now = app.now();
+    let key = crate::audit::Key::from_secret(&app.secret);
     let mut report = ImportReport::default();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::audit::begin(&app.db).await?;
     for (index, spec) in file.plans.iter().enumerate() {
         let code = spec.code.as_str().to_owned();
         let sort_order = i64::try_from(index).unwrap_or(i64::MAX);
-        let change = apply_plan(&mut tx, spec, Some(sort_order), actor, now).await?;
+        let change = apply_plan(&mut tx, &key, spec, Some(sort_order), actor, now).await?;
         if change.created {
             report.created.push(code.clone());
         } else if change.new_version.is_some() {
@@ -78,7 +79,7 @@ pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<Import
         }
     }
     report.promotions =
-        super::promotion_store::import(&mut tx, &file.promotions, actor, now).await?;
+        super::promotion_store::import(&mut tx, &key, &file.promotions, actor, now).await?;
     tx.commit().await?;
     Ok(report)
 }
@@ -89,6 +90,7 @@ pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<Import
 /// `None`; an existing one stays where it is).
 pub(crate) async fn apply_plan(
     tx: &mut Tx,
+    key: &crate::audit::Key,
     spec: &PlanSpec,
     sort_order: Option<i64>,
     actor: &str,
@@ -156,10 +158,10 @@ pub(crate) async fn apply_plan(
         } else {
             format!("version {next_version}")
         };
-        audit(tx, now, actor, "plan.version", code, &detail).await?;
+        audit(tx, key, now, actor, "plan.version", code, &detail).await?;
         change.new_version = Some(next_version);
     }
-    if set_retired(tx, code, spec.retired, actor, now).await? {
+    if set_retired(tx, key, code, spec.retired, actor, now).await? {
         change.retirement = Some(spec.retired);
     }
     Ok(change)
@@ -169,6 +171,7 @@ pub(crate) async fn apply_plan(
 /// already was so (or there is no such plan).
 pub(crate) async fn set_retired(
     tx: &mut Tx,
+    key: &crate::audit::Key,
     code: &str,
     retired: bool,
     actor: &str,
@@ -194,7 +197,7 @@ pub(crate) async fn set_retired(
     } else {
         "plan.reinstate"
     };
-    audit(tx, now, actor, action, code, "").await?;
+    audit(tx, key, now, actor, action, code, "").await?;
     Ok(true)
 }
 

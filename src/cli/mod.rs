@@ -93,6 +93,11 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +176,13 @@ enum BenchCommand {
 enum LedgerCommand {
     /// Exit 0 only when every transaction balances and every balance equals its entries.
     Check,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Exit 0 only when every entry matches its hash and the chain runs from entry 1 to
+    /// the last without a gap; otherwise name the entries changed, removed or inserted.
+    Verify,
 }
 
 pub fn main() -> ExitCode {
@@ -307,6 +319,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger {
             command: LedgerCommand::Check,
         } => operator::ledger_check(config).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => operator::audit_verify(config).await,
     }
 }
 

@@ -72,7 +72,7 @@ pub async fn query(app: &App, payment_id: &str) -> Result<PaymentState> {
 /// goes back through the provider by the refund job.
 pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     let now = app.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::audit::begin(&app.db).await?;
     let payment = store::lock(&mut tx, app.db.backend(), payment_id)
         .await?
         .ok_or_else(|| Error::not_found("payment_not_found"))?;
@@ -112,7 +112,8 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     store::set_state(&mut tx, &payment.id, PaymentState::RefundPending, now).await?;
     store::flag(&mut tx, &payment.id, "operator_refund").await?;
     orders::set_state(&mut tx, &payment.order_id, OrderState::Refunded, now).await?;
-    crate::catalog::audit(&mut tx, now, actor, "payment.refund", &payment.id, "").await?;
+    let key = crate::audit::Key::from_secret(&app.secret);
+    crate::audit::record(&mut tx, &key, now, actor, "payment.refund", &payment.id, "").await?;
     jobs::enqueue(
         &mut tx,
         REFUND_JOB,

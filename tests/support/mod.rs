@@ -217,6 +217,19 @@ impl TestApp {
         self.app.db.close().await;
     }
 
+    /// The URL of the app's database, for the `datacard` binary run beside it
+    /// (`DATACARD_DATABASE_URL`, with `--data-dir` the app's dir for its secret).
+    pub fn database_url(&self) -> String {
+        match &self.schema {
+            None => datacard::db::sqlite_url(&self.dir.path().join("test.sqlite3")),
+            Some(schema) => format!(
+                "{}&options=-c%20search_path%3D{}",
+                schema.tagged_url(),
+                schema.name
+            ),
+        }
+    }
+
     pub fn advance(&self, by: chrono::Duration) {
         self.clock.advance(by);
     }

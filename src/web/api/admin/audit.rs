@@ -37,6 +37,10 @@ pub struct AuditPageBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEntryBody {
+    /// The entry's number: 1, 2, 3… in the order entries were recorded, the order
+    /// the log is listed in; `datacard audit verify` names entries by it.
+    #[schema(example = 42)]
+    pub seq: i64,
     pub id: String,
     pub at: DateTime<Utc>,
     /// The operator key's name, `cli` or `demo`.
@@ -49,7 +53,7 @@ pub struct AuditEntryBody {
     pub detail: String,
 }
 
-/// Who changed what and when, newest first.
+/// Who changed what and when, newest (highest `seq`) first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("operator_key" = [])), params(AuditQuery),
     responses((status = 200, body = AuditPageBody), (status = 400, body = ErrorBody, description = "invalid_query"),
         (status = 401, body = ErrorBody)))]
@@ -76,6 +80,7 @@ pub async fn list(
             .entries
             .into_iter()
             .map(|e| AuditEntryBody {
+                seq: e.seq,
                 id: e.id,
                 at: e.at,
                 actor: e.actor,
