@@ -70,8 +70,7 @@ pub fn add_providers(app: &App, providers: &mut Providers) {
     }
 }
 
-/// The sandbox's pay page, the fakes and the outbox page, in demo mode; nothing
-/// otherwise.
+/// The sandbox's pay page and the fakes, in demo mode; nothing otherwise.
 pub fn routes(app: &App) -> Router<App> {
     if !app.config.demo {
         return Router::new();
@@ -79,7 +78,15 @@ pub fn routes(app: &App) -> Router<App> {
     Router::new()
         .merge(sandbox::routes())
         .merge(fakes::routes(app))
-        .route("/dev/outbox", get(outbox_page::show))
+}
+
+/// The outbox page, a portal page (it needs the portal's request context), in demo
+/// mode; nothing otherwise.
+pub fn portal_routes(app: &App) -> Router<App> {
+    if !app.config.demo {
+        return Router::new();
+    }
+    Router::new().route("/dev/outbox", get(outbox_page::show))
 }
 
 /// The sandbox's outgoing notifications, in demo mode.

@@ -27,7 +27,7 @@ pub async fn show(State(app): State<App>, portal: Portal) -> Response {
         @if entries.is_empty() {
             p { (t(locale, "outbox.empty")) }
         } @else {
-            table {
+            table.outbox {
                 thead { tr {
                     th scope="col" { (t(locale, "outbox.at")) }
                     th scope="col" { (t(locale, "outbox.to")) }

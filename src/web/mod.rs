@@ -34,7 +34,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api::routes())
-        .merge(portal::routes(&app))
+        .merge(portal::routes(&app, crate::demo::portal_routes(&app)))
         // Demo mode only: the sandbox's pay page, the fakes, the outbox page.
         .merge(crate::demo::routes(&app))
         .fallback(not_found)

@@ -38,8 +38,10 @@ use super::cookies;
 use super::extract::locale_of;
 use guard::CsrfBinding;
 
-pub fn routes(app: &App) -> Router<App> {
-    Router::new()
+/// The portal's pages, and `extra` pages (the demo's outbox page) served with the
+/// same request context (language, session, CSRF, the Origin check).
+pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
+    extra
         .route("/", get(home::show))
         .route("/register", get(auth::register_form).post(auth::register))
         .route(
