@@ -63,11 +63,7 @@ pub async fn build_for_data(mut config: Config, clock: Arc<dyn Clock>) -> anyhow
     db.migrate().await?;
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
-    let demo_only = if config.demo {
-        Vec::new()
-    } else {
-        demo::credentials()
-    };
+    let demo_only = demo_only_credentials(&config);
     Ok(App::new(config, db, clock, messenger, secret, demo_only))
 }
 
@@ -77,11 +73,7 @@ pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyho
     demo::refuse_in_production(&config)?;
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
-    let demo_only = if config.demo {
-        Vec::new()
-    } else {
-        demo::credentials()
-    };
+    let demo_only = demo_only_credentials(&config);
     let app = App::new(config, db, clock, messenger, secret, demo_only);
     let providers = build_providers(&app)?;
     let _ = app.providers.set(providers);
@@ -115,6 +107,15 @@ fn build_providers(app: &App) -> anyhow::Result<Providers> {
     }
     demo::add_providers(app, &mut providers);
     Ok(providers)
+}
+
+/// The demo's published credentials, refused outside demo mode (none in demo mode).
+fn demo_only_credentials(config: &Config) -> Vec<&'static str> {
+    if config.demo {
+        Vec::new()
+    } else {
+        demo::credentials()
+    }
 }
 
 /// Every message to the file outbox in demo mode; the configured transports

@@ -186,14 +186,7 @@ impl Config {
                 self.locale.time_zone
             );
         }
-        let url = self.database.url.expose();
-        if !(url.is_empty()
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://")
-            || url.starts_with("sqlite:"))
-        {
-            bail!("database.url must be empty (embedded SQLite), sqlite:… or postgres://…");
-        }
+        self.validate_storage()?;
         match self.messages.sms_transport.as_str() {
             "" | "outbox" => {}
             "http"

@@ -144,17 +144,7 @@ pub async fn find_for_account(
     order_id: &str,
     account_id: &str,
 ) -> Result<Option<Order>> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM orders o WHERE o.id = $1 AND o.account_id = $2"
-    ))
-    .bind(order_id)
-    .bind(account_id)
-    .fetch_optional(app.db.reader())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut order = order_from_row(&row)?;
-    order.payment = latest_payment(app.db.reader(), &order.id).await?;
-    Ok(Some(order))
+    find_of_account(app, "o.id", order_id, account_id).await
 }
 
 /// The order the account made with this `Idempotency-Key`, if any.
@@ -163,10 +153,21 @@ pub async fn find_by_idempotency_key(
     account_id: &str,
     idempotency_key: &str,
 ) -> Result<Option<Order>> {
+    find_of_account(app, "o.idempotency_key", idempotency_key, account_id).await
+}
+
+/// The account's order whose `column` (one of ours, never input) is `value`, with
+/// its latest payment.
+async fn find_of_account(
+    app: &App,
+    column: &'static str,
+    value: &str,
+    account_id: &str,
+) -> Result<Option<Order>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM orders o WHERE o.idempotency_key = $1 AND o.account_id = $2"
+        "SELECT {COLUMNS} FROM orders o WHERE {column} = $1 AND o.account_id = $2"
     ))
-    .bind(idempotency_key)
+    .bind(value)
     .bind(account_id)
     .fetch_optional(app.db.reader())
     .await?;

@@ -34,10 +34,6 @@ impl Providers {
         self.stripe.clone()
     }
 
-    pub fn names(&self) -> impl Iterator<Item = ProviderName> + '_ {
-        self.adapters.keys().copied()
-    }
-
     pub fn insert(&mut self, adapter: Arc<dyn Provider>) {
         self.adapters.insert(adapter.name(), adapter);
     }
