@@ -1,6 +1,8 @@
 //! Identifiers: a short type prefix and 26 characters of time-ordered randomness
 //! (48 bits of milliseconds, 80 random bits, Crockford base32), e.g. `acc_01JD…`.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 
@@ -34,6 +36,79 @@ pub fn new_id(prefix: &str, now: DateTime<Utc>) -> String {
     }
     out
 }
+
+/// A typed identifier: each entity's ids are their own type over the same text form, so an
+/// order id cannot be passed where an account id is expected. Storage keeps the text; the
+/// owning module converts at its boundary (`from_stored`), the web layer at the path.
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident = $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn generate(now: DateTime<Utc>) -> Self {
+                Self(new_id($prefix, now))
+            }
+
+            /// An id read back from storage or given by a caller. Not checked: an id that
+            /// names nothing simply finds nothing.
+            pub fn from_stored(text: impl Into<String>) -> Self {
+                Self(text.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A subscriber's account.
+    AccountId = "acc"
+);
+typed_id!(
+    /// An order: a renewal, a new eSIM or a wallet top-up.
+    OrderId = "ord"
+);
+typed_id!(
+    /// One attempt to take an order's money at a provider.
+    PaymentId = "pay"
+);
+typed_id!(
+    /// A line's paid period.
+    PeriodId = "per"
+);
+typed_id!(
+    /// A ledger transaction.
+    TransactionId = "ltx"
+);
+typed_id!(
+    /// A background job.
+    JobId = "job"
+);
 
 /// A random secret token (for sessions, CSRF, API keys), URL-safe base64 of 32 bytes.
 pub fn new_token() -> String {
