@@ -59,7 +59,7 @@ pub fn json_response(error: &Error, locale: Locale) -> Response {
     log_if_internal(error);
     let body = ErrorBody {
         error: ErrorDetail {
-            code: error.code.to_owned(),
+            code: error.code.as_str().to_owned(),
             message: message(error, locale),
             details: error.details.clone(),
         },

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::{self, Account, Destination, Email, Phone, Purpose};
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::web::error::{ErrorBody, json_response};
 use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
@@ -86,7 +86,7 @@ fn destination(phone: Option<&str>, email: Option<&str>) -> Result<Destination> 
     match (phone, email) {
         (Some(phone), None) => Ok(Destination::Phone(Phone::parse(phone)?)),
         (None, Some(email)) => Ok(Destination::Email(Email::parse(email)?)),
-        _ => Err(Error::invalid("phone_or_email_required")),
+        _ => Err(Error::invalid(Code::PhoneOrEmailRequired)),
     }
 }
 

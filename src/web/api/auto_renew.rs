@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::auto_renew::{self, Change, RenewMethod, Settings, Trigger};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines;
 use crate::money::Money;
 use crate::web::error::ErrorBody;
@@ -96,9 +96,9 @@ pub async fn show(
     Path(iccid): Path<String>,
 ) -> Result<Json<AutoRenewBody>> {
     let account_id = &signed_in.account.id;
-    let iccid = lines::Iccid::parse(&iccid).map_err(|_| Error::not_found("line_not_found"))?;
+    let iccid = lines::Iccid::parse(&iccid).map_err(|_| Error::not_found(Code::LineNotFound))?;
     if auto_renew::owner_of(&app, iccid.as_str()).await?.as_deref() != Some(account_id.as_str()) {
-        return Err(Error::not_found("line_not_found"));
+        return Err(Error::not_found(Code::LineNotFound));
     }
     let settings = auto_renew::settings(&app, iccid.as_str()).await?;
     Ok(Json(body(&app, account_id, settings).await?))

@@ -12,7 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::money::Money;
 use crate::orders::{self, Method, Order, OrderKind, OrderRequest, OrderState};
@@ -254,7 +254,7 @@ pub async fn create(
             if let Some(expected) = body.expected_total {
                 let quote = orders::quote(app, account_id, &body.request()).await?;
                 if quote.total() != expected {
-                    return Err(crate::error::Error::conflict("price_changed"));
+                    return Err(crate::error::Error::conflict(Code::PriceChanged));
                 }
             }
             let request = body.request();
@@ -276,7 +276,7 @@ pub async fn show(
 ) -> Result<Json<OrderView>> {
     let order = orders::store::find_for_account(&app, &id, &signed_in.account.id)
         .await?
-        .ok_or_else(|| Error::not_found("order_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::OrderNotFound))?;
     Ok(Json(order_view(&order, locale)))
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::usage::{self, MAX_BATCH, RecordResult, UsageRecord};
 use crate::web::error::ErrorBody;
 use crate::web::extract::ApiJson;
@@ -51,14 +51,14 @@ pub async fn post(
         .unwrap_or("");
     let source = usage::keys::authenticate(&app, key.trim())
         .await?
-        .ok_or_else(|| Error::unauthenticated("invalid_network_key"))?;
+        .ok_or_else(|| Error::unauthenticated(Code::InvalidNetworkKey))?;
     if body.records.is_empty() {
-        return Err(Error::invalid("no_records"));
+        return Err(Error::invalid(Code::NoRecords));
     }
     if body.records.len() > MAX_BATCH {
         return Err(Error::new(
             crate::error::ErrorKind::TooLarge,
-            "batch_too_large",
+            Code::BatchTooLarge,
         ));
     }
     let ids: Vec<String> = body.records.iter().map(|r| r.id.clone()).collect();

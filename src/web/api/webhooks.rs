@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::payments::apply::apply_notification;
 use crate::payments::provider::Acknowledged;
 use crate::payments::{Applied, Provider, ProviderError, ProviderName};
@@ -33,7 +33,7 @@ pub async fn receive(
 ) -> Response {
     let Some(adapter) = ProviderName::parse(&provider).and_then(|name| app.providers().get(name))
     else {
-        return Error::not_found("unknown_provider").into_response();
+        return Error::not_found(Code::UnknownProvider).into_response();
     };
     let outcome = handle(&app, adapter.as_ref(), &headers, &body).await;
     adapter.acknowledge(outcome)
@@ -55,13 +55,13 @@ async fn handle(
         Err(error) => {
             tracing::warn!(%provider, %error, "notification refused");
             return Err(match error {
-                ProviderError::Refused(_) => Error::invalid("invalid_signature"),
-                _ => Error::invalid("invalid_notification"),
+                ProviderError::Refused(_) => Error::invalid(Code::InvalidSignature),
+                _ => Error::invalid(Code::InvalidNotification),
             });
         }
     };
     match apply_notification(app, provider, &notification).await? {
-        Applied::AmountMismatch => Err(Error::invalid("amount_mismatch")),
+        Applied::AmountMismatch => Err(Error::invalid(Code::AmountMismatch)),
         applied => Ok(Acknowledged::Applied {
             duplicate: applied == Applied::Duplicate,
         }),

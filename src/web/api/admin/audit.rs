@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::App;
 use crate::audit::{self, MAX_PAGE};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::web::error::ErrorBody;
 
 use super::Operator;
@@ -63,10 +63,10 @@ pub async fn list(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPageBody>> {
     let Query(query) =
-        query.map_err(|r| Error::invalid("invalid_query").with_details(vec![r.body_text()]))?;
+        query.map_err(|r| Error::invalid(Code::InvalidQuery).with_details(vec![r.body_text()]))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Error::invalid("invalid_query")
+        return Err(Error::invalid(Code::InvalidQuery)
             .with_details(vec![format!("limit must be between 1 and {MAX_PAGE}")]));
     }
     let subject = query

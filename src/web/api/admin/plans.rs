@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::catalog::history::{self, PlanRecord};
 use crate::catalog::{self, Allowance, Period, Plan, PlanCode, PlanEntry, Zone, edit};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::money::Money;
 use crate::web::api::plans::FairUseBody;
 use crate::web::error::ErrorBody;
@@ -107,7 +107,7 @@ async fn load(app: &App, code: &PlanCode) -> Result<AdminPlanBody> {
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| Error::not_found("unknown_plan"))?;
+        .ok_or_else(|| Error::not_found(Code::UnknownPlan))?;
     Ok(plan_body(&record, app.now()))
 }
 
@@ -156,7 +156,7 @@ pub async fn put(
     let code = code_in_address(&code)?;
     same_code(code.as_str(), entry.code())?;
     let spec = catalog::check_plan(entry)
-        .map_err(|problems| Error::invalid("invalid_plan").with_details(problems))?;
+        .map_err(|problems| Error::invalid(Code::InvalidPlan).with_details(problems))?;
     let change = edit::put_plan(&app, &spec, &operator.name).await?;
     tracing::info!(operator = %operator.name, plan.code = %code, new_version = ?change.new_version,
         retired = ?change.retirement, "plan put");

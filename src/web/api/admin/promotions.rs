@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::catalog::history::{self, PromotionRecord};
 use crate::catalog::{self, PromotionEntry, edit};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::promotions::PromotionCode;
 use crate::web::error::ErrorBody;
 
@@ -66,7 +66,7 @@ fn promotion_body(record: &PromotionRecord) -> AdminPromotionBody {
 }
 
 fn code_in_address(code: &str) -> Result<PromotionCode> {
-    PromotionCode::parse(code).map_err(|_| Error::invalid("invalid_promotion_code"))
+    PromotionCode::parse(code).map_err(|_| Error::invalid(Code::InvalidPromotionCode))
 }
 
 async fn list(app: &App, coupons: bool) -> Result<Json<Vec<AdminPromotionBody>>> {
@@ -88,9 +88,9 @@ async fn load(app: &App, code: &PromotionCode, coupon: bool) -> Result<AdminProm
         .map(promotion_body)
         .ok_or_else(|| {
             Error::not_found(if coupon {
-                "unknown_coupon"
+                Code::UnknownCoupon
             } else {
-                "unknown_promotion"
+                Code::UnknownPromotion
             })
         })
 }
@@ -106,7 +106,7 @@ async fn put(
     same_code(code.as_str(), entry.code())?;
     let plans = history::plan_codes(app).await?;
     let spec = catalog::check_promotion(entry, coupon, &plans)
-        .map_err(|problems| Error::invalid("invalid_promotion").with_details(problems))?;
+        .map_err(|problems| Error::invalid(Code::InvalidPromotion).with_details(problems))?;
     let change = edit::put_promotion(app, &spec, coupon, &operator.name).await?;
     tracing::info!(operator = %operator.name, promotion.code = %code, created = change.created,
         updated = change.updated, retired = ?change.retirement, "promotion put");
