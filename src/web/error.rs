@@ -28,7 +28,12 @@ pub struct ErrorDetail {
 }
 
 pub fn status_of(error: &Error) -> StatusCode {
-    match error.kind {
+    status_of_kind(error.kind)
+}
+
+/// The HTTP status errors of `kind` are answered with.
+pub fn status_of_kind(kind: ErrorKind) -> StatusCode {
+    match kind {
         ErrorKind::Invalid => StatusCode::BAD_REQUEST,
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,

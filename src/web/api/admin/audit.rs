@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::App;
 use crate::audit::{self, MAX_PAGE};
 use crate::error::{Code, Error, Result};
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{OPERATOR, refusals};
 
 use super::Operator;
 
@@ -53,10 +53,11 @@ pub struct AuditEntryBody {
     pub detail: String,
 }
 
+refusals!(ListRefusals = [OPERATOR, &[Code::InvalidQuery]]);
+
 /// Who changed what and when, newest (highest `seq`) first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("operator_key" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditPageBody), (status = 400, body = ErrorBody, description = "invalid_query"),
-        (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AuditPageBody), ListRefusals))]
 pub async fn list(
     State(app): State<App>,
     _operator: Operator,
