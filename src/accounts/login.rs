@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
 use crate::config::PhoneRegion;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::{new_id, new_token};
 
 use super::store;
@@ -51,7 +51,7 @@ pub async fn log_in(
     let normalised = normalise_login(login, app.config.locale.phone_region);
     // The demo subscriber exists only for demo mode.
     if app.refuses_outside_demo(&normalised) {
-        return Err(Error::unauthenticated("invalid_credentials"));
+        return Err(Error::unauthenticated(Code::InvalidCredentials));
     }
     let login_key = format!("login:{}", super::token_hash(&normalised));
     let client_key = format!("client:{client}");
@@ -72,7 +72,7 @@ pub async fn log_in(
             .await?
         {
             Ok(slot) => taken.push(slot),
-            Err(wait) => return Err(Error::rate_limited("login_locked", wait)),
+            Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
         }
     }
     let found = store::find_by_login(&mut *tx, &normalised).await?;
@@ -97,7 +97,7 @@ pub async fn log_in(
         (true, Some((account, _))) => account,
         _ => {
             tracing::info!("login failed");
-            return Err(Error::unauthenticated("invalid_credentials"));
+            return Err(Error::unauthenticated(Code::InvalidCredentials));
         }
     };
     let mut tx = app.db.begin().await?;

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PhoneRegion;
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -15,7 +15,7 @@ impl Phone {
     /// Accepts `+` and 8–15 digits (the first not 0); spaces, dots, dashes and
     /// brackets people type between digits are dropped.
     pub fn parse(input: &str) -> Result<Phone, Error> {
-        let invalid = || Error::invalid("invalid_phone").on_field("phone");
+        let invalid = || Error::invalid(Code::InvalidPhone).on_field("phone");
         let trimmed = input.trim();
         let rest = trimmed.strip_prefix('+').ok_or_else(invalid)?;
         let mut digits = String::with_capacity(16);
@@ -40,7 +40,7 @@ impl Phone {
         if trimmed.starts_with('+') {
             return Phone::parse(trimmed);
         }
-        let invalid = || Error::invalid("invalid_phone").on_field("phone");
+        let invalid = || Error::invalid(Code::InvalidPhone).on_field("phone");
         let mut digits = String::with_capacity(20);
         for c in trimmed.chars() {
             match c {

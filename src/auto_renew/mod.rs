@@ -20,7 +20,7 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::orders::{self, OrderKind, OrderRequest};
@@ -192,10 +192,10 @@ pub struct Change {
 
 /// Changes the settings of a line the account owns (`line_not_found` otherwise).
 pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -> Result<Settings> {
-    let iccid = Iccid::parse(iccid).map_err(|_| Error::not_found("line_not_found"))?;
+    let iccid = Iccid::parse(iccid).map_err(|_| Error::not_found(Code::LineNotFound))?;
     let iccid = iccid.as_str();
     if owner_of(app, iccid).await?.as_deref() != Some(account_id) {
-        return Err(Error::not_found("line_not_found"));
+        return Err(Error::not_found(Code::LineNotFound));
     }
     let mut next = settings(app, iccid).await?;
     next.enabled = change.enabled;
@@ -207,13 +207,13 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
     }
     if let Some(hours) = change.hours_before {
         if !HOURS_BEFORE.contains(&hours) {
-            return Err(Error::invalid("invalid_hours_before").on_field("hours_before"));
+            return Err(Error::invalid(Code::InvalidHoursBefore).on_field("hours_before"));
         }
         next.hours_before = hours;
     }
     if let Some(periods) = change.periods {
         if !PERIODS.contains(&periods) {
-            return Err(Error::invalid("invalid_periods").on_field("periods"));
+            return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
         }
         next.periods = periods;
     }
@@ -223,7 +223,7 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
         } else {
             let code = crate::catalog::PlanCode::parse(plan)?;
             if crate::catalog::find(app, &code).await?.is_none() {
-                return Err(Error::invalid("invalid_plan_code").on_field("plan_code"));
+                return Err(Error::invalid(Code::InvalidPlanCode).on_field("plan_code"));
             }
             next.plan_code = Some(code.to_string());
         }

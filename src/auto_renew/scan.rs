@@ -221,7 +221,7 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
             Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {
                 return Err(error);
             }
-            Err(error) => Some(error.code),
+            Err(error) => Some(error.code.as_str()),
         }
     };
     let Some(code) = code else {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Days, Months, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::i18n::Locale;
 use crate::money::{Currency, Money};
 
@@ -28,7 +28,7 @@ impl PlanCode {
         if ok {
             Ok(PlanCode(code))
         } else {
-            Err(Error::invalid("invalid_plan_code").on_field("plan_code"))
+            Err(Error::invalid(Code::InvalidPlanCode).on_field("plan_code"))
         }
     }
 
@@ -115,7 +115,7 @@ impl Period {
             PeriodUnit::Year => count.saturating_mul(366),
         };
         if count == 0 || days > Self::MAX_DAYS {
-            return Err(Error::invalid("invalid_period"));
+            return Err(Error::invalid(Code::InvalidPeriod));
         }
         Ok(Period { unit, count })
     }

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::catalog::{Allowance, Period, PeriodUnit};
 use crate::clock::to_millis;
 use crate::db::{Backend, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ledger::{self, AccountKind, Posting};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod, stacking};
 
@@ -21,7 +21,7 @@ pub enum Fulfilment {
     /// Another payment fulfilled it first.
     AlreadyFulfilled,
     /// The order cannot be fulfilled any more (e.g. no eSIM left): the money goes back.
-    Impossible(&'static str),
+    Impossible(Code),
 }
 
 /// Fulfils `order`, paid by `payment` (`None` for the wallet).
@@ -35,7 +35,7 @@ pub async fn fulfil(
     let esim = match order.kind {
         OrderKind::NewEsim => match free_esim(tx, app.db.backend()).await? {
             Some(esim) => Some(esim),
-            None => return Ok(Fulfilment::Impossible("no_esim_in_inventory")),
+            None => return Ok(Fulfilment::Impossible(Code::NoEsimInInventory)),
         },
         _ => None,
     };

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{Backend, ConstraintExt, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::money::Currency;
 use crate::payments::{NextAction, PaymentState};
 
@@ -44,7 +44,7 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
     .await
     .on_constraint(
         "orders_idempotency_key_key",
-        Error::conflict("idempotency_in_progress"),
+        Error::conflict(Code::IdempotencyInProgress),
     )?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::catalog::{self, Allowance, PeriodUnit, Plan};
 use crate::clock::to_millis;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines::{self, Line};
 
 pub const DAYS: i64 = 30;
@@ -38,7 +38,7 @@ pub async fn for_line(app: &App, account_id: &str, iccid: &str) -> Result<UsageV
         .await?
         .into_iter()
         .find(|line| line.iccid.as_str() == iccid)
-        .ok_or_else(|| Error::not_found("line_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::LineNotFound))?;
     let zone = app.config.time_zone();
     let now = app.now();
     let today = now.with_timezone(&zone).date_naive();

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::{self, CodeRequest, Destination, Email, Phone, Purpose};
 use crate::app::App;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Code, Error, ErrorKind, Result};
 use crate::i18n::{t, tf};
 use crate::web::extract::ClientAddr;
 
@@ -118,7 +118,7 @@ pub async fn confirm(
         accounts::reset_password(&app, &destination, &form.code, &form.new_password)
             .await
             .map_err(|e| {
-                if e.code == "weak_password" {
+                if e.code == Code::WeakPassword {
                     e.on_field("new_password")
                 } else {
                     e

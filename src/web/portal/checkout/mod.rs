@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::{t, tf};
 use crate::ledger;
 use crate::lines;
@@ -68,21 +68,21 @@ impl Choice {
             None | Some("") => Ok(1),
             Some(text) => text
                 .parse()
-                .map_err(|_| Error::invalid("invalid_periods").on_field("periods")),
+                .map_err(|_| Error::invalid(Code::InvalidPeriods).on_field("periods")),
         }
     }
 
     fn request(&self, app: &App) -> Result<OrderRequest, Error> {
         let method = Method::parse(&self.method)
-            .ok_or_else(|| Error::invalid("payment_method_unavailable").on_field("method"))?;
+            .ok_or_else(|| Error::invalid(Code::PaymentMethodUnavailable).on_field("method"))?;
         if let Some(topup) = self.topup.as_deref() {
             let dollars: i64 = topup
                 .trim()
                 .parse()
-                .map_err(|_| Error::invalid("invalid_amount").on_field("topup"))?;
+                .map_err(|_| Error::invalid(Code::InvalidAmount).on_field("topup"))?;
             let amount = dollars
                 .checked_mul(100)
-                .ok_or_else(|| Error::invalid("invalid_amount").on_field("topup"))?;
+                .ok_or_else(|| Error::invalid(Code::InvalidAmount).on_field("topup"))?;
             return Ok(OrderRequest {
                 kind: OrderKind::WalletTopup,
                 iccid: None,
