@@ -13,6 +13,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::lines::{self, Iccid, LineStatus, NewPeriod};
 use crate::usage::{self, RecordResult, UsageRecord};
+use crate::volume::DataVolume;
 
 use super::setup::Installation;
 use super::usage_floor;
@@ -104,11 +105,12 @@ async fn prepare(app: &App, count: usize, prefix: &str) -> anyhow::Result<Vec<Ic
         let period = NewPeriod {
             iccid: &iccid,
             plan_version_id: &version,
+            order_id: None,
             starts_at: now - chrono::Duration::days(1),
             ends_at: now + chrono::Duration::days(29),
-            data_allowance: Some(20 << 30),
+            data_allowance: Some(DataVolume::bytes(20 << 30)),
             fair_use_cap: None,
-            data_used: 0,
+            data_used: DataVolume::ZERO,
         };
         lines::insert_period(&mut tx, &period, now).await?;
         out.push(iccid);

@@ -1,6 +1,7 @@
 //! Usage: records from the network applied to quota exactly once, with hourly totals,
 //! enforcement when quota or validity runs out, and alerts that lead to renewal.
 
+pub mod alert_log;
 pub mod alerts;
 mod batch_sql;
 mod batcher;

@@ -91,7 +91,7 @@ pub fn forecast(
     currency: crate::money::Currency,
 ) -> Forecast {
     let runs_out_at = line.current.as_ref().and_then(|period| {
-        let remaining = period.data_remaining()?;
+        let remaining = period.data_remaining()?.as_bytes();
         if daily_average == 0 {
             return None;
         }
