@@ -187,34 +187,18 @@ async fn verify(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         .first()
         .and_then(|id| id.split('-').next())
         .unwrap_or("");
-    let stored: i64 = sqlx::query(&format!(
-        "SELECT COUNT(*) FROM usage_records WHERE record_id LIKE '{prefix}-%'"
-    ))
-    .fetch_one(app.db.reader())
-    .await?
-    .try_get(0)?;
+    let stored = usage::totals::records_with_prefix(app, prefix).await?;
     anyhow::ensure!(
         usize::try_from(stored)? == unique.len(),
         "{stored} records stored for {} unique ids",
         unique.len()
     );
-    let charged: i64 =
-        sqlx::query("SELECT CAST(COALESCE(SUM(charged), 0) AS BIGINT) FROM usage_records WHERE iccid LIKE '8985277%'")
-            .fetch_one(app.db.reader())
-            .await?
-            .try_get(0)?;
-    let used: i64 = sqlx::query("SELECT CAST(COALESCE(SUM(data_used), 0) AS BIGINT) FROM line_periods WHERE iccid LIKE '8985277%'")
-        .fetch_one(app.db.reader())
-        .await?
-        .try_get(0)?;
+    let charged = usage::totals::charged_on_lines(app, "8985277").await?;
+    let (used, negative) = lines::quota_totals(app, "8985277").await?;
     anyhow::ensure!(
         charged == used,
         "charged {charged} bytes but periods used {used}"
     );
-    let negative: i64 = sqlx::query("SELECT COUNT(*) FROM line_periods WHERE iccid LIKE '8985277%' AND data_allowance IS NOT NULL AND data_used > data_allowance")
-        .fetch_one(app.db.reader())
-        .await?
-        .try_get(0)?;
     anyhow::ensure!(negative == 0, "{negative} periods below zero");
     let again = usage::ingest(app, &records[..records.len().min(10_000)]).await?;
     anyhow::ensure!(

@@ -25,7 +25,8 @@ pub use enforce::{enforce, expire_lapsed};
 pub use events::{DELIVER_JOB, deliver};
 pub use iccid::Iccid;
 pub use periods::{
-    NewPeriod, PeriodOfLine, ending_by, fair_use_kbps, insert_period, period_of_line, running_last,
+    NewPeriod, PeriodOfLine, count_bought, ending_by, fair_use_kbps, insert_period, period_of_line,
+    quota_totals, running_last,
 };
 pub use renewal::{Purchase, open_line, renew};
 pub use store::{insert_line, lock_known, mark_installed, owner_of};

@@ -241,3 +241,31 @@ pub async fn running_last(
     }
     Ok(out)
 }
+
+/// Totals over the periods of lines whose ICCID starts with `prefix` (for the
+/// benchmarks' checks): data used, and how many capped periods used more than they had.
+pub async fn quota_totals(app: &App, prefix: &str) -> Result<(DataVolume, i64)> {
+    let pattern = format!("{prefix}%");
+    let used: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(data_used), 0) AS BIGINT) FROM line_periods WHERE iccid LIKE $1",
+    )
+    .bind(&pattern)
+    .fetch_one(app.db.reader())
+    .await?;
+    let overdrawn: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM line_periods WHERE iccid LIKE $1 AND data_allowance IS NOT NULL AND data_used > data_allowance",
+    )
+    .bind(&pattern)
+    .fetch_one(app.db.reader())
+    .await?;
+    Ok((DataVolume::from_stored(used)?, overdrawn))
+}
+
+/// How many periods were bought by orders (the others were imported or seeded).
+pub async fn count_bought(app: &App) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM line_periods WHERE order_id IS NOT NULL")
+            .fetch_one(app.db.reader())
+            .await?,
+    )
+}

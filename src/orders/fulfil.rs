@@ -144,10 +144,14 @@ async fn purchase(tx: &mut Tx, order: &Order) -> Result<Bought> {
     let unit = PeriodUnit::parse(&row.try_get::<String, _>("period_unit")?).ok_or_else(corrupt)?;
     let count = u32::try_from(row.try_get::<i64, _>("period_count")?).map_err(|_| corrupt())?;
     let period = Period::new(unit, count).map_err(|_| corrupt())?;
-    let bytes = |v: Option<i64>| v.map(|b| u64::try_from(b).unwrap_or(0));
+    let bytes = |v: Option<i64>| -> Result<Option<u64>> {
+        Ok(v.map(DataVolume::from_stored)
+            .transpose()?
+            .map(DataVolume::as_bytes))
+    };
     let allowance = match (
-        bytes(row.try_get("data_allowance")?),
-        bytes(row.try_get("fair_use_cap")?),
+        bytes(row.try_get("data_allowance")?)?,
+        bytes(row.try_get("fair_use_cap")?)?,
     ) {
         (Some(bytes), _) => Allowance::Capped { bytes },
         (None, Some(cap)) => Allowance::Unlimited {

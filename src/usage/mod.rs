@@ -9,6 +9,7 @@ pub mod charge;
 pub mod csv;
 pub mod engine;
 pub mod keys;
+pub mod totals;
 pub mod view;
 
 use chrono::{DateTime, Utc};
