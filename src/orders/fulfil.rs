@@ -136,6 +136,8 @@ async fn purchase(tx: &mut Tx, order: &Order) -> Result<Bought> {
         .plan_version_id
         .as_deref()
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order without plan version")))?;
+    // joins plan_versions (owner: catalog): fulfilment (a measured hot path) reads the
+    // bought version in its own transaction; catalog has no look-up by version id yet.
     let row = sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1")
         .bind(version_id)
         .fetch_one(&mut **tx)
