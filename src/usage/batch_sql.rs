@@ -52,8 +52,8 @@ pub(super) async fn insert_records(
     fresh: &[(Record, &UsageRecord)],
     charges: &charge::Charges,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let mut inserted = 0;
+) -> Result<u64> {
+    let mut inserted: u64 = 0;
     let rows: Vec<_> = fresh.iter().zip(&charges.outcomes).collect();
     for chunk in rows.chunks(CHUNK) {
         let mut sql = String::from(
@@ -103,7 +103,7 @@ pub(super) async fn insert_records(
                 .bind(to_millis(now))
                 .bind(label);
         }
-        inserted += usize::try_from(query.execute(&mut **tx).await?.rows_affected()).unwrap_or(0);
+        inserted += query.execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
 }

@@ -124,7 +124,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     let plain: Vec<Record> = fresh.iter().map(|(r, _)| r.clone()).collect();
     let charges = charge::charge(&mut periods, &plain, now);
     let inserted = insert_records(&mut tx, app.db.backend(), &fresh, &charges, now).await?;
-    if inserted != fresh.len() {
+    if usize::try_from(inserted).ok() != Some(fresh.len()) {
         return Ok(None);
     }
     lines::add_charges(&mut tx, app.db.backend(), &charges.periods).await?;
