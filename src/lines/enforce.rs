@@ -9,7 +9,7 @@ use crate::db::Tx;
 use crate::error::Result;
 use crate::network::Action;
 
-use super::rules::{status_after, status_may_change};
+use super::rules::{self, status_after, status_may_change};
 use super::{Iccid, events, store};
 
 /// Changes the line's status and queues the order to the network, in the caller's
@@ -41,13 +41,15 @@ pub async fn enforce(
 pub async fn expire_lapsed(app: &App) -> Result<u64> {
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let expired: Vec<String> = sqlx::query_scalar(
+    // [`rules::lapses`]: a line in service with periods, none of them running or queued.
+    let in_service = rules::sql_list(rules::IN_SERVICE.iter().map(|s| s.as_str()));
+    let expired: Vec<String> = sqlx::query_scalar(&format!(
         "UPDATE lines SET status = 'expired', status_reason = 'no_period_left', updated_at = $1 \
-         WHERE status IN ('active', 'throttled', 'suspended') \
+         WHERE status IN ({in_service}) \
          AND EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid) \
          AND NOT EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid AND p.ends_at > $1) \
          RETURNING iccid",
-    )
+    ))
     .bind(to_millis(now))
     .fetch_all(&mut *tx)
     .await?;
@@ -55,11 +57,13 @@ pub async fn expire_lapsed(app: &App) -> Result<u64> {
         let iccid = Iccid::from_stored(iccid)?;
         events::queue(&mut tx, &iccid, Action::Suspend, "no_period_left", now).await?;
     }
-    let refilled: Vec<String> = sqlx::query_scalar(
+    // [`rules::resumes_with_new_data`] and [`PeriodData::has_usable_data`](rules::PeriodData::has_usable_data).
+    let reasons = rules::sql_list(rules::DATA_REASONS);
+    let refilled: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT DISTINCT l.iccid FROM lines l JOIN line_periods p ON p.iccid = l.iccid \
-         WHERE l.status IN ('throttled', 'suspended') AND l.status_reason IN ('quota_exhausted', 'fair_use') \
+         WHERE l.status IN ('throttled', 'suspended') AND l.status_reason IN ({reasons}) \
          AND p.starts_at <= $1 AND p.ends_at > $1 AND p.data_used < COALESCE(p.data_allowance, p.fair_use_cap)",
-    )
+    ))
     .bind(to_millis(now))
     .fetch_all(&mut *tx)
     .await?;

@@ -130,13 +130,10 @@ pub fn effective_status(
     has_current_period: bool,
     has_any_period: bool,
 ) -> LineStatus {
-    match stored {
-        LineStatus::Active | LineStatus::Throttled | LineStatus::Suspended
-            if !has_current_period && has_any_period =>
-        {
-            LineStatus::Expired
-        }
-        other => other,
+    if rules::lapses(stored) && !has_current_period && has_any_period {
+        LineStatus::Expired
+    } else {
+        stored
     }
 }
 

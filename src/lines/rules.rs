@@ -71,6 +71,38 @@ pub fn status_may_change(
         && !(status == target && reason.unwrap_or("") == target_reason.unwrap_or(""))
 }
 
+/// The statuses of a line in service: once the last period has ended, such a line
+/// expires (and reads `expired` at once, see [`super::effective_status`]).
+pub const IN_SERVICE: [LineStatus; 3] = [
+    LineStatus::Active,
+    LineStatus::Throttled,
+    LineStatus::Suspended,
+];
+
+/// Why a line is slowed or stopped for its data: a period with data left lifts it.
+pub const DATA_REASONS: [&str; 2] = ["quota_exhausted", "fair_use"];
+
+/// Whether a line expires when it has had periods and none is left.
+pub fn lapses(status: LineStatus) -> bool {
+    IN_SERVICE.contains(&status)
+}
+
+/// Whether a line comes back when a period with data starts: it was slowed or
+/// stopped because its data ran out, not by the operator or for lapsing.
+pub fn resumes_with_new_data(status: LineStatus, reason: Option<&str>) -> bool {
+    matches!(status, LineStatus::Throttled | LineStatus::Suspended)
+        && reason.is_some_and(|reason| DATA_REASONS.contains(&reason))
+}
+
+/// `'a', 'b'` for an SQL `IN` list of these fixed words.
+pub(super) fn sql_list<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    words
+        .into_iter()
+        .map(|word| format!("'{word}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +170,19 @@ mod tests {
         assert!(!period(None, Some(100), 100).has_usable_data(at(0)));
         assert!(!period(None, None, 0).has_usable_data(at(0)));
         assert!(!period(Some(100), None, 0).has_usable_data(at(1)));
+    }
+
+    #[test]
+    fn lines_in_service_lapse_and_lines_out_of_data_resume() {
+        use LineStatus::*;
+        assert!(lapses(Active) && lapses(Throttled) && lapses(Suspended));
+        assert!(!lapses(PendingInstall) && !lapses(Expired));
+        assert!(resumes_with_new_data(Throttled, Some("fair_use")));
+        assert!(resumes_with_new_data(Suspended, Some("quota_exhausted")));
+        assert!(!resumes_with_new_data(Suspended, Some("no_period_left")));
+        assert!(!resumes_with_new_data(Suspended, None));
+        assert!(!resumes_with_new_data(Active, Some("fair_use")));
+        assert_eq!(sql_list(["a", "b"]), "'a', 'b'");
     }
 
     #[test]
