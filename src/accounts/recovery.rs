@@ -57,7 +57,7 @@ pub async fn change_phone(
     new_phone: &str,
     code: &str,
 ) -> Result<Account> {
-    let phone = Phone::parse(new_phone)?;
+    let phone = Phone::parse_in(new_phone, app.config.locale.phone_region)?;
     let tx = app.db.begin().await?;
     let (mut tx, stored) = verify_code(app, tx, Purpose::ChangePhone, phone.as_str(), code).await?;
     if stored.account_id.as_deref() != Some(account.id.as_str()) {

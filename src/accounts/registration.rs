@@ -39,7 +39,7 @@ pub async fn start_registration(
     locale: Locale,
     client: String,
 ) -> Result<PendingRegistration> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let email = Email::parse(email)?;
     let password = Password::new(
         password,
@@ -67,7 +67,7 @@ pub async fn start_registration(
 
 /// Portal step two: the code from the SMS creates the account typed in step one.
 pub async fn complete_registration(app: &App, phone: &str, code: &str) -> Result<Account> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let tx = app.db.begin().await?;
     let (tx, stored) = verify_code(app, tx, Purpose::Register, phone.as_str(), code).await?;
     let payload: RegistrationPayload = stored
@@ -96,7 +96,7 @@ pub async fn register(
     code: &str,
     locale: Locale,
 ) -> Result<Account> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let email = Email::parse(email)?;
     let password = Password::new(
         password,

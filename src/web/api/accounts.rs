@@ -82,9 +82,12 @@ pub struct PhoneChangeBody {
     pub code: String,
 }
 
-fn destination(phone: Option<&str>, email: Option<&str>) -> Result<Destination> {
+fn destination(app: &App, phone: Option<&str>, email: Option<&str>) -> Result<Destination> {
     match (phone, email) {
-        (Some(phone), None) => Ok(Destination::Phone(Phone::parse(phone)?)),
+        (Some(phone), None) => Ok(Destination::Phone(Phone::parse_in(
+            phone,
+            app.config.locale.phone_region,
+        )?)),
         (None, Some(email)) => Ok(Destination::Email(Email::parse(email)?)),
         _ => Err(Error::invalid("phone_or_email_required")),
     }
@@ -110,7 +113,7 @@ pub async fn request_code(
         None => Caller::Address(&client),
     };
     idempotency::run(&app, &headers, "codes", caller, &body, locale, |_| async {
-        let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+        let destination = destination(&app, body.phone.as_deref(), body.email.as_deref())?;
         let request = accounts::CodeRequest {
             destination,
             purpose: body.purpose,
@@ -156,7 +159,7 @@ pub async fn reset_password(
     State(app): State<App>,
     ApiJson(body): ApiJson<PasswordResetBody>,
 ) -> Result<StatusCode> {
-    let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+    let destination = destination(&app, body.phone.as_deref(), body.email.as_deref())?;
     accounts::reset_password(&app, &destination, &body.code, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
