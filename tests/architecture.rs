@@ -72,11 +72,12 @@ fn exempt_from_ownership(path: &str) -> bool {
 /// Inner to outer: a module may use the ones before it. `app` (the context every module
 /// receives, holding the registries by type) is used by all and checked by none.
 const FOUNDATION: &[&str] = &[
+    "i18n",
     "error",
     "clock",
     "ids",
     "money",
-    "i18n",
+    "volume",
     "signature",
     "private_files",
     "config",
@@ -96,8 +97,8 @@ const DOMAIN: &[&str] = &[
     "inventory",
     "promotions",
     "orders",
-    "auto_renew",
     "usage",
+    "auto_renew",
 ];
 /// The composition: may use anything above, and each other.
 const OUTER: &[&str] = &["background", "web", "server", "cli", "demo", "bench"];

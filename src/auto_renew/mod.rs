@@ -25,7 +25,7 @@ use crate::lines::Iccid;
 use crate::money::Money;
 use crate::orders::{self, OrderKind, OrderRequest};
 
-pub use notify::{NOTIFY_JOB, quiet_until, send_notification};
+pub use notify::{NOTIFY_JOB, send_notification};
 pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -166,16 +166,25 @@ pub async fn settings(app: &App, iccid: &str) -> Result<Settings> {
     }
 }
 
+/// Every line's settings with auto-renew on.
+pub async fn enabled(app: &App) -> Result<Vec<Settings>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM auto_renew WHERE enabled = 1 ORDER BY iccid"
+    ))
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.iter().map(settings_of).collect()
+}
+
 /// Who owns the line, if anyone.
 pub async fn owner_of(app: &App, iccid: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
-        .bind(iccid)
-        .fetch_optional(app.db.reader())
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("account_id")?,
-        None => None,
-    })
+    let Ok(iccid) = Iccid::parse(iccid) else {
+        return Ok(None);
+    };
+    Ok(crate::lines::owner_of(app, &iccid)
+        .await?
+        .flatten()
+        .map(crate::ids::AccountId::into_string))
 }
 
 /// What the subscriber asks for; `None` leaves a setting as it is.

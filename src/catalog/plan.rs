@@ -224,18 +224,7 @@ impl Plan {
 
 /// `21474836480` → `20 GB` (binary multiples, as operators sell them).
 pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || (value.fract() * 10.0).round() == 0.0 || value >= 100.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    crate::volume::DataVolume::bytes(bytes).to_string()
 }
 
 #[cfg(test)]

@@ -34,6 +34,12 @@ impl Iccid {
         Ok(Iccid(digits))
     }
 
+    /// An ICCID read back from storage: one that does not parse is a corrupt row.
+    pub fn from_stored(text: &str) -> Result<Iccid, Error> {
+        Iccid::parse(text)
+            .map_err(|_| Error::internal(anyhow::anyhow!("stored ICCID {text:?} is not valid")))
+    }
+
     /// Completes `body` (18 or 19 digits) with its check digit.
     pub fn with_check_digit(body: &str) -> Result<Iccid, Error> {
         let check = luhn_check_digit(body).ok_or_else(|| Error::invalid(Code::InvalidIccid))?;

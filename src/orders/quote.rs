@@ -2,8 +2,6 @@
 //! for counting unknown coupon codes, see [`crate::promotions::throttle`]). The
 //! server prices: nothing the client says about prices or discounts is read.
 
-use sqlx::Row;
-
 use crate::app::App;
 use crate::catalog::{self, Plan, PlanCode};
 use crate::error::{Code, Error, Result};
@@ -130,16 +128,8 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
 
 /// Someone else's line, or none, is "not found": we do not say which.
 async fn ensure_line_of(app: &App, iccid: &Iccid, account_id: &str) -> Result<()> {
-    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
-        .bind(iccid.as_str())
-        .fetch_optional(app.db.reader())
-        .await?;
-    match row {
-        Some(row)
-            if row.try_get::<Option<String>, _>("account_id")?.as_deref() == Some(account_id) =>
-        {
-            Ok(())
-        }
+    match crate::lines::owner_of(app, iccid).await?.flatten() {
+        Some(owner) if owner.as_str() == account_id => Ok(()),
         _ => Err(Error::not_found(Code::LineNotFound)),
     }
 }

@@ -56,7 +56,8 @@ pub async fn for_line(app: &App, account_id: &str, iccid: &str) -> Result<UsageV
         let hour = crate::clock::from_millis(row.try_get("hour")?);
         let day = hour.with_timezone(&zone).date_naive();
         if let Some(total) = by_day.get_mut(&day) {
-            *total += u64::try_from(row.try_get::<i64, _>("bytes")?).unwrap_or(0);
+            let bytes = crate::volume::DataVolume::from_stored(row.try_get("bytes")?)?;
+            *total = total.saturating_add(bytes.as_bytes());
         }
     }
     let days: Vec<(NaiveDate, u64)> = by_day.into_iter().collect();
@@ -91,7 +92,7 @@ pub fn forecast(
     currency: crate::money::Currency,
 ) -> Forecast {
     let runs_out_at = line.current.as_ref().and_then(|period| {
-        let remaining = period.data_remaining()?;
+        let remaining = period.data_remaining()?.as_bytes();
         if daily_average == 0 {
             return None;
         }

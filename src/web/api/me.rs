@@ -12,6 +12,7 @@ use crate::i18n::Locale;
 use crate::ledger;
 use crate::lines::{self, Line, LinePeriod, LineStatus};
 use crate::money::Money;
+use crate::volume::DataVolume;
 use crate::web::api::refusals::{SIGNED_IN, refusals};
 use crate::web::extract::SignedIn;
 
@@ -60,9 +61,9 @@ impl From<&LinePeriod> for PeriodBody {
             plan_code: period.plan_code.clone(),
             starts_at: period.starts_at,
             ends_at: period.ends_at,
-            data_allowance: period.data_allowance,
-            data_used: period.data_used,
-            data_remaining: period.data_remaining(),
+            data_allowance: period.data_allowance.map(DataVolume::as_bytes),
+            data_used: period.data_used.as_bytes(),
+            data_remaining: period.data_remaining().map(DataVolume::as_bytes),
         }
     }
 }
