@@ -31,10 +31,7 @@ mod stripe {
     mod localstripe;
     mod wire;
 }
-mod usage {
-    mod property;
-    mod story;
-}
+mod usage;
 mod wechat_pay {
     mod api;
     mod story;
