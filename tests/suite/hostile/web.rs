@@ -340,6 +340,8 @@ story!(only_the_way_to_a_payment_page_names_our_origin, |app| {
             ("target", &sub.iccid),
             ("method", "card"),
             ("periods", "1"),
+            // HK$88.00 and the 2.5 % card fee, as the review showed.
+            ("confirmed_total", "9020"),
         ],
         &[],
     )
