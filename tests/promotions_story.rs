@@ -16,10 +16,11 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use datacard::catalog::{self, DEMO_CATALOG};
+use datacard::catalog::DEMO_CATALOG;
 use datacard::demo::sandbox::bank;
 use datacard::orders::{self, Order, OrderKind, OrderRequest, OrderState};
 use datacard::payments::reconcile;
+use datacard::promotions::catalog_file;
 
 use support::*;
 
@@ -138,8 +139,10 @@ async fn seed(app: &TestApp) {
 /// The demo catalog with the test coupons, imported over the demo's.
 async fn seed_with_test_coupons(app: &TestApp) {
     seed(app).await;
-    let file = catalog::parse(&format!("{DEMO_CATALOG}\n{TEST_COUPONS}")).expect("catalog");
-    let report = catalog::import(app, &file, "test").await.expect("import");
+    let file = catalog_file::parse(&format!("{DEMO_CATALOG}\n{TEST_COUPONS}")).expect("catalog");
+    let report = catalog_file::import(app, &file, "test")
+        .await
+        .expect("import");
     assert_eq!(report.promotions.created.len(), 7, "{report:?}");
     assert_eq!(report.unchanged.len(), file.plans.len(), "plans untouched");
     let audited = "SELECT COUNT(*) FROM audit_log WHERE action = $1";

@@ -5,13 +5,13 @@
 use sqlx::Row;
 
 use crate::app::App;
-use crate::catalog::{self, Plan, PlanCode};
+use crate::catalog::{self, MAX_PERIODS, Plan, PlanCode};
 use crate::error::{Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::promotions::{self, Applied, Purchase};
 
-use super::pricing::{self, Breakdown, Fee, MAX_PERIODS};
+use super::pricing::{self, Breakdown, Fee};
 use super::{Method, OrderKind, OrderRequest};
 
 /// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
@@ -107,7 +107,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
             };
             let applied = promotions::for_order(app, account_id, &purchase).await?;
             let periods = request.periods + promotions::free_periods(&applied);
-            let discounts = promotions::discounts(&applied);
+            let discounts = pricing::discounts(&applied);
             (
                 pricing::price(unit_price, periods, discounts, fee)?,
                 Some(plan),
