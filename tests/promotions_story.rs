@@ -608,6 +608,14 @@ async fn priced_order(
     (order, quote.applied)
 }
 
+fn holder(order: &Order) -> datacard::promotions::redemption::Holder<'_> {
+    datacard::promotions::redemption::Holder {
+        order_id: &order.id,
+        account_id: &order.account_id,
+        plan_code: order.plan_code.as_deref(),
+    }
+}
+
 concurrent_story!(
     the_limit_holds_when_both_orders_passed_their_quotes,
     |app| {
@@ -626,9 +634,15 @@ concurrent_story!(
         orders::store::insert(&mut tx, &order_a, None)
             .await
             .expect("insert");
-        datacard::promotions::redemption::redeem(&mut tx, backend, &order_a, &applied_a, app.now())
-            .await
-            .expect("the first order takes the coupon");
+        datacard::promotions::redemption::redeem(
+            &mut tx,
+            backend,
+            holder(&order_a),
+            &applied_a,
+            app.now(),
+        )
+        .await
+        .expect("the first order takes the coupon");
         let db = app.db.clone();
         let now = app.now();
         let second_try = tokio::spawn(async move {
@@ -637,7 +651,11 @@ concurrent_story!(
                 .await
                 .expect("insert");
             let taken = datacard::promotions::redemption::redeem(
-                &mut tx, backend, &order_b, &applied_b, now,
+                &mut tx,
+                backend,
+                holder(&order_b),
+                &applied_b,
+                now,
             )
             .await;
             match taken {

@@ -52,7 +52,10 @@ pub async fn fulfil(
     }
     if !order.breakdown.discounts.is_empty() {
         // Paid after it lapsed: the promotions it was priced with count again.
-        crate::promotions::redemption::reinstate(tx, order).await?;
+        if crate::promotions::redemption::reinstate(tx, &order.id, &order.account_id).await? {
+            super::store::flag(tx, &order.id, "promotion_over_limit").await?;
+            tracing::warn!(order.id = %order.id, "late payment took a coupon past its limit");
+        }
     }
     match order.kind {
         OrderKind::Renewal => {

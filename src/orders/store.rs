@@ -1,5 +1,7 @@
 //! SQL for orders and their latest payment.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -247,6 +249,21 @@ pub async fn flag(tx: &mut Tx, order_id: &str, reason: &str) -> Result<()> {
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The plans of the account's plan orders that still count (not expired, cancelled
+/// or failed): what a first-order promotion asks of the account's history.
+pub async fn ordered_plans(app: &App, account_id: &str) -> Result<BTreeSet<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT plan_code FROM orders WHERE account_id = $1 AND plan_code IS NOT NULL \
+         AND state NOT IN ('expired', 'cancelled', 'failed')",
+    )
+    .bind(account_id)
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>("plan_code")?))
+        .collect()
 }
 
 /// The newest payment attempt of an order.
