@@ -96,9 +96,8 @@ pub(super) async fn remind(
 pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
     let work: NotifyJob = job.payload()?;
     let row = sqlx::query(
-        "SELECT a.id AS account_id, a.phone, a.email, a.locale, v.plan_code, p.ends_at FROM lines l \
-         JOIN accounts a ON a.id = l.account_id JOIN line_periods p ON p.id = $1 \
-         JOIN plan_versions v ON v.id = p.plan_version_id WHERE l.iccid = $2",
+        "SELECT a.id AS account_id, a.phone, a.email, a.locale, p.plan_version_id, p.ends_at FROM lines l \
+         JOIN accounts a ON a.id = l.account_id JOIN line_periods p ON p.id = $1 WHERE l.iccid = $2",
     )
     .bind(&work.period_id)
     .bind(&work.iccid)
@@ -112,7 +111,11 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
     let locale = Locale::parse(&row.try_get::<String, _>("locale")?)
         .unwrap_or(app.config.locale.default_language);
     let account_id: String = row.try_get("account_id")?;
-    let current_plan: String = row.try_get("plan_code")?;
+    let version_id: String = row.try_get("plan_version_id")?;
+    let current_plan = crate::catalog::plan_of_version(app.db.reader(), &version_id)
+        .await?
+        .as_str()
+        .to_owned();
     let ends_at = from_millis(row.try_get("ends_at")?);
     let request = super::request_for(&settings, &current_plan);
     let plan = request.plan_code.clone().unwrap_or(current_plan);

@@ -42,21 +42,34 @@ pub async fn scan(app: &App) -> Result<usize> {
     let now = app.now();
     let rows = sqlx::query(
         "SELECT a.iccid, a.method, a.\"trigger\", a.hours_before, p.id AS period_id, p.ends_at, \
-         p.data_allowance, p.data_used, v.plan_code, l.account_id \
+         p.data_allowance, p.data_used, p.plan_version_id, l.account_id \
          FROM auto_renew a JOIN lines l ON l.iccid = a.iccid JOIN line_periods p ON p.iccid = a.iccid \
-         JOIN plan_versions v ON v.id = p.plan_version_id \
          WHERE a.enabled = 1 AND l.account_id IS NOT NULL AND p.starts_at <= $1 AND p.ends_at > $1 \
          AND NOT EXISTS (SELECT 1 FROM line_periods q WHERE q.iccid = p.iccid AND q.starts_at >= p.ends_at)",
     )
     .bind(to_millis(now))
     .fetch_all(app.db.reader())
     .await?;
+    let version_ids = rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("plan_version_id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<&str> = version_ids.iter().map(String::as_str).collect();
+    let versions = crate::catalog::versions(app.db.reader(), &ids).await?;
     let mut queued = 0;
     for row in rows {
         let iccid: String = row.try_get("iccid")?;
         let period_id: String = row.try_get("period_id")?;
         let account_id: String = row.try_get("account_id")?;
-        let plan_code: String = row.try_get("plan_code")?;
+        let version_id: String = row.try_get("plan_version_id")?;
+        let plan_code = versions
+            .get(&version_id)
+            .map(|v| v.plan_code.as_str().to_owned())
+            .ok_or_else(|| {
+                crate::error::Error::internal(anyhow::anyhow!(
+                    "plan version {version_id} is missing"
+                ))
+            })?;
         let ends_at = from_millis(row.try_get("ends_at")?);
         let hours_before: i64 = row.try_get("hours_before")?;
         let trigger: String = row.try_get("trigger")?;
@@ -156,9 +169,9 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     let work: AttemptJob = job.payload()?;
     let now = app.now();
     let row = sqlx::query(
-        "SELECT p.ends_at, p.data_allowance, p.data_used, v.plan_code, l.account_id, \
+        "SELECT p.ends_at, p.data_allowance, p.data_used, p.plan_version_id, l.account_id, \
          (SELECT COUNT(*) FROM line_periods q WHERE q.iccid = p.iccid AND q.starts_at >= p.ends_at) AS after \
-         FROM line_periods p JOIN lines l ON l.iccid = p.iccid JOIN plan_versions v ON v.id = p.plan_version_id \
+         FROM line_periods p JOIN lines l ON l.iccid = p.iccid \
          WHERE p.id = $1 AND p.iccid = $2",
     )
     .bind(&work.period_id)
@@ -171,7 +184,11 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     let Some(account_id) = row.try_get::<Option<String>, _>("account_id")? else {
         return Ok(None);
     };
-    let plan_code: String = row.try_get("plan_code")?;
+    let version_id: String = row.try_get("plan_version_id")?;
+    let plan_code = crate::catalog::plan_of_version(app.db.reader(), &version_id)
+        .await?
+        .as_str()
+        .to_owned();
     let settings = settings(app, &work.iccid).await?;
     // Lapsed, renewed some other way, or switched off: the job has nothing to do.
     if ends_at <= now || after > 0 || !settings.enabled {

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -89,12 +90,10 @@ fn rate(count: usize, took: Duration) -> f64 {
 
 /// Lines with a 30-day, 20 GB period that started a day ago.
 async fn prepare(app: &App, count: usize, prefix: &str) -> anyhow::Result<Vec<Iccid>> {
-    let version: String = sqlx::query(
-        "SELECT id FROM plan_versions WHERE plan_code = 'HK-30D-20G' ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_one(app.db.reader())
-    .await?
-    .try_get("id")?;
+    let version = crate::catalog::find(app, &crate::catalog::PlanCode::parse("HK-30D-20G")?)
+        .await?
+        .context("the demo catalog has HK-30D-20G")?
+        .version_id;
     let now = app.now();
     let mut out = Vec::with_capacity(count);
     let mut tx = app.db.begin().await?;

@@ -17,6 +17,7 @@ use crate::money::Currency;
 
 use super::file::PlanSpec;
 use super::plan::{Allowance, Period, PeriodUnit, Plan, PlanCode, Zone};
+use super::versions::stored_allowance;
 
 /// What importing a file's plans did, by plan code.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -323,20 +324,12 @@ pub(super) fn plan_from_row(row: &AnyRow) -> Result<Plan> {
         .ok_or_else(|| corrupt("period unit"))?;
     let count = u32::try_from(row.try_get::<i64, _>("period_count")?)
         .map_err(|_| corrupt("period count"))?;
-    let allowance = match (
-        row.try_get::<Option<i64>, _>("data_allowance")?,
-        row.try_get::<Option<i64>, _>("fair_use_cap")?,
-        row.try_get::<Option<i64>, _>("throttle_kbps")?,
-    ) {
-        (Some(bytes), _, _) => Allowance::Capped {
-            bytes: u64::try_from(bytes).map_err(|_| corrupt("data allowance"))?,
-        },
-        (None, Some(cap), Some(kbps)) => Allowance::Unlimited {
-            fair_use_cap: u64::try_from(cap).map_err(|_| corrupt("fair-use cap"))?,
-            throttle_kbps: u32::try_from(kbps).map_err(|_| corrupt("throttle"))?,
-        },
-        _ => return Err(corrupt("allowance")),
-    };
+    let allowance = stored_allowance(
+        row.try_get("data_allowance")?,
+        row.try_get("fair_use_cap")?,
+        row.try_get("throttle_kbps")?,
+    )
+    .ok_or_else(|| corrupt("allowance"))?;
     Ok(Plan {
         code: PlanCode::parse(&row.try_get::<String, _>("code")?)?,
         version_id: row.try_get("id")?,

@@ -83,9 +83,8 @@ pub(super) async fn lines_of_account(
     .fetch_all(app.db.reader())
     .await?;
     let period_rows = sqlx::query(
-        "SELECT lp.iccid, v.plan_code, v.names, lp.starts_at, lp.ends_at, lp.data_allowance, lp.fair_use_cap, \
+        "SELECT lp.iccid, lp.plan_version_id, lp.starts_at, lp.ends_at, lp.data_allowance, lp.fair_use_cap, \
          lp.data_used FROM line_periods lp JOIN lines l ON l.iccid = lp.iccid \
-         JOIN plan_versions v ON v.id = lp.plan_version_id \
          WHERE l.account_id = $1 AND lp.ends_at > $2 ORDER BY lp.starts_at",
     )
     .bind(account_id)
@@ -102,6 +101,12 @@ pub(super) async fn lines_of_account(
     .map(|row| row.try_get("iccid"))
     .collect::<Result<_, _>>()?;
 
+    let version_ids = period_rows
+        .iter()
+        .map(|row| row.try_get::<String, _>("plan_version_id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ids: Vec<&str> = version_ids.iter().map(String::as_str).collect();
+    let versions = crate::catalog::versions(app.db.reader(), &ids).await?;
     let mut periods: BTreeMap<String, Vec<LinePeriod>> = BTreeMap::new();
     for row in period_rows {
         let bytes = |name: &str| -> Result<Option<u64>> {
@@ -109,13 +114,16 @@ pub(super) async fn lines_of_account(
                 .try_get::<Option<i64>, _>(name)?
                 .map(|v| u64::try_from(v).unwrap_or(0)))
         };
-        let names: String = row.try_get("names")?;
+        let version_id: String = row.try_get("plan_version_id")?;
+        let version = versions.get(&version_id).ok_or_else(|| {
+            Error::internal(anyhow::anyhow!("plan version {version_id} is missing"))
+        })?;
         periods
             .entry(row.try_get("iccid")?)
             .or_default()
             .push(LinePeriod {
-                plan_code: row.try_get("plan_code")?,
-                plan_names: serde_json::from_str(&names).unwrap_or_default(),
+                plan_code: version.plan_code.as_str().to_owned(),
+                plan_names: version.names.clone(),
                 starts_at: from_millis(row.try_get("starts_at")?),
                 ends_at: from_millis(row.try_get("ends_at")?),
                 data_allowance: bytes("data_allowance")?,

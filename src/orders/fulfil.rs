@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::app::App;
-use crate::catalog::{Allowance, Period, PeriodUnit};
+use crate::catalog::Allowance;
 use crate::clock::to_millis;
 use crate::db::{Backend, Tx};
 use crate::error::{Error, Result};
@@ -169,26 +169,10 @@ async fn add_periods(
         .plan_version_id
         .as_deref()
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order without plan version")))?;
-    let row = sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1")
-        .bind(version_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let corrupt = || Error::internal(anyhow::anyhow!("plan version {version_id} is corrupt"));
-    let unit = PeriodUnit::parse(&row.try_get::<String, _>("period_unit")?).ok_or_else(corrupt)?;
-    let count = u32::try_from(row.try_get::<i64, _>("period_count")?).map_err(|_| corrupt())?;
-    let period = Period::new(unit, count).map_err(|_| corrupt())?;
-    let bytes = |v: Option<i64>| v.map(|b| u64::try_from(b).unwrap_or(0));
-    let allowance = match (
-        bytes(row.try_get("data_allowance")?),
-        bytes(row.try_get("fair_use_cap")?),
-    ) {
-        (Some(bytes), _) => Allowance::Capped { bytes },
-        (None, Some(cap)) => Allowance::Unlimited {
-            fair_use_cap: cap,
-            throttle_kbps: 0,
-        },
-        _ => return Err(corrupt()),
-    };
+    let terms = crate::catalog::version(&mut **tx, version_id)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("plan version {version_id} is missing")))?;
+    let (period, allowance) = (terms.period, terms.allowance);
     // Two renewals of one line fulfilled at once must not both stack after the same
     // last period: hold the line until this transaction ends.
     if app.db.backend() == Backend::Postgres {

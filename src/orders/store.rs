@@ -51,6 +51,8 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
     Ok(())
 }
 
+// joins plan_versions (owner: catalog): the plan's names as sold, read with the order
+// in one query by checkout and settlement (their hot path) rather than a second trip.
 const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_version_id, o.periods, o.currency, \
     o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
     o.paid_at, o.fulfilled_at, \

@@ -119,14 +119,19 @@ pub async fn record(
                 network::enforce(tx, &crossing.iccid, action, "quota_exhausted", now).await?;
             }
             "fair_use" => {
-                let kbps: Option<i64> = sqlx::query(
-                    "SELECT v.throttle_kbps FROM line_periods p JOIN plan_versions v ON v.id = p.plan_version_id WHERE p.id = $1",
-                )
-                .bind(&crossing.period_id)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("throttle_kbps")?;
-                let kbps = u32::try_from(kbps.unwrap_or(128)).unwrap_or(128);
+                let version_id: String =
+                    sqlx::query("SELECT plan_version_id FROM line_periods WHERE id = $1")
+                        .bind(&crossing.period_id)
+                        .fetch_one(&mut **tx)
+                        .await?
+                        .try_get("plan_version_id")?;
+                let terms = crate::catalog::version(&mut **tx, &version_id).await?;
+                let kbps = match terms.map(|t| t.allowance) {
+                    Some(crate::catalog::Allowance::Unlimited { throttle_kbps, .. }) => {
+                        throttle_kbps
+                    }
+                    _ => 128,
+                };
                 network::enforce(
                     tx,
                     &crossing.iccid,
@@ -186,8 +191,8 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         crate::auto_renew::quiet_until(now, app.config.time_zone())
     };
     let row = sqlx::query(
-        "SELECT a.phone, a.email, a.locale, v.plan_code, p.ends_at FROM lines l JOIN accounts a ON a.id = l.account_id \
-         JOIN line_periods p ON p.id = $1 JOIN plan_versions v ON v.id = p.plan_version_id WHERE l.iccid = $2",
+        "SELECT a.phone, a.email, a.locale, p.plan_version_id, p.ends_at FROM lines l JOIN accounts a ON a.id = l.account_id \
+         JOIN line_periods p ON p.id = $1 WHERE l.iccid = $2",
     )
     .bind(&alert.period_id)
     .bind(&alert.iccid)
@@ -196,7 +201,8 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
     let Some(row) = row else { return Ok(()) };
     let locale = Locale::parse(&row.try_get::<String, _>("locale")?)
         .unwrap_or(app.config.locale.default_language);
-    let plan: String = row.try_get("plan_code")?;
+    let version_id: String = row.try_get("plan_version_id")?;
+    let plan = crate::catalog::plan_of_version(app.db.reader(), &version_id).await?;
     let link = format!(
         "{}/checkout?plan={plan}&iccid={}",
         app.config.public_url(),
