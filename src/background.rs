@@ -29,7 +29,7 @@ impl crate::jobs::Handlers for JobKinds {
             crate::auto_renew::NOTIFY_JOB => crate::auto_renew::send_notification(app, job)
                 .await
                 .map(|()| None),
-            crate::network::DELIVER_JOB => crate::network::deliver(app, job).await,
+            crate::lines::DELIVER_JOB => crate::lines::deliver(app, job).await,
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }

@@ -121,7 +121,8 @@ impl fmt::Display for Money {
 pub fn percent_half_up(amount: i64, basis_points: i64) -> crate::error::Result<i64> {
     let product = i128::from(amount) * i128::from(basis_points);
     let rounded = (product + 5_000) / 10_000;
-    i64::try_from(rounded).map_err(|_| crate::error::Error::invalid("amount_too_large"))
+    i64::try_from(rounded)
+        .map_err(|_| crate::error::Error::invalid(crate::error::Code::AmountTooLarge))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use crate::payments::{ProviderName, Providers};
 /// was chained (see `audit::seal`).
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     demo::prepare(&mut config);
-    config.validate()?;
+    crate::payments::check_config(&config)?;
     demo::refuse_in_production(&config)?;
     crate::private_files::create_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
@@ -110,15 +110,6 @@ fn build_providers(app: &App) -> anyhow::Result<Providers> {
     let mut providers = Providers::default();
     if used(ProviderName::Stripe) || !payments.providers.stripe.secret_key.is_empty() {
         providers.insert_stripe(Arc::new(StripeProvider::new(app)));
-    }
-    if used(ProviderName::Alipay) {
-        crate::payments::alipay::check_config(&payments.providers.alipay)?;
-    }
-    if used(ProviderName::WechatPay) {
-        crate::payments::wechat_pay::check_config(
-            &payments.providers.wechat_pay,
-            config.locale.currency.as_str(),
-        )?;
     }
     if used(ProviderName::Alipay) || !payments.providers.alipay.app_id.is_empty() {
         providers.insert(Arc::new(

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::audit::Key;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 use super::file::PlanSpec;
 use super::plan::PlanCode;
@@ -28,7 +28,7 @@ pub async fn retire_plan(app: &App, code: &PlanCode, actor: &str) -> Result<bool
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_none() {
-        return Err(Error::not_found("unknown_plan"));
+        return Err(Error::not_found(Code::UnknownPlan));
     }
     let retired = store::set_retired(&mut tx, &key, code.as_str(), true, actor, app.now()).await?;
     tx.commit().await?;

@@ -17,8 +17,8 @@ pub use payments::{
     SandboxConfig, StripeConfig, WechatPayConfig,
 };
 pub use sections::{
-    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, SecurityConfig,
-    ServerConfig, SmsGatewayConfig, SmtpConfig,
+    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, PhoneRegion,
+    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};

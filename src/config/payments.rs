@@ -264,8 +264,8 @@ impl PaymentsConfig {
                 ProviderName::Stripe => bail!(
                     "payments.{name}.provider is stripe but payments.providers.stripe.secret_key is empty (or set payments.{name}.enabled = false)"
                 ),
-                // Their keys are parsed, and refused with the setting named, when the
-                // composition root builds the adapters (`server::build_providers`).
+                // Their keys are parsed, and refused with the setting named, by
+                // `payments::check_config` before the server starts.
                 ProviderName::Alipay if own == ProviderName::Alipay => {}
                 ProviderName::WechatPay if own == ProviderName::WechatPay => {}
                 other => {

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::audit::Key;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 use super::PromotionCode;
 use super::definition_store::{self, PromotionChange};
@@ -37,9 +37,9 @@ pub async fn retire_promotion(
     let mut tx = crate::audit::begin(&app.db).await?;
     if !ensure_section(&mut tx, code, coupon).await? {
         return Err(Error::not_found(if coupon {
-            "unknown_coupon"
+            Code::UnknownCoupon
         } else {
-            "unknown_promotion"
+            Code::UnknownPromotion
         }));
     }
     let retired =
@@ -62,7 +62,7 @@ async fn ensure_section(
     match kind {
         None => Ok(false),
         Some(kind) if (kind == "coupon") == coupon => Ok(true),
-        Some(_) if coupon => Err(Error::conflict("is_a_promotion")),
-        Some(_) => Err(Error::conflict("is_a_coupon")),
+        Some(_) if coupon => Err(Error::conflict(Code::IsAPromotion)),
+        Some(_) => Err(Error::conflict(Code::IsACoupon)),
     }
 }
