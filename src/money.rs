@@ -116,6 +116,15 @@ impl fmt::Display for Money {
     }
 }
 
+/// `amount × basis_points / 10 000`, rounded half up, for non-negative inputs: how
+/// every percentage (a payment fee's, a promotion's) becomes minor units.
+pub fn percent_half_up(amount: i64, basis_points: i64) -> crate::error::Result<i64> {
+    let product = i128::from(amount) * i128::from(basis_points);
+    let rounded = (product + 5_000) / 10_000;
+    i64::try_from(rounded)
+        .map_err(|_| crate::error::Error::invalid(crate::error::Code::AmountTooLarge))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,27 +12,18 @@
 //! # effective_from = 2026-12-01T00:00:00+08:00   # when a changed version goes on sale
 //! ```
 //!
-//! and the offers on them, `[[promotions]]` and `[[coupons]]` (see
-//! [`super::promotion_file`]).
+//! and the offers on them, `[[promotions]]` and `[[coupons]]`, which
+//! [`crate::promotions::catalog_file`] checks after the plans.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 use crate::money::Currency;
 
-use super::entry::{PlanEntry, PromotionEntry};
+use super::entry::PlanEntry;
+use super::fields::{instant, names};
 use super::plan::{Allowance, Period, PeriodUnit, PlanCode, Zone};
-use super::promotion_fields::{instant, names};
-use super::promotion_file::{self, PromotionSpec};
-
-/// A checked catalog file: plans, then the promotions and coupons on them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogFile {
-    pub plans: Vec<PlanSpec>,
-    pub promotions: Vec<PromotionSpec>,
-}
 
 /// A plan as the file describes it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,25 +39,13 @@ pub struct PlanSpec {
     pub effective_from: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileDoc {
-    plans: Vec<PlanEntry>,
-    #[serde(default)]
-    promotions: Vec<PromotionEntry>,
-    #[serde(default)]
-    coupons: Vec<PromotionEntry>,
-}
-
-/// Every problem in the file, each naming the plan, promotion or coupon it is in;
-/// nothing is imported unless the whole file is good.
-pub fn parse(text: &str) -> Result<CatalogFile, Vec<String>> {
-    let doc: FileDoc = toml::from_str(text)
-        .map_err(|e| vec![format!("not a valid catalog file: {}", e.message())])?;
+/// Checks the file's `[[plans]]`: the plans that are good, and every problem of the
+/// others, each naming the plan it is in (a code given twice is a problem too).
+pub fn check_plans(entries: Vec<PlanEntry>) -> (Vec<PlanSpec>, Vec<String>) {
     let mut errors = Vec::new();
     let mut specs = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for (index, raw) in doc.plans.into_iter().enumerate() {
+    let mut seen = BTreeSet::new();
+    for (index, raw) in entries.into_iter().enumerate() {
         let label = format!("plan #{} ({})", index + 1, raw.code);
         match check_plan(raw) {
             Ok(spec) => {
@@ -81,39 +60,7 @@ pub fn parse(text: &str) -> Result<CatalogFile, Vec<String>> {
     if specs.is_empty() && errors.is_empty() {
         errors.push("the file has no plans".into());
     }
-    let known: std::collections::BTreeSet<PlanCode> =
-        specs.iter().map(|s| s.code.clone()).collect();
-    let mut promotions = Vec::new();
-    let mut codes = std::collections::BTreeSet::new();
-    let sections = [
-        ("promotion", false, doc.promotions),
-        ("coupon", true, doc.coupons),
-    ];
-    for (section, coupon, raws) in sections {
-        for (index, raw) in raws.into_iter().enumerate() {
-            let label = format!("{section} #{} ({})", index + 1, raw.code());
-            let code = raw.code().trim().to_ascii_uppercase();
-            if !code.is_empty() && !codes.insert(code) {
-                errors.push(format!(
-                    "{label}: code appears twice among promotions and coupons"
-                ));
-            }
-            match promotion_file::check(raw, coupon, &known) {
-                Ok(spec) => promotions.push(spec),
-                Err(problems) => {
-                    errors.extend(problems.into_iter().map(|p| format!("{label}: {p}")))
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(CatalogFile {
-            plans: specs,
-            promotions,
-        })
-    } else {
-        Err(errors)
-    }
+    (specs, errors)
 }
 
 /// Checks one plan entry, from the file or the admin API; every problem is named.
@@ -260,6 +207,26 @@ fn parse_volume(value: &toml::Value) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plans of a file; its offers are checked in `promotions`.
+    #[derive(serde::Deserialize)]
+    struct PlansOnly {
+        plans: Vec<PlanEntry>,
+    }
+
+    #[derive(Debug)]
+    struct Checked {
+        plans: Vec<PlanSpec>,
+    }
+
+    /// A file of plans only, checked as `datacard plans import` checks its plans.
+    fn parse(text: &str) -> Result<Checked, Vec<String>> {
+        let doc: PlansOnly = toml::from_str(text).map_err(|e| vec![e.message().to_owned()])?;
+        match check_plans(doc.plans) {
+            (plans, errors) if errors.is_empty() => Ok(Checked { plans }),
+            (_, errors) => Err(errors),
+        }
+    }
 
     #[test]
     fn the_demo_catalog_is_valid_and_covers_the_range() {

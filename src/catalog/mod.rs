@@ -1,22 +1,21 @@
-//! The plan catalog: plans, their versions and prices; the promotions and coupons on
-//! them; the catalog file and the one-entry edits of the admin API.
+//! The plan catalog: plans, their versions and prices; the plans of the catalog file
+//! and the one-plan edits of the admin API. (The file's promotions and coupons, and
+//! the file as a whole, are [`crate::promotions`]'.)
 
 pub mod edit;
 mod entry;
+pub mod fields;
 mod file;
 pub mod history;
 mod plan;
-mod promotion_fields;
-mod promotion_file;
-mod promotion_store;
 mod store;
+mod versions;
 
-pub use entry::{PeriodEntry, PlanEntry, PromotionEntry, plan_entry_json, promotion_entry_json};
-pub use file::{CatalogFile, PlanSpec, check_plan, parse};
-pub use plan::{Allowance, Period, PeriodUnit, Plan, PlanCode, Zone, format_bytes};
-pub use promotion_file::{PromotionSpec, check as check_promotion};
-pub use promotion_store::{PromotionChange, PromotionReport};
-pub use store::{ImportReport, PlanChange, audit, find, import, list};
+pub use entry::{PeriodEntry, PlanEntry, plan_entry_json};
+pub use file::{PlanSpec, check_plan, check_plans};
+pub use plan::{Allowance, MAX_PERIODS, Period, PeriodUnit, Plan, PlanCode, Zone, format_bytes};
+pub use store::{PlanChange, PlanReport, audit, find, import_plans, list};
+pub use versions::{VersionTerms, plan_of_version, version, versions};
 
 /// The catalog `serve --demo` starts with.
 pub const DEMO_CATALOG: &str = include_str!("demo.toml");

@@ -11,6 +11,9 @@ use crate::error::{Code, Error};
 use crate::i18n::Locale;
 use crate::money::{Currency, Money};
 
+/// The most periods one order may put on a line, free periods included.
+pub const MAX_PERIODS: u32 = 36;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PlanCode(String);

@@ -15,17 +15,17 @@ use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::money::Currency;
 
-use super::file::{CatalogFile, PlanSpec};
+use super::file::PlanSpec;
 use super::plan::{Allowance, Period, PeriodUnit, Plan, PlanCode, Zone};
+use super::versions::stored_allowance;
 
+/// What importing a file's plans did, by plan code.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ImportReport {
+pub struct PlanReport {
     pub created: Vec<String>,
     pub new_versions: Vec<String>,
     pub retired: Vec<String>,
     pub unchanged: Vec<String>,
-    /// Promotions and coupons by code.
-    pub promotions: super::promotion_store::PromotionReport,
 }
 
 fn terms_digest(spec: &PlanSpec) -> String {
@@ -56,16 +56,20 @@ impl PlanChange {
     }
 }
 
-/// Applies a checked catalog in one transaction, auditing every change.
-pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<ImportReport> {
-    let now = app.now();
-    let key = crate::audit::Key::from_secret(&app.secret);
-    let mut report = ImportReport::default();
-    let mut tx = crate::audit::begin(&app.db).await?;
-    for (index, spec) in file.plans.iter().enumerate() {
+/// Applies the file's plans in the caller's transaction (the import's, which its
+/// offers share), in file order, auditing every change.
+pub async fn import_plans(
+    tx: &mut Tx,
+    key: &crate::audit::Key,
+    plans: &[PlanSpec],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<PlanReport> {
+    let mut report = PlanReport::default();
+    for (index, spec) in plans.iter().enumerate() {
         let code = spec.code.as_str().to_owned();
         let sort_order = i64::try_from(index).unwrap_or(i64::MAX);
-        let change = apply_plan(&mut tx, &key, spec, Some(sort_order), actor, now).await?;
+        let change = apply_plan(tx, key, spec, Some(sort_order), actor, now).await?;
         if change.created {
             report.created.push(code.clone());
         } else if change.new_version.is_some() {
@@ -78,9 +82,6 @@ pub async fn import(app: &App, file: &CatalogFile, actor: &str) -> Result<Import
             report.unchanged.push(code);
         }
     }
-    report.promotions =
-        super::promotion_store::import(&mut tx, &key, &file.promotions, actor, now).await?;
-    tx.commit().await?;
     Ok(report)
 }
 
@@ -323,20 +324,12 @@ pub(super) fn plan_from_row(row: &AnyRow) -> Result<Plan> {
         .ok_or_else(|| corrupt("period unit"))?;
     let count = u32::try_from(row.try_get::<i64, _>("period_count")?)
         .map_err(|_| corrupt("period count"))?;
-    let allowance = match (
-        row.try_get::<Option<i64>, _>("data_allowance")?,
-        row.try_get::<Option<i64>, _>("fair_use_cap")?,
-        row.try_get::<Option<i64>, _>("throttle_kbps")?,
-    ) {
-        (Some(bytes), _, _) => Allowance::Capped {
-            bytes: u64::try_from(bytes).unwrap_or(0),
-        },
-        (None, Some(cap), Some(kbps)) => Allowance::Unlimited {
-            fair_use_cap: u64::try_from(cap).unwrap_or(0),
-            throttle_kbps: u32::try_from(kbps).unwrap_or(0),
-        },
-        _ => return Err(corrupt("allowance")),
-    };
+    let allowance = stored_allowance(
+        row.try_get("data_allowance")?,
+        row.try_get("fair_use_cap")?,
+        row.try_get("throttle_kbps")?,
+    )
+    .ok_or_else(|| corrupt("allowance"))?;
     Ok(Plan {
         code: PlanCode::parse(&row.try_get::<String, _>("code")?)?,
         version_id: row.try_get("id")?,

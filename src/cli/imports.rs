@@ -14,7 +14,7 @@ use super::NetworkKeysCommand;
 pub async fn plans(config: Config, file: &Path) -> anyhow::Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let specs = match crate::catalog::parse(&text) {
+    let specs = match crate::promotions::catalog_file::parse(&text) {
         Ok(specs) => specs,
         Err(errors) => {
             for error in errors {
@@ -24,7 +24,7 @@ pub async fn plans(config: Config, file: &Path) -> anyhow::Result<ExitCode> {
         }
     };
     let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
-    let report = crate::catalog::import(&app, &specs, "cli").await?;
+    let report = crate::promotions::catalog_file::import(&app, &specs, "cli").await?;
     println!(
         "{} plans: {} new, {} with a new version, {} retired, {} unchanged",
         specs.plans.len(),

@@ -10,6 +10,7 @@ use crate::i18n::Locale;
 use crate::ledger::{self, AccountKind};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod};
 use crate::money::Currency;
+use crate::promotions;
 use crate::volume::DataVolume;
 
 pub const DEMO_PHONE: &str = "+85291234567";
@@ -41,9 +42,9 @@ pub struct DemoLogin {
 
 /// Loads the demo catalog and subscriber; running it again changes nothing.
 pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
-    let specs = catalog::parse(catalog::DEMO_CATALOG)
+    let specs = promotions::catalog_file::parse(catalog::DEMO_CATALOG)
         .map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
-    catalog::import(app, &specs, "demo").await?;
+    promotions::catalog_file::import(app, &specs, "demo").await?;
     crate::inventory::import_csv(app, &crate::inventory::demo_csv(DEMO_INVENTORY)).await?;
     if crate::usage::keys::authenticate(app, DEMO_NETWORK_KEY)
         .await?

@@ -147,7 +147,12 @@ async fn open_keyed(
     };
     let mut tx = app.db.begin().await?;
     store::insert(&mut tx, &order, idempotency_key).await?;
-    promotions::redemption::redeem(&mut tx, app.db.backend(), &order, &quote.applied, now).await?;
+    let holder = promotions::redemption::Holder {
+        order_id: &order.id,
+        account_id: &order.account_id,
+        plan_code: order.plan_code.as_deref(),
+    };
+    promotions::redemption::redeem(&mut tx, app.db.backend(), holder, &quote.applied, now).await?;
     let free = order.breakdown.total == 0;
     if request.payment_method == Method::Wallet || free {
         let paid_by = if free { "free" } else { "wallet" };

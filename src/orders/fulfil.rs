@@ -3,10 +3,9 @@
 //! transaction. A guarded state change makes it happen at most once per order.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::app::App;
-use crate::catalog::{Allowance, Period, PeriodUnit};
+use crate::catalog::{Allowance, Period};
 use crate::clock::to_millis;
 use crate::db::Tx;
 use crate::error::{Code, Error, Result};
@@ -53,7 +52,10 @@ pub async fn fulfil(
     }
     if !order.breakdown.discounts.is_empty() {
         // Paid after it lapsed: the promotions it was priced with count again.
-        crate::promotions::redemption::reinstate(tx, order).await?;
+        if crate::promotions::redemption::reinstate(tx, &order.id, &order.account_id).await? {
+            super::store::flag(tx, &order.id, "promotion_over_limit").await?;
+            tracing::warn!(order.id = %order.id, "late payment took a coupon past its limit");
+        }
     }
     match order.kind {
         OrderKind::Renewal => {
@@ -136,32 +138,10 @@ async fn purchase(tx: &mut Tx, order: &Order) -> Result<Bought> {
         .plan_version_id
         .as_deref()
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order without plan version")))?;
-    // joins plan_versions (owner: catalog): fulfilment (a measured hot path) reads the
-    // bought version in its own transaction; catalog has no look-up by version id yet.
-    let row = sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1")
-        .bind(version_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let corrupt = || Error::internal(anyhow::anyhow!("plan version {version_id} is corrupt"));
-    let unit = PeriodUnit::parse(&row.try_get::<String, _>("period_unit")?).ok_or_else(corrupt)?;
-    let count = u32::try_from(row.try_get::<i64, _>("period_count")?).map_err(|_| corrupt())?;
-    let period = Period::new(unit, count).map_err(|_| corrupt())?;
-    let bytes = |v: Option<i64>| -> Result<Option<u64>> {
-        Ok(v.map(DataVolume::from_stored)
-            .transpose()?
-            .map(DataVolume::as_bytes))
-    };
-    let allowance = match (
-        bytes(row.try_get("data_allowance")?)?,
-        bytes(row.try_get("fair_use_cap")?)?,
-    ) {
-        (Some(bytes), _) => Allowance::Capped { bytes },
-        (None, Some(cap)) => Allowance::Unlimited {
-            fair_use_cap: cap,
-            throttle_kbps: 0,
-        },
-        _ => return Err(corrupt()),
-    };
+    let terms = crate::catalog::version(&mut **tx, version_id)
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("plan version {version_id} is missing")))?;
+    let (period, allowance) = (terms.period, terms.allowance);
     Ok(Bought {
         version_id: version_id.to_owned(),
         period,

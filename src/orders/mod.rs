@@ -3,6 +3,8 @@
 mod create;
 pub mod fulfil;
 pub mod pricing;
+#[cfg(test)]
+mod promotion_properties;
 mod quote;
 pub mod store;
 

@@ -2,7 +2,7 @@
 //!
 //! Rounding: every percentage — the percentage part of a payment fee, and a
 //! promotion's percentage off (see [`crate::promotions`]) — is rounded half up to the
-//! minor unit (0.5 cent → 1 cent) by [`percent_half_up`], once, on the amount it is a
+//! minor unit (0.5 cent → 1 cent) by [`crate::money::percent_half_up`], once, on the amount it is a
 //! percentage of; nothing else is ever rounded. Discounts never exceed the list
 //! price, totals are never negative, and a free order carries no fee.
 
@@ -10,11 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::MAX_PERIODS;
 use crate::error::{Code, Error, Result};
-use crate::money::{Currency, Money};
-use crate::promotions::Reason;
-
-pub const MAX_PERIODS: u32 = 36;
+use crate::money::{Currency, Money, percent_half_up};
+use crate::promotions::{Applied, Reason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fee {
@@ -51,6 +50,20 @@ impl Discount {
             ..Discount::default()
         }
     }
+}
+
+/// The breakdown's discounts for the promotions an order gets, in rank order.
+pub fn discounts(applied: &[Applied]) -> Vec<Discount> {
+    applied
+        .iter()
+        .map(|a| Discount {
+            promotion: a.promotion.to_string(),
+            amount: a.amount,
+            names: a.names.clone(),
+            reason: Some(a.reason.clone()),
+            free_periods: a.free_periods,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,13 +134,6 @@ pub fn price(
         fee: fee_amount,
         total,
     })
-}
-
-/// `amount × basis_points / 10 000`, rounded half up, for non-negative inputs.
-pub fn percent_half_up(amount: i64, basis_points: i64) -> Result<i64> {
-    let product = i128::from(amount) * i128::from(basis_points);
-    let rounded = (product + 5_000) / 10_000;
-    i64::try_from(rounded).map_err(|_| Error::invalid(Code::AmountTooLarge))
 }
 
 #[cfg(test)]

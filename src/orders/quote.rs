@@ -3,13 +3,14 @@
 //! server prices: nothing the client says about prices or discounts is read.
 
 use crate::app::App;
-use crate::catalog::{self, Plan, PlanCode};
+use crate::catalog::{self, MAX_PERIODS, Plan, PlanCode};
 use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
-use crate::promotions::{self, Applied, Purchase};
+use crate::promotions::{self, Applied, History, Purchase};
 
-use super::pricing::{self, Breakdown, Fee, MAX_PERIODS};
+use super::pricing::{self, Breakdown, Fee};
+use super::store;
 use super::{Method, OrderKind, OrderRequest};
 
 /// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
@@ -98,16 +99,21 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
             if request.periods == 0 || request.periods > MAX_PERIODS {
                 return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
             }
+            let ordered = store::ordered_plans(app, account_id).await?;
             let purchase = Purchase {
                 plan: &plan,
                 unit_price,
                 periods: request.periods,
                 method: request.payment_method,
                 coupon,
+                history: History {
+                    ordered_plan: ordered.contains(plan.code.as_str()),
+                    ordered_any: !ordered.is_empty(),
+                },
             };
             let applied = promotions::for_order(app, account_id, &purchase).await?;
             let periods = request.periods + promotions::free_periods(&applied);
-            let discounts = promotions::discounts(&applied);
+            let discounts = pricing::discounts(&applied);
             (
                 pricing::price(unit_price, periods, discounts, fee)?,
                 Some(plan),

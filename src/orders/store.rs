@@ -1,5 +1,7 @@
 //! SQL for orders and their latest payment.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -52,6 +54,8 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
 // joins esim_inventory (owner: inventory): the activation code is read with every order on
 // the checkout path (refresh, notification, fulfilled page); a second query per order would
 // add a round trip there.
+// joins plan_versions (owner: catalog): the plan's names as sold, read with the order
+// in one query by checkout and settlement (their hot path) rather than a second trip.
 const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_version_id, o.periods, o.currency, \
     o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
     o.paid_at, o.fulfilled_at, \
@@ -250,6 +254,21 @@ pub async fn flag(tx: &mut Tx, order_id: &str, reason: &str) -> Result<()> {
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The plans of the account's plan orders that still count (not expired, cancelled
+/// or failed): what a first-order promotion asks of the account's history.
+pub async fn ordered_plans(app: &App, account_id: &str) -> Result<BTreeSet<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT plan_code FROM orders WHERE account_id = $1 AND plan_code IS NOT NULL \
+         AND state NOT IN ('expired', 'cancelled', 'failed')",
+    )
+    .bind(account_id)
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>("plan_code")?))
+        .collect()
 }
 
 /// The newest payment attempt of an order.

@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::{PlanCode, Zone};
+use crate::catalog::{MAX_PERIODS, PlanCode, Zone};
 use crate::error::Code;
-use crate::money::Money;
+use crate::money::{Money, percent_half_up};
 use crate::orders::Method;
-use crate::orders::pricing::{MAX_PERIODS, percent_half_up};
 
 use super::model::{FirstOrderOf, Kind, KindTag, Off, Promotion, PromotionCode, Stacking};
 use super::reason::Reason;

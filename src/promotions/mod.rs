@@ -1,7 +1,9 @@
 //! Promotions: offers the operator defines as data in the catalog file — a
 //! first-period discount, buy N periods get M free, coupon codes — evaluated by pure
 //! code ([`evaluate`]) for quotes and orders alike, and redeemed exactly once, in the
-//! order's own transaction ([`redemption::redeem`]).
+//! order's own transaction ([`redemption::redeem`]). Their entries are checked by
+//! [`file`] and stored by [`definition_store`]; the catalog file as a whole (plans
+//! and offers in one transaction) is read and imported by [`catalog_file`].
 //!
 //! # Which promotions an order gets (the winning rule)
 //!
@@ -26,7 +28,7 @@
 //! the order in which promotions are listed or applied cannot change the total: a
 //! first-period discount on one period's price; free periods at the unit price each;
 //! a coupon (and its minimum spend) on the paid periods' price. Percentages are
-//! rounded half up to the minor unit ([`crate::orders::pricing::percent_half_up`]),
+//! rounded half up to the minor unit ([`crate::money::percent_half_up`]),
 //! once each. The discounts add up and pricing clamps their sum to the list price,
 //! so a total is never negative; the payment fee is then charged on what is left.
 //!
@@ -44,7 +46,14 @@
 //! or fails no longer counts, and is released by the next redemption of the same
 //! coupon or account. A late payment that fulfils such an order takes it back.
 
+pub mod catalog_file;
+mod definition_store;
+pub mod edit;
+mod entry;
 mod evaluate;
+mod file;
+mod file_fields;
+pub mod history;
 mod model;
 pub mod offers;
 mod order;
@@ -54,13 +63,14 @@ pub mod store;
 pub mod throttle;
 
 #[cfg(test)]
-mod properties;
-#[cfg(test)]
 mod tests;
 
+pub use definition_store::{PromotionChange, PromotionReport};
+pub use entry::{PromotionEntry, promotion_entry_json};
 pub use evaluate::{
     Applied, Context, CouponRefusal, CouponUsage, EnteredCoupon, History, evaluate,
 };
+pub use file::{PromotionSpec, check as check_promotion};
 pub use model::{
     Coupon, FirstOrderOf, InvalidCode, Kind, KindTag, Off, Promotion, PromotionCode, Scope,
     Stacking, Window, name_in,
@@ -68,23 +78,7 @@ pub use model::{
 pub use order::{Purchase, for_order};
 pub use reason::Reason;
 
-use crate::orders::Discount;
-
 /// Free periods the order gets.
 pub fn free_periods(applied: &[Applied]) -> u32 {
     applied.iter().map(|a| a.free_periods).sum()
-}
-
-/// The breakdown's discounts, in rank order.
-pub fn discounts(applied: &[Applied]) -> Vec<Discount> {
-    applied
-        .iter()
-        .map(|a| Discount {
-            promotion: a.promotion.to_string(),
-            amount: a.amount,
-            names: a.names.clone(),
-            reason: Some(a.reason.clone()),
-            free_periods: a.free_periods,
-        })
-        .collect()
 }

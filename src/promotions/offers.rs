@@ -4,7 +4,7 @@
 //! discount only before their first order; a public coupon only while they have
 //! uses of it left). Coupons not marked public are never listed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
@@ -105,12 +105,21 @@ fn offer(promotion: &Promotion, currency: Currency, caller: &Caller<'_>) -> Opti
     })
 }
 
-/// Offers for each plan, for `account_id` (or an anonymous caller).
+/// A signed-in subscriber looking at the plans.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    pub account_id: &'a str,
+    /// The plans of their orders that still count (not expired, cancelled or failed).
+    pub ordered_plans: &'a BTreeSet<String>,
+}
+
+/// Offers for each plan, for the viewer (`None`: an anonymous caller).
 pub async fn for_plans(
     app: &App,
-    account_id: Option<&str>,
+    viewer: Option<Viewer<'_>>,
     plans: &[Plan],
 ) -> Result<BTreeMap<PlanCode, Vec<Offer>>> {
+    let account_id = viewer.map(|v| v.account_id);
     let promotions = store::all(app).await?;
     let mut usage = BTreeMap::new();
     for promotion in &promotions {
@@ -119,17 +128,14 @@ pub async fn for_plans(
             usage.insert(promotion.code.clone(), used);
         }
     }
-    let ordered = match account_id {
-        Some(account_id) => Some(store::ordered_plans(app, account_id).await?),
-        None => None,
-    };
+    let ordered = viewer.map(|v| v.ordered_plans);
     let currency = app.config.locale.currency;
     let now = app.now();
     Ok(plans
         .iter()
         .map(|plan| {
             let caller = Caller {
-                history: ordered.as_ref().map(|ordered| History {
+                history: ordered.map(|ordered| History {
                     ordered_plan: ordered.contains(plan.code.as_str()),
                     ordered_any: !ordered.is_empty(),
                 }),

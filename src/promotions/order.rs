@@ -21,6 +21,8 @@ pub struct Purchase<'a> {
     pub method: Method,
     /// As the subscriber typed it; blank means none.
     pub coupon: Option<&'a str>,
+    /// The account's earlier orders that still count.
+    pub history: History,
 }
 
 pub async fn for_order(
@@ -47,7 +49,6 @@ pub async fn for_order(
             Some(EnteredCoupon { code, usage })
         }
     };
-    let ordered = store::ordered_plans(app, account_id).await?;
     let context = Context {
         now: app.now(),
         plan: request.plan.code.clone(),
@@ -55,10 +56,7 @@ pub async fn for_order(
         method: request.method,
         unit_price: request.unit_price,
         periods: request.periods,
-        history: History {
-            ordered_plan: ordered.contains(request.plan.code.as_str()),
-            ordered_any: !ordered.is_empty(),
-        },
+        history: request.history,
         coupon: entered,
     };
     evaluate(&context, &promotions).map_err(refused)

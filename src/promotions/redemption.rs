@@ -18,18 +18,26 @@ use crate::clock::to_millis;
 use crate::db::{Backend, ConstraintExt, Tx};
 use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
-use crate::orders::Order;
 
 use super::store::LAPSED;
 use super::{Applied, FirstOrderOf, KindTag};
 
-/// Reserves what `order` got, in the order's transaction: a use of its coupon (within
-/// the total and the per-account limit) and, for a first-order promotion, the claim
-/// that only one order of the account gets it.
+/// The order a reservation belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    pub order_id: &'a str,
+    pub account_id: &'a str,
+    /// The plan ordered: a first-order-of-the-plan claim is per plan.
+    pub plan_code: Option<&'a str>,
+}
+
+/// Reserves what the order got, in the order's transaction: a use of its coupon
+/// (within the total and the per-account limit) and, for a first-order promotion,
+/// the claim that only one order of the account gets it.
 pub async fn redeem(
     tx: &mut Tx,
     backend: Backend,
-    order: &Order,
+    order: Holder<'_>,
     applied: &[Applied],
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -40,13 +48,13 @@ pub async fn redeem(
     release_lapsed(
         tx,
         backend,
-        &order.account_id,
+        order.account_id,
         coupon.map(|a| a.promotion.as_str()),
         now,
     )
     .await?;
     if let Some(coupon) = coupon {
-        take_coupon(tx, coupon.promotion.as_str(), &order.account_id).await?;
+        take_coupon(tx, coupon.promotion.as_str(), order.account_id).await?;
     }
     for a in applied {
         let claim = a.first_order_of.map(|of| match of {
@@ -54,7 +62,7 @@ pub async fn redeem(
                 "first:{}:{}:{}",
                 a.promotion,
                 order.account_id,
-                order.plan_code.as_deref().unwrap_or("")
+                order.plan_code.unwrap_or("")
             ),
             FirstOrderOf::Any => format!("first:{}:{}", a.promotion, order.account_id),
         });
@@ -63,8 +71,8 @@ pub async fn redeem(
              claim_key, amount, free_periods, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(new_id("red", now))
-        .bind(&order.id)
-        .bind(&order.account_id)
+        .bind(order.order_id)
+        .bind(order.account_id)
         .bind(a.promotion.as_str())
         .bind((a.kind == KindTag::Coupon).then(|| a.promotion.to_string()))
         .bind(claim)
@@ -124,6 +132,9 @@ async fn release_lapsed(
     coupon: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // joins orders (owner: orders): checkout — which reservations lapsed is the order's
+    // state, read with them; on PostgreSQL each such order row is then locked (below)
+    // so that a late payment fulfilling it cannot cross the release.
     let rows = sqlx::query(&format!(
         "SELECT r.id, r.order_id, r.account_id, r.coupon_code FROM promotion_redemptions r \
          JOIN orders o ON o.id = r.order_id \
@@ -138,6 +149,7 @@ async fn release_lapsed(
     for row in &rows {
         let order_id: String = row.try_get("order_id")?;
         if backend == Backend::Postgres {
+            // reads orders (owner: orders): the lock described above.
             let still = sqlx::query(&format!(
                 "SELECT id FROM orders WHERE id = $1 AND state IN {LAPSED} FOR UPDATE"
             ))
@@ -202,13 +214,13 @@ async fn count_use(tx: &mut Tx, code: &str, account_id: &str, delta: i64) -> Res
 }
 
 /// An order paid after it lapsed is fulfilled at the price it was quoted: its
-/// released reservations count again, even past a limit (the money is in), and the
-/// order is flagged for the operator when that overran one. Returns whether it did.
-pub async fn reinstate(tx: &mut Tx, order: &Order) -> Result<bool> {
+/// released reservations count again, even past a limit (the money is in). Returns
+/// whether that overran a limit, for the order to be flagged for the operator.
+pub async fn reinstate(tx: &mut Tx, order_id: &str, account_id: &str) -> Result<bool> {
     let rows = sqlx::query(
         "SELECT id, coupon_code FROM promotion_redemptions WHERE order_id = $1 AND released_at IS NOT NULL",
     )
-    .bind(&order.id)
+    .bind(order_id)
     .fetch_all(&mut **tx)
     .await?;
     let mut overran = false;
@@ -226,22 +238,18 @@ pub async fn reinstate(tx: &mut Tx, order: &Order) -> Result<bool> {
         if taken.rows_affected() == 0 {
             continue;
         }
-        count_use(tx, &code, &order.account_id, 1).await?;
+        count_use(tx, &code, account_id, 1).await?;
         let over = sqlx::query(
             "SELECT COUNT(*) AS over FROM coupons c JOIN coupon_account_uses u ON u.coupon_code = c.code \
              WHERE c.code = $1 AND u.account_id = $2 \
              AND (c.redeemed > c.total_limit OR u.used > c.per_account_limit)",
         )
         .bind(&code)
-        .bind(&order.account_id)
+        .bind(account_id)
         .fetch_one(&mut **tx)
         .await?
         .try_get::<i64, _>("over")?;
         overran |= over > 0;
-    }
-    if overran {
-        crate::orders::store::flag(tx, &order.id, "promotion_over_limit").await?;
-        tracing::warn!(order.id = %order.id, "late payment took a coupon past its limit");
     }
     Ok(overran)
 }

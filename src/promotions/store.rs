@@ -1,9 +1,8 @@
 //! SQL for promotions: the definitions in force, and what evaluating an order needs
-//! to know — the account's history and a coupon's use. Reservations held by orders
-//! that expired, were cancelled or failed are not counted (reads join the order's
-//! state); see [`super::redemption`] for how uses are taken and given back.
-
-use std::collections::BTreeSet;
+//! to know of a coupon's use (the account's history of orders is the orders'; they
+//! pass it in). Reservations held by orders that expired, were cancelled or failed
+//! are not counted (reads join the order's state); see [`super::redemption`] for how
+//! uses are taken and given back.
 
 use sqlx::Row;
 
@@ -50,26 +49,14 @@ pub async fn coupon(app: &App, code: &PromotionCode) -> Result<Option<Promotion>
     row.as_ref().map(definition).transpose()
 }
 
-/// The plans of the account's plan orders that still count (not lapsed).
-pub async fn ordered_plans(app: &App, account_id: &str) -> Result<BTreeSet<String>> {
-    let rows = sqlx::query(&format!(
-        "SELECT DISTINCT plan_code FROM orders WHERE account_id = $1 AND plan_code IS NOT NULL \
-         AND state NOT IN {LAPSED}"
-    ))
-    .bind(account_id)
-    .fetch_all(app.db.reader())
-    .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get::<String, _>("plan_code")?))
-        .collect()
-}
-
 /// Reservations of the coupon held by orders that still count: in all, and the account's.
 pub async fn coupon_usage(
     app: &App,
     code: &PromotionCode,
     account_id: Option<&str>,
 ) -> Result<CouponUsage> {
+    // joins orders (owner: orders): checkout — a reservation counts while its order has
+    // not lapsed, read in the same query as the reservations (no round trip per order).
     let row = sqlx::query(&format!(
         "SELECT COUNT(*) AS total, \
          COALESCE(SUM(CASE WHEN r.account_id = $2 THEN 1 ELSE 0 END), 0) AS mine \
@@ -91,6 +78,8 @@ pub async fn coupon_usage(
 
 /// Per promotion code, the reservations held by orders that still count.
 pub async fn redemption_counts(app: &App) -> Result<std::collections::BTreeMap<String, u32>> {
+    // joins orders (owner: orders): as in `coupon_usage`, so that the operator's count
+    // and the limit checkout enforces are the same number.
     let rows = sqlx::query(&format!(
         "SELECT r.promotion_code, COUNT(*) AS held \
          FROM promotion_redemptions r JOIN orders o ON o.id = r.order_id \

@@ -301,27 +301,3 @@ fn promotions_out_of_their_window_or_scope_do_not_apply() {
             .is_empty()
     );
 }
-
-#[test]
-fn the_breakdown_lists_each_promotion_with_its_free_periods() {
-    let applied = evaluate(&context(9_800, 3), &[first_month(30), buy_get(3, 1)]).unwrap();
-    assert_eq!(free_periods(&applied), 1);
-    let discounts = discounts(&applied);
-    assert_eq!(discounts[1].free_periods, 1);
-    assert_eq!(
-        discounts[0].reason.as_ref().map(|r| r.key.as_str()),
-        Some("promotion.reason.first_period_plan")
-    );
-    let b = crate::orders::pricing::price(
-        Money::new(9_800, Currency::HKD),
-        3 + free_periods(&applied),
-        discounts,
-        crate::orders::pricing::Fee {
-            fixed: 0,
-            basis_points: 0,
-        },
-    )
-    .unwrap();
-    assert_eq!((b.periods, b.list_price), (4, 39_200));
-    assert_eq!(b.total, 3 * 9_800 - 2_940);
-}

@@ -13,10 +13,11 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use datacard::catalog::{self, DEMO_CATALOG};
+use datacard::catalog::DEMO_CATALOG;
 use datacard::demo::sandbox::bank;
 use datacard::orders::{self, Order, OrderKind, OrderRequest, OrderState};
 use datacard::payments::reconcile;
+use datacard::promotions::catalog_file;
 
 use crate::support::*;
 
@@ -135,8 +136,10 @@ async fn seed(app: &TestApp) {
 /// The demo catalog with the test coupons, imported over the demo's.
 async fn seed_with_test_coupons(app: &TestApp) {
     seed(app).await;
-    let file = catalog::parse(&format!("{DEMO_CATALOG}\n{TEST_COUPONS}")).expect("catalog");
-    let report = catalog::import(app, &file, "test").await.expect("import");
+    let file = catalog_file::parse(&format!("{DEMO_CATALOG}\n{TEST_COUPONS}")).expect("catalog");
+    let report = catalog_file::import(app, &file, "test")
+        .await
+        .expect("import");
     assert_eq!(report.promotions.created.len(), 7, "{report:?}");
     assert_eq!(report.unchanged.len(), file.plans.len(), "plans untouched");
     let audited = "SELECT COUNT(*) FROM audit_log WHERE action = $1";
@@ -602,6 +605,14 @@ async fn priced_order(
     (order, quote.applied)
 }
 
+fn holder(order: &Order) -> datacard::promotions::redemption::Holder<'_> {
+    datacard::promotions::redemption::Holder {
+        order_id: &order.id,
+        account_id: &order.account_id,
+        plan_code: order.plan_code.as_deref(),
+    }
+}
+
 concurrent_story!(
     the_limit_holds_when_both_orders_passed_their_quotes,
     |app| {
@@ -620,9 +631,15 @@ concurrent_story!(
         orders::store::insert(&mut tx, &order_a, None)
             .await
             .expect("insert");
-        datacard::promotions::redemption::redeem(&mut tx, backend, &order_a, &applied_a, app.now())
-            .await
-            .expect("the first order takes the coupon");
+        datacard::promotions::redemption::redeem(
+            &mut tx,
+            backend,
+            holder(&order_a),
+            &applied_a,
+            app.now(),
+        )
+        .await
+        .expect("the first order takes the coupon");
         let db = app.db.clone();
         let now = app.now();
         let second_try = tokio::spawn(async move {
@@ -631,7 +648,11 @@ concurrent_story!(
                 .await
                 .expect("insert");
             let taken = datacard::promotions::redemption::redeem(
-                &mut tx, backend, &order_b, &applied_b, now,
+                &mut tx,
+                backend,
+                holder(&order_b),
+                &applied_b,
+                now,
             )
             .await;
             match taken {

@@ -12,6 +12,7 @@ use crate::catalog::{self, Allowance, Period, Plan, Zone};
 use crate::error::Result;
 use crate::i18n::Locale;
 use crate::money::Money;
+use crate::orders;
 use crate::promotions::name_in;
 use crate::promotions::offers::{self, Offer};
 use crate::web::extract::{MaybeSignedIn, RequestLocale};
@@ -113,8 +114,16 @@ pub async fn list(
 ) -> Result<Json<Vec<PlanBody>>> {
     let plans = catalog::list(&app).await?;
     let currency = app.config.locale.currency;
-    let mut offers =
-        offers::for_plans(&app, account.as_ref().map(|a| a.id.as_str()), &plans).await?;
+    let account_id = account.as_ref().map(|a| a.id.as_str());
+    let ordered = match account_id {
+        Some(account_id) => orders::store::ordered_plans(&app, account_id).await?,
+        None => Default::default(),
+    };
+    let viewer = account_id.map(|account_id| offers::Viewer {
+        account_id,
+        ordered_plans: &ordered,
+    });
+    let mut offers = offers::for_plans(&app, viewer, &plans).await?;
     Ok(Json(
         plans
             .iter()

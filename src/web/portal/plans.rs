@@ -8,6 +8,7 @@ use maud::html;
 use crate::app::App;
 use crate::catalog::{self, Allowance, format_bytes};
 use crate::i18n::{t, tf};
+use crate::orders;
 use crate::promotions::{name_in, offers};
 
 use super::format::{period, speed};
@@ -18,7 +19,15 @@ pub async fn show(State(app): State<App>, portal: Portal) -> Response {
     let account_id = portal.account.as_ref().map(|a| a.id.as_str());
     let loaded = async {
         let plans = catalog::list(&app).await?;
-        let offers = offers::for_plans(&app, account_id, &plans).await?;
+        let ordered = match account_id {
+            Some(account_id) => orders::store::ordered_plans(&app, account_id).await?,
+            None => Default::default(),
+        };
+        let viewer = account_id.map(|account_id| offers::Viewer {
+            account_id,
+            ordered_plans: &ordered,
+        });
+        let offers = offers::for_plans(&app, viewer, &plans).await?;
         Ok::<_, crate::error::Error>((plans, offers))
     }
     .await;

@@ -96,8 +96,8 @@ story!(a_price_changed_after_the_review_is_confirmed_again, |app| {
         datacard::catalog::DEMO_CATALOG,
         "the demo catalog has HK-30D-20G at HK$88"
     );
-    let file = datacard::catalog::parse(&raised).expect("a valid catalog");
-    datacard::catalog::import(&app.app, &file, "test")
+    let file = datacard::promotions::catalog_file::parse(&raised).expect("a valid catalog");
+    datacard::promotions::catalog_file::import(&app.app, &file, "test")
         .await
         .expect("import");
 
@@ -148,8 +148,8 @@ story!(
             "data = \"20 GB\"\nprices = { HKD = 8800 }",
             "data = \"20 GB\"\nprices = { HKD = 9800 }",
         );
-        let file = datacard::catalog::parse(&raised).expect("a valid catalog");
-        datacard::catalog::import(&app.app, &file, "test")
+        let file = datacard::promotions::catalog_file::parse(&raised).expect("a valid catalog");
+        datacard::promotions::catalog_file::import(&app.app, &file, "test")
             .await
             .expect("import");
 

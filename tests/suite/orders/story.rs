@@ -1182,8 +1182,9 @@ story!(
     a_paid_new_esim_without_stock_is_refunded_and_flagged,
     |app| {
         // A catalog, but not a single eSIM in stock.
-        let specs = datacard::catalog::parse(datacard::catalog::DEMO_CATALOG).expect("catalog");
-        datacard::catalog::import(&app, &specs, "test")
+        let specs = datacard::promotions::catalog_file::parse(datacard::catalog::DEMO_CATALOG)
+            .expect("catalog");
+        datacard::promotions::catalog_file::import(&app, &specs, "test")
             .await
             .expect("import");
         assert_eq!(

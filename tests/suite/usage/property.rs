@@ -13,6 +13,7 @@ use sqlx::Row;
 
 use datacard::catalog::{self, PlanCode};
 use datacard::lines::{self, Iccid, LineStatus, NewPeriod};
+use datacard::promotions::catalog_file;
 use datacard::usage::{RecordResult, UsageRecord};
 use datacard::volume::DataVolume;
 
@@ -53,8 +54,10 @@ fn iccid(line: usize) -> String {
 /// A fresh installation with the three lines and nothing used.
 async fn fresh() -> TestApp {
     let app = TestApp::start(Backend::Sqlite).await.expect("SQLite");
-    let specs = catalog::parse(catalog::DEMO_CATALOG).expect("the demo catalog");
-    catalog::import(&app, &specs, "test").await.expect("import");
+    let specs = catalog_file::parse(catalog::DEMO_CATALOG).expect("the demo catalog");
+    catalog_file::import(&app, &specs, "test")
+        .await
+        .expect("import");
     let now = app.now();
     let mut tx = app.db.begin().await.expect("begin");
     for (line, (plan, periods)) in LINES.iter().enumerate() {

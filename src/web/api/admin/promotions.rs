@@ -10,10 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::catalog::history::{self, PromotionRecord};
-use crate::catalog::{self, PromotionEntry, edit};
 use crate::error::{Code, Error, Result};
-use crate::promotions::PromotionCode;
+use crate::promotions::history::{self, PromotionRecord};
+use crate::promotions::{self, PromotionCode, PromotionEntry, edit};
 use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator, Outcome, same_code};
@@ -61,7 +60,7 @@ fn promotion_body(record: &PromotionRecord) -> AdminPromotionBody {
             .coupon()
             .and_then(|c| c.total_limit)
             .map(|limit| limit.saturating_sub(record.redemptions)),
-        entry: catalog::promotion_entry_json(promotion, record.retired_at.is_some()),
+        entry: promotions::promotion_entry_json(promotion, record.retired_at.is_some()),
     }
 }
 
@@ -104,8 +103,8 @@ async fn put(
 ) -> Result<(StatusCode, Json<PromotionChangeBody>)> {
     let code = code_in_address(code)?;
     same_code(code.as_str(), entry.code())?;
-    let plans = history::plan_codes(app).await?;
-    let spec = catalog::check_promotion(entry, coupon, &plans)
+    let plans = crate::catalog::history::plan_codes(app).await?;
+    let spec = promotions::check_promotion(entry, coupon, &plans)
         .map_err(|problems| Error::invalid(Code::InvalidPromotion).with_details(problems))?;
     let change = edit::put_promotion(app, &spec, coupon, &operator.name).await?;
     tracing::info!(operator = %operator.name, promotion.code = %code, created = change.created,

@@ -1,16 +1,16 @@
 //! The fields promotions and coupons share in the catalog file — amounts per
-//! currency, restrictions, the validity window and names — each checked with a
-//! message that says what is wrong and what would be right.
+//! currency, restrictions and the validity window — each checked with a message
+//! that says what is wrong and what would be right (names and instants: see
+//! [`crate::catalog::fields`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
-
+use crate::catalog::fields::instant;
+use crate::catalog::{PlanCode, Zone};
 use crate::money::Currency;
 use crate::orders::Method;
-use crate::promotions::{Scope, Window};
 
-use super::plan::{PlanCode, Zone};
+use super::{Scope, Window};
 
 pub(super) fn amounts(
     problems: &mut Vec<String>,
@@ -82,45 +82,4 @@ pub(super) fn window(
         problems.push("ends_at must be after starts_at".to_owned());
     }
     window
-}
-
-/// A TOML date-time or an RFC 3339 text (as JSON sends it), with its offset.
-pub(super) fn instant(
-    problems: &mut Vec<String>,
-    value: Option<&toml::Value>,
-    field: &str,
-) -> Option<DateTime<Utc>> {
-    let text = match value? {
-        toml::Value::Datetime(datetime) => datetime.to_string(),
-        toml::Value::String(text) => text.clone(),
-        other => other.to_string(),
-    };
-    DateTime::parse_from_rfc3339(&text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| {
-            problems.push(format!(
-                "{field} must be a date and time with its offset, e.g. 2026-12-01T00:00:00+08:00 (got {text})"
-            ))
-        })
-        .ok()
-}
-
-pub(super) fn names(
-    problems: &mut Vec<String>,
-    raw: BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut names = BTreeMap::new();
-    for (language, name) in raw {
-        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
-            problems.push(format!("names has an unknown language {language:?}"));
-        } else if name.trim().is_empty() || name.chars().count() > 80 {
-            problems.push(format!("name in {language} must be 1–80 characters"));
-        } else {
-            names.insert(language, name.trim().to_owned());
-        }
-    }
-    if !names.contains_key("en") {
-        problems.push("an English name (names.en) is needed".to_owned());
-    }
-    names
 }

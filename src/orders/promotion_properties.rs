@@ -1,18 +1,22 @@
-//! Property tests: whatever the operator configures and whatever is ordered, totals
-//! are never negative, discounts never exceed the price, the order promotions come
-//! in changes nothing, and percentages round half up once.
+//! Property tests of promotions as orders price them: whatever the operator
+//! configures and whatever is ordered, totals are never negative, discounts never
+//! exceed the price, the order promotions come in changes nothing, and percentages
+//! round half up once.
 
 use std::collections::BTreeMap;
 
 use chrono::DateTime;
 use proptest::prelude::*;
 
-use crate::catalog::{PlanCode, Zone};
+use crate::catalog::{MAX_PERIODS, PlanCode, Zone};
 use crate::money::{Currency, Money};
-use crate::orders::Method;
-use crate::orders::pricing::{Fee, MAX_PERIODS, price};
+use crate::promotions::{
+    Context, Coupon, CouponUsage, EnteredCoupon, FirstOrderOf, History, Kind, KindTag, Off,
+    Promotion, PromotionCode, Scope, Stacking, Window, evaluate, free_periods,
+};
 
-use super::*;
+use super::Method;
+use super::pricing::{Fee, discounts, price};
 
 fn off() -> impl Strategy<Value = Off> {
     prop_oneof![
@@ -174,4 +178,57 @@ proptest! {
         let applied = evaluate(&context, &[first]).unwrap();
         prop_assert_eq!(applied.first().map_or(0, |a| i128::from(a.amount)), expected);
     }
+}
+
+#[test]
+fn the_breakdown_lists_each_promotion_with_its_free_periods() {
+    let promotion = |code: &str, kind: Kind, priority: i32| Promotion {
+        code: PromotionCode::parse(code).unwrap(),
+        kind,
+        names: BTreeMap::from([("en".to_owned(), code.to_owned())]),
+        scope: Scope::default(),
+        window: Window::default(),
+        stacking: Stacking::Combinable,
+        priority,
+    };
+    let first_month = promotion(
+        "FIRST-MONTH",
+        Kind::FirstPeriod {
+            off: Off::Percent { basis_points: 3000 },
+            first_order_of: FirstOrderOf::Plan,
+        },
+        20,
+    );
+    let buy_get = promotion("BUY3GET1", Kind::FreePeriods { buy: 3, free: 1 }, 10);
+    let context = Context {
+        now: DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default(),
+        plan: PlanCode::parse("HK-30D-UNL").unwrap(),
+        zone: Zone::Hk,
+        method: Method::Card,
+        unit_price: Money::new(9_800, Currency::HKD),
+        periods: 3,
+        history: History::default(),
+        coupon: None,
+    };
+    let applied = evaluate(&context, &[first_month, buy_get]).unwrap();
+    assert_eq!(free_periods(&applied), 1);
+    let discounts = discounts(&applied);
+    assert_eq!(discounts[1].free_periods, 1);
+    assert_eq!(
+        discounts[0].reason.as_ref().map(|r| r.key.as_str()),
+        Some("promotion.reason.first_period_plan")
+    );
+    let no_fee = Fee {
+        fixed: 0,
+        basis_points: 0,
+    };
+    let b = price(
+        context.unit_price,
+        3 + free_periods(&applied),
+        discounts,
+        no_fee,
+    )
+    .unwrap();
+    assert_eq!((b.periods, b.list_price), (4, 39_200));
+    assert_eq!(b.total, 3 * 9_800 - 2_940);
 }

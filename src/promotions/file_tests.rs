@@ -1,8 +1,9 @@
 //! The promotion part of the catalog file: the demo's offers read as meant, and
 //! impossible values are refused, each with a message naming the entry.
 
-use crate::catalog::{DEMO_CATALOG, parse};
+use crate::catalog::DEMO_CATALOG;
 use crate::money::Currency;
+use crate::promotions::catalog_file::parse;
 use crate::promotions::{FirstOrderOf, Kind, Off, Stacking};
 
 const PLAN: &str = r#"

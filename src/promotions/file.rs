@@ -28,12 +28,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::orders::pricing::MAX_PERIODS;
-use crate::promotions::{Coupon, FirstOrderOf, Kind, Off, Promotion, PromotionCode, Stacking};
+use crate::catalog::fields::names;
+use crate::catalog::{MAX_PERIODS, PlanCode};
 
 use super::entry::PromotionEntry;
-use super::plan::PlanCode;
-use super::promotion_fields::{amounts, names, scope, window};
+use super::file_fields::{amounts, scope, window};
+use super::{Coupon, FirstOrderOf, Kind, Off, Promotion, PromotionCode, Stacking};
 
 /// A promotion or coupon as the file describes it, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,5 +257,5 @@ fn off(
 }
 
 #[cfg(test)]
-#[path = "promotion_file_tests.rs"]
+#[path = "file_tests.rs"]
 mod tests;

@@ -1,5 +1,5 @@
-//! SQL for importing promotions and coupons, in the catalog import's transaction and
-//! audited like plan changes. A definition is replaced whole when it changes (orders
+//! SQL for defining promotions and coupons, from the catalog file (in the import's
+//! transaction, after its plans) or the admin API, audited like plan changes. A definition is replaced whole when it changes (orders
 //! keep the discounts they were priced with); a coupon's redemption count is kept
 //! across imports, so lowering its limit never hands out uses already taken.
 
@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::audit::record as audit;
 use crate::clock::to_millis;
 use crate::db::Tx;
 use crate::error::{Code, Error, Result};
 
-use super::promotion_file::PromotionSpec;
-use super::store::audit;
+use super::file::PromotionSpec;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PromotionReport {
