@@ -20,11 +20,7 @@ mod card;
 mod cli;
 mod fakes;
 mod hostile;
-mod orders {
-    mod checkout_portal;
-    mod concurrency;
-    mod story;
-}
+mod orders;
 mod promotions;
 mod stripe {
     mod fixtures;
