@@ -22,6 +22,7 @@ mod fakes;
 mod hostile;
 mod orders;
 mod promotions;
+mod schema;
 mod stripe {
     mod fixtures;
     mod localstripe;
