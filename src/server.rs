@@ -27,7 +27,7 @@ use crate::payments::{ProviderName, Providers};
 /// was chained (see `audit::seal`).
 pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     demo::prepare(&mut config);
-    config.validate()?;
+    crate::payments::check_config(&config)?;
     demo::refuse_in_production(&config)?;
     crate::private_files::create_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
@@ -64,7 +64,15 @@ pub async fn build_for_data(mut config: Config, clock: Arc<dyn Clock>) -> anyhow
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
     let demo_only = demo_only_credentials(&config);
-    Ok(App::new(config, db, clock, messenger, secret, demo_only))
+    Ok(App::new(
+        config,
+        db,
+        clock,
+        messenger,
+        secret,
+        demo_only,
+        Arc::new(crate::background::JobKinds),
+    ))
 }
 
 /// As [`build`], over a database already connected and migrated (tests use this).
@@ -74,7 +82,15 @@ pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyho
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
     let demo_only = demo_only_credentials(&config);
-    let app = App::new(config, db, clock, messenger, secret, demo_only);
+    let app = App::new(
+        config,
+        db,
+        clock,
+        messenger,
+        secret,
+        demo_only,
+        Arc::new(crate::background::JobKinds),
+    );
     let providers = build_providers(&app)?;
     let _ = app.providers.set(providers);
     Ok(app)

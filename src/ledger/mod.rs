@@ -6,6 +6,7 @@
 //! balances, shown to people with the sign turned.
 
 mod bulk;
+pub mod quota;
 mod store;
 
 use serde::Serialize;

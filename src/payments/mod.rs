@@ -4,6 +4,7 @@
 
 pub mod alipay;
 pub mod apply;
+mod config_check;
 pub mod http;
 pub mod operator;
 pub mod provider;
@@ -17,6 +18,7 @@ pub mod stripe;
 pub mod wechat_pay;
 
 pub use apply::{Applied, apply};
+pub use config_check::check_config;
 pub use provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,
     ProviderName,

@@ -2,7 +2,7 @@
 //! `support/` (the story harness, and local stand-ins for the payment providers).
 //!
 //! Run one subject with `cargo test --test suite <module>::`, e.g.
-//! `cargo test --test suite orders::story::`.
+//! `cargo test --test suite orders::`.
 
 #[macro_use]
 mod support;
@@ -14,6 +14,7 @@ mod alipay {
     mod story;
     mod vectors;
 }
+mod architecture;
 mod auto_renew;
 mod browser;
 mod card;
@@ -21,6 +22,7 @@ mod cli;
 mod fakes;
 mod hostile;
 mod orders;
+mod phone_numbers;
 mod promotions;
 mod schema;
 mod stripe {

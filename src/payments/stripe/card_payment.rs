@@ -8,7 +8,7 @@
 //! [`crate::payments::apply`], as it would by a notification.
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::orders::{self, Order};
 use crate::payments::reconcile;
 use crate::payments::saved_cards::{self, provider_unavailable};
@@ -35,7 +35,7 @@ pub async fn card_payment_of(
     account_id: &str,
     payment_id: &str,
 ) -> Result<(Payment, Order)> {
-    let not_found = || Error::not_found("payment_not_found");
+    let not_found = || Error::not_found(Code::PaymentNotFound);
     let payment = payments::find(app, payment_id)
         .await?
         .filter(|p| p.provider == "stripe" && p.method == "card")

@@ -304,14 +304,20 @@ async fn the_configuration_must_name_working_keys_before_alipay_serves() {
     config.payments.card.enabled = false;
     config.payments.wechat_pay.enabled = false;
     config.payments.alipay.provider = datacard::payments::ProviderName::Alipay;
-    assert!(config.validate().is_err(), "no keys yet");
+    assert!(
+        datacard::payments::check_config(&config).is_err(),
+        "no keys yet"
+    );
     config.payments.providers.alipay = fake.config();
-    config.validate().unwrap();
+    datacard::payments::check_config(&config).unwrap();
     config.payments.providers.alipay.seller_id.clear();
-    assert!(config.validate().is_err(), "no seller id");
+    assert!(
+        datacard::payments::check_config(&config).is_err(),
+        "no seller id"
+    );
     config.payments.providers.alipay = fake.config();
     config.payments.providers.alipay.alipay_public_key = key("app_private_key");
-    let error = config.validate().unwrap_err();
+    let error = datacard::payments::check_config(&config).unwrap_err();
     assert!(
         format!("{error:#}").contains("alipay_public_key"),
         "{error:#}"
@@ -320,7 +326,7 @@ async fn the_configuration_must_name_working_keys_before_alipay_serves() {
     config.payments.providers.alipay = fake.config();
     config.payments.card.enabled = true;
     config.payments.card.provider = datacard::payments::ProviderName::Alipay;
-    assert!(config.validate().is_err());
+    assert!(datacard::payments::check_config(&config).is_err());
     // Keys never show in the configuration's Debug.
     let shown = format!("{config:?}");
     assert!(!shown.contains("PRIVATE KEY"), "{shown}");

@@ -150,7 +150,8 @@ story!(every_provider_speaks_only_for_its_own_payments, |app| {
             let refused = apply_notification(&app, speaker, &paid(&payment, &event)).await;
             let error = refused.expect_err("another provider's word is refused");
             assert_eq!(
-                error.code, "wrong_provider",
+                error.code,
+                datacard::error::Code::WrongProvider,
                 "{speaker} about {owner}'s payment"
             );
             assert_eq!(order_state(&app, &held).await, "pending_payment");
@@ -320,7 +321,7 @@ story!(a_spent_top_up_is_not_refunded_and_nothing_changes, |app| {
     let refused = datacard::payments::operator::refund(&app, payment, "test")
         .await
         .expect_err("a spent top-up is not refunded");
-    assert_eq!(refused.code, "top_up_spent");
+    assert_eq!(refused.code, datacard::error::Code::TopUpSpent);
     let (_, _, after) = app.me(&sub.token).await;
     assert_eq!(before["wallet"], after["wallet"]);
     let id = order["id"].as_str().expect("an id");

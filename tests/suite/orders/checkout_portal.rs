@@ -216,3 +216,77 @@ story!(renewing_by_hand_a_line_that_renews_itself_says_so, |app| {
     );
     assert_eq!(app.count_rows("orders").await, 0, "a review orders nothing");
 });
+
+/// Posts the review form's Pay with the given periods and confirmed total (`None`:
+/// left out); the answer's status and page.
+async fn pay_with(
+    app: &TestApp,
+    csrf: &str,
+    cookie: &str,
+    periods: &str,
+    confirmed_total: Option<&str>,
+) -> (StatusCode, String) {
+    let iccid = datacard::demo::demo_iccid();
+    let mut fields = vec![
+        ("csrf", csrf),
+        ("plan", "HK-30D-20G"),
+        ("target", iccid.as_str()),
+        ("method", "card"),
+        ("periods", periods),
+    ];
+    if let Some(total) = confirmed_total {
+        fields.push(("confirmed_total", total));
+    }
+    let form = serde_urlencoded::to_string(fields).expect("form");
+    let request = Request::post("/checkout?lang=en")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form))
+        .expect("request");
+    let (status, _, body) = app.send(request).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+story!(bad_periods_are_refused_not_read_as_one, |app| {
+    datacard::demo::seed(&app.app).await.expect("demo");
+    let (csrf, cookie) = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await;
+    // HK$88.00 + 2.5 % card fee: what one period costs, so a silent 1 would be charged.
+    for periods in ["-1", "4294967296", "NaN", "1.5", "🙂", "0", "10000"] {
+        let (status, page) = pay_with(&app, &csrf, &cookie, periods, Some("9020")).await;
+        assert_ne!(status, StatusCode::SEE_OTHER, "{periods:?} ordered: {page}");
+        assert!(
+            page.contains("Choose between 1 and 36 periods."),
+            "{periods:?}: {page}"
+        );
+        assert_eq!(app.count_rows("orders").await, 0, "{periods:?} ordered");
+    }
+});
+
+story!(a_missing_or_garbled_total_shows_the_review_again, |app| {
+    datacard::demo::seed(&app.app).await.expect("demo");
+    let (csrf, cookie) = app
+        .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+        .await;
+    for total in [
+        None,
+        Some(""),
+        Some("abc"),
+        Some("90.20"),
+        Some("1e3"),
+        Some("1"),
+    ] {
+        let (status, page) = pay_with(&app, &csrf, &cookie, "1", total).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{total:?}: {page}");
+        assert!(
+            page.contains("HK$90.20"),
+            "the review with its total: {page}"
+        );
+        assert_eq!(app.count_rows("orders").await, 0, "{total:?} ordered");
+    }
+    // The total the review showed pays.
+    let (status, page) = pay_with(&app, &csrf, &cookie, "1", Some("9020")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(app.count_rows("orders").await, 1);
+});

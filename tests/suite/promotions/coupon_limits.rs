@@ -207,7 +207,7 @@ concurrent_story!(
             .await;
             match taken {
                 Ok(()) => tx.commit().await.map(|_| "taken").expect("commit"),
-                Err(error) => error.code,
+                Err(error) => error.code.as_str(),
             }
         });
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

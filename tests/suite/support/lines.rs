@@ -8,6 +8,7 @@ use datacard::accounts::{self, Email, Phone};
 use datacard::catalog::{self, Allowance, PlanCode};
 use datacard::i18n::Locale;
 use datacard::lines::{self, Iccid, LineStatus, NewPeriod};
+use datacard::volume::DataVolume;
 
 use super::{TestApp, bearer};
 
@@ -135,17 +136,18 @@ impl TestApp {
             &NewPeriod {
                 iccid: &iccid,
                 plan_version_id: &plan.version_id,
+                order_id: None,
                 starts_at,
                 ends_at: plan.period.end_from(starts_at, self.config.time_zone()),
-                data_allowance: allowance,
-                fair_use_cap,
-                data_used,
+                data_allowance: allowance.map(DataVolume::bytes),
+                fair_use_cap: fair_use_cap.map(DataVolume::bytes),
+                data_used: DataVolume::bytes(data_used),
             },
             self.now(),
         )
         .await
         .expect("insert the period");
         tx.commit().await.expect("commit");
-        id
+        id.into_string()
     }
 }

@@ -85,7 +85,7 @@ story!(
         let error = datacard::usage::csv::import(&app, wrong.as_bytes(), |_| {})
             .await
             .expect_err("wrong columns are refused");
-        assert_eq!(error.code, "wrong_columns");
+        assert_eq!(error.code, datacard::error::Code::WrongColumns);
         assert_eq!(app.count_rows("usage_records").await, 3);
     }
 );

@@ -14,6 +14,7 @@ use sqlx::Row;
 use datacard::catalog::{self, PlanCode};
 use datacard::lines::{self, Iccid, LineStatus, NewPeriod};
 use datacard::usage::{RecordResult, UsageRecord};
+use datacard::volume::DataVolume;
 
 use crate::support::{Backend, TestApp};
 
@@ -71,11 +72,12 @@ async fn fresh() -> TestApp {
                 &NewPeriod {
                     iccid: &iccid,
                     plan_version_id: &plan.version_id,
+                    order_id: None,
                     starts_at: now + Duration::hours(*from),
                     ends_at: now + Duration::hours(*to),
-                    data_allowance: *allowance,
-                    fair_use_cap: *cap,
-                    data_used: 0,
+                    data_allowance: allowance.map(DataVolume::bytes),
+                    fair_use_cap: cap.map(DataVolume::bytes),
+                    data_used: DataVolume::ZERO,
                 },
                 now,
             )

@@ -345,18 +345,21 @@ async fn the_configuration_must_name_working_keys_and_a_surface_for_the_currency
     config.payments.card.enabled = false;
     config.payments.alipay.enabled = false;
     config.payments.wechat_pay.provider = datacard::payments::ProviderName::WechatPay;
-    assert!(config.validate().is_err(), "no keys yet");
+    assert!(
+        datacard::payments::check_config(&config).is_err(),
+        "no keys yet"
+    );
     // Prices are in HKD by default: the mainland surface cannot take them.
     config.payments.providers.wechat_pay = fake.config("mainland");
-    let error = config.validate().unwrap_err();
+    let error = datacard::payments::check_config(&config).unwrap_err();
     assert!(format!("{error:#}").contains("CNY"), "{error:#}");
     config.payments.providers.wechat_pay = fake.config("hongkong");
-    config.validate().unwrap();
+    datacard::payments::check_config(&config).unwrap();
     config.locale.currency = Currency::parse("CNY").unwrap();
     config.payments.providers.wechat_pay = fake.config("mainland");
-    config.validate().unwrap();
+    datacard::payments::check_config(&config).unwrap();
     config.payments.providers.wechat_pay.api_v3_key = datacard::config::Secret::new("too short");
-    assert!(config.validate().is_err());
+    assert!(datacard::payments::check_config(&config).is_err());
     config.payments.providers.wechat_pay = fake.config("mainland");
     config
         .payments
@@ -364,9 +367,9 @@ async fn the_configuration_must_name_working_keys_and_a_surface_for_the_currency
         .wechat_pay
         .platform_public_keys
         .clear();
-    assert!(config.validate().is_err());
+    assert!(datacard::payments::check_config(&config).is_err());
     config.payments.providers.wechat_pay = fake.config("macau");
-    assert!(config.validate().is_err());
+    assert!(datacard::payments::check_config(&config).is_err());
     let shown = format!("{:?}", fake.config("mainland"));
     assert!(
         !shown.contains("PRIVATE KEY") && !shown.contains("0123456789abcdef"),

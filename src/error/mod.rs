@@ -2,7 +2,11 @@
 //! renders the same error as JSON for the API and as a page or form message in the
 //! portal, in the reader's language (`error.<code>` in the message catalogs).
 
+mod code;
+
 use std::fmt;
+
+pub use code::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -27,7 +31,7 @@ pub enum ErrorKind {
 
 pub struct Error {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: Code,
     /// Which form field the error is about, for the portal.
     pub field: Option<&'static str>,
     pub retry_after_secs: Option<i64>,
@@ -39,7 +43,7 @@ pub struct Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn new(kind: ErrorKind, code: &'static str) -> Self {
+    pub fn new(kind: ErrorKind, code: Code) -> Self {
         Self {
             kind,
             code,
@@ -50,23 +54,28 @@ impl Error {
         }
     }
 
-    pub fn invalid(code: &'static str) -> Self {
+    /// The error `code` is normally raised as.
+    pub fn of(code: Code) -> Self {
+        Self::new(code.kind(), code)
+    }
+
+    pub fn invalid(code: Code) -> Self {
         Self::new(ErrorKind::Invalid, code)
     }
 
-    pub fn not_found(code: &'static str) -> Self {
+    pub fn not_found(code: Code) -> Self {
         Self::new(ErrorKind::NotFound, code)
     }
 
-    pub fn conflict(code: &'static str) -> Self {
+    pub fn conflict(code: Code) -> Self {
         Self::new(ErrorKind::Conflict, code)
     }
 
-    pub fn unauthenticated(code: &'static str) -> Self {
+    pub fn unauthenticated(code: Code) -> Self {
         Self::new(ErrorKind::Unauthenticated, code)
     }
 
-    pub fn rate_limited(code: &'static str, retry_after_secs: i64) -> Self {
+    pub fn rate_limited(code: Code, retry_after_secs: i64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs.max(1)),
             ..Self::new(ErrorKind::RateLimited, code)
@@ -76,7 +85,7 @@ impl Error {
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
             source: Some(source.into()),
-            ..Self::new(ErrorKind::Internal, "internal_error")
+            ..Self::new(ErrorKind::Internal, Code::InternalError)
         }
     }
 
@@ -108,7 +117,7 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code)?;
+        f.write_str(self.code.as_str())?;
         if !self.details.is_empty() {
             write!(f, ": {}", self.details.join("; "))?;
         }
