@@ -63,6 +63,8 @@ pub struct Db {
     reader: AnyPool,
 }
 
+// Each folder links to migrations/common/ for the SQL both share (sqlx follows the links;
+// the checksums are of the text, so they are unchanged); tests/suite/schema.rs.
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

@@ -2,7 +2,7 @@
 //! `support/` (the story harness, and local stand-ins for the payment providers).
 //!
 //! Run one subject with `cargo test --test suite <module>::`, e.g.
-//! `cargo test --test suite orders::story::`.
+//! `cargo test --test suite orders::`.
 
 #[macro_use]
 mod support;
@@ -21,13 +21,10 @@ mod card;
 mod cli;
 mod fakes;
 mod hostile;
-mod orders {
-    mod checkout_portal;
-    mod concurrency;
-    mod story;
-}
+mod orders;
 mod phone_numbers;
 mod promotions;
+mod schema;
 mod stripe {
     mod fixtures;
     mod localstripe;
