@@ -471,7 +471,7 @@ async fn alipay_page_pay_at_the_fake_cashier() {
     let request = CreateRequest {
         payment_id: "pay_PAGEPAY0000000000000000001".into(),
         amount: Money::new(8800, Currency::HKD),
-        method: "alipay".into(),
+        method: datacard::payments::Method::Alipay,
         description: "HK-30D-20G".into(),
         return_url: return_url.clone(),
         expires_at: demo.app.now() + chrono::Duration::minutes(30),

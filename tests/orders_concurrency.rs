@@ -451,7 +451,7 @@ async fn second_attempt(app: &App, order: &Value) -> String {
         id: datacard::ids::new_id("pay", now),
         order_id: order_id.clone(),
         provider: "sandbox".into(),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         amount: Money::new(
             order["breakdown"]["total"]["amount"]
                 .as_i64()

@@ -878,7 +878,7 @@ async fn second_attempt(app: &TestApp, order: &Value) -> String {
         id: datacard::ids::new_id("pay", now),
         order_id: id_of(order),
         provider: "sandbox".into(),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         amount: Money::new(
             order["breakdown"]["total"]["amount"]
                 .as_i64()

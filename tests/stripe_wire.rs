@@ -129,7 +129,7 @@ async fn a_retried_create_gives_the_same_payment_intent() {
     let request = CreateRequest {
         payment_id: "pay_retried".into(),
         amount: Money::new(9020, Currency::HKD),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         description: "HK-30D-20G".into(),
         return_url: format!("{}/orders/ord_retried", server.base),
         expires_at: server.app.now() + chrono::Duration::minutes(30),

@@ -10,7 +10,8 @@ use sqlx::Row;
 use crate::app::App;
 use crate::demo::sandbox::bank;
 use crate::lines::{self, Iccid, LineStatus};
-use crate::orders::{self, Method, OrderKind, OrderRequest};
+use crate::orders::{self, OrderKind, OrderRequest};
+use crate::payments::Method;
 use crate::payments::{apply, provider_for};
 
 use super::checkout_floor;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::money::Currency;
-use crate::orders::Method;
+use crate::payments::Method;
 use crate::promotions::{Scope, Window};
 
 use super::plan::{PlanCode, Zone};

@@ -13,7 +13,8 @@ use crate::payments::{
 use crate::promotions;
 
 use super::fulfil::{Fulfilment, fulfil};
-use super::{Method, Order, OrderRequest, OrderState, quote, store};
+use super::{Order, OrderRequest, OrderState, quote, store};
+use crate::payments::Method;
 
 /// Prices the request and creates the order, reserving its promotions in the same
 /// transaction. A wallet payment is taken and the order fulfilled in that
@@ -45,7 +46,7 @@ pub async fn create_for(
     let request = CreateRequest {
         payment_id: payment.id.clone(),
         amount: payment.amount,
-        method: payment.method.clone(),
+        method: payment.method,
         description: order
             .plan_code
             .clone()
@@ -172,7 +173,7 @@ async fn open_keyed(
         id: new_id("pay", now),
         order_id: order.id.clone(),
         provider: provider_name.as_str().to_owned(),
-        method: request.payment_method.as_str().to_owned(),
+        method: request.payment_method,
         amount: quote.total(),
         state: PaymentState::Created,
         queries: 0,

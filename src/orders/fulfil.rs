@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 use crate::ledger::{self, AccountKind, Posting};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod, stacking};
 
-use super::{Method, Order, OrderKind};
+use super::{Order, OrderKind};
+use crate::payments::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fulfilment {

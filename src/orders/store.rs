@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::money::Currency;
 use crate::payments::{NextAction, PaymentState};
 
-use super::{Breakdown, Method, Order, OrderKind, OrderState, PaymentSummary};
+use super::{Breakdown, Order, OrderKind, OrderState, PaymentSummary};
+use crate::payments::Method;
 
 /// Stores a new order; `idempotency_key`, the key of the request that made it, is
 /// the account's once: a second order with it is refused (`idempotency_in_progress`,

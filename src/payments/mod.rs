@@ -5,6 +5,7 @@
 pub mod alipay;
 pub mod apply;
 pub mod http;
+mod method;
 pub mod operator;
 pub mod provider;
 pub mod reconcile;
@@ -17,6 +18,7 @@ pub mod stripe;
 pub mod wechat_pay;
 
 pub use apply::{Applied, apply};
+pub use method::Method;
 pub use provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,
     ProviderName,

@@ -16,7 +16,7 @@ pub struct CreateRequest {
     /// Our payment id: the provider's merchant reference and idempotency key.
     pub payment_id: String,
     pub amount: Money,
-    pub method: String,
+    pub method: super::Method,
     pub description: String,
     /// Where the payer comes back to after the provider's page.
     pub return_url: String,

@@ -17,7 +17,7 @@ pub struct Payment {
     pub id: String,
     pub order_id: String,
     pub provider: String,
-    pub method: String,
+    pub method: super::Method,
     pub amount: Money,
     pub state: PaymentState,
     pub queries: i64,
@@ -31,7 +31,7 @@ pub async fn insert(tx: &mut Tx, payment: &Payment, now: DateTime<Utc>) -> Resul
     .bind(&payment.id)
     .bind(&payment.order_id)
     .bind(&payment.provider)
-    .bind(&payment.method)
+    .bind(payment.method.as_str())
     .bind(payment.amount.amount)
     .bind(payment.amount.currency.as_str())
     .bind(payment.state.as_str())
@@ -68,7 +68,8 @@ where
             id: row.try_get("id")?,
             order_id: row.try_get("order_id")?,
             provider: row.try_get("provider")?,
-            method: row.try_get("method")?,
+            method: super::Method::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| corrupt("method"))?,
             amount: Money::new(
                 row.try_get("amount")?,
                 Currency::parse(&row.try_get::<String, _>("currency")?)

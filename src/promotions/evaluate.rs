@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::catalog::{PlanCode, Zone};
 use crate::money::Money;
-use crate::orders::Method;
 use crate::orders::pricing::{MAX_PERIODS, percent_half_up};
+use crate::payments::Method;
 
 use super::model::{FirstOrderOf, Kind, KindTag, Off, Promotion, PromotionCode, Stacking};
 use super::reason::Reason;

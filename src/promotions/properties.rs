@@ -9,8 +9,8 @@ use proptest::prelude::*;
 
 use crate::catalog::{PlanCode, Zone};
 use crate::money::{Currency, Money};
-use crate::orders::Method;
 use crate::orders::pricing::{Fee, MAX_PERIODS, price};
+use crate::payments::Method;
 
 use super::*;
 

@@ -38,7 +38,7 @@ pub async fn card_payment_of(
     let not_found = || Error::not_found("payment_not_found");
     let payment = payments::find(app, payment_id)
         .await?
-        .filter(|p| p.provider == "stripe" && p.method == "card")
+        .filter(|p| p.provider == "stripe" && p.method == crate::payments::Method::Card)
         .ok_or_else(not_found)?;
     let order = orders::store::find_for_account(app, &payment.order_id, account_id)
         .await?

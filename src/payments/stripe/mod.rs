@@ -45,6 +45,7 @@ use crate::app::App;
 use crate::config::StripeConfig;
 use crate::money::Money;
 
+use super::Method;
 use super::provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
 };
@@ -163,13 +164,14 @@ impl Provider for StripeProvider {
                 "payment intent without an id".into(),
             ));
         }
-        let next_action = match request.method.as_str() {
-            "card" => NextAction::Redirect {
+        let next_action = match request.method {
+            Method::Card => NextAction::Redirect {
                 url: self.card_page_url(&request.payment_id),
             },
-            method => intent.wallet_next_action(method).ok_or_else(|| {
+            method => intent.wallet_next_action(method.as_str()).ok_or_else(|| {
                 ProviderError::Unavailable(format!(
-                    "no next action for {method} in a {} payment intent",
+                    "no next action for {} in a {} payment intent",
+                    method.as_str(),
                     intent.status.as_deref().unwrap_or("statusless")
                 ))
             })?,
