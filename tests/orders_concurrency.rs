@@ -470,7 +470,7 @@ async fn second_attempt(app: &App, order: &Value) -> String {
         .create(&CreateRequest {
             payment_id: payment.id.clone(),
             amount: payment.amount,
-            method: payment.method.clone(),
+            method: payment.method,
             description: "second attempt".into(),
             return_url: format!("https://datacard.test/orders/{order_id}"),
             expires_at: now + chrono::Duration::minutes(30),
