@@ -19,7 +19,7 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         let app = jobs_app.clone();
         let worker = worker.clone();
         async move {
-            if let Err(error) = crate::payments::reconcile::run_due(&app, &worker).await {
+            if let Err(error) = crate::orders::reconcile::run_due(&app, &worker).await {
                 tracing::warn!(%error, "job runner");
             }
         }

@@ -145,10 +145,10 @@ impl Demo {
     /// Refunds through the operator's path and the refund job, as `datacard payments refund` does.
     async fn refund(&self, order: &Value) {
         let payment = payment_id(order);
-        datacard::payments::operator::refund(&self.app, &payment, "test")
+        datacard::orders::refund::refund(&self.app, &payment, "test")
             .await
             .expect("refund");
-        datacard::payments::reconcile::run_due(&self.app, "test")
+        datacard::orders::reconcile::run_due(&self.app, "test")
             .await
             .expect("run the refund job");
         let state = datacard::payments::store::find(&self.app, &payment)

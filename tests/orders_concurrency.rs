@@ -22,7 +22,7 @@ use sqlx::Row;
 use datacard::app::App;
 use datacard::demo::sandbox::bank::{self, Outgoing};
 use datacard::lines::Iccid;
-use datacard::payments::reconcile;
+use datacard::orders::reconcile;
 
 use support::*;
 

@@ -19,9 +19,11 @@ use sqlx::Row;
 use datacard::demo::sandbox::{SandboxProvider, bank};
 use datacard::lines::Iccid;
 use datacard::money::{Currency, Money};
+use datacard::orders::Applied;
+use datacard::orders::expire::EXPIRE_JOB;
+use datacard::orders::reconcile::{self, RECONCILE_JOB};
 use datacard::payments::provider::{CreateRequest, Provider};
-use datacard::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
-use datacard::payments::{Applied, Observation, PaymentState, ProviderStatus};
+use datacard::payments::{Observation, PaymentState, ProviderStatus};
 
 use support::*;
 
@@ -572,7 +574,7 @@ story_with!(
             amount: Some(total),
             raw: "{}".into(),
         };
-        let replay = datacard::payments::apply(
+        let replay = datacard::orders::apply(
             &app,
             &first_payment,
             "sync",
@@ -603,7 +605,7 @@ story_with!(
         assert_eq!((fresh, repeats), (2, 16), "one new event per payment");
 
         // A late "pending" answer, after the success: the payment does not go back.
-        let late = datacard::payments::apply(&app, &first_payment, "sync", "sync:late", &pending)
+        let late = datacard::orders::apply(&app, &first_payment, "sync", "sync:late", &pending)
             .await
             .expect("apply");
         assert_eq!(late, Applied::NoChange);
@@ -897,7 +899,7 @@ async fn second_attempt(app: &TestApp, order: &Value) -> String {
         .create(&CreateRequest {
             payment_id: payment.id.clone(),
             amount: payment.amount,
-            method: payment.method.clone(),
+            method: payment.method,
             description: PLAN.into(),
             return_url: format!("https://datacard.test/orders/{}", payment.order_id),
             expires_at: now + chrono::Duration::minutes(30),

@@ -18,8 +18,8 @@ use sqlx::Row;
 
 use datacard::catalog::{self, DEMO_CATALOG};
 use datacard::demo::sandbox::bank;
+use datacard::orders::reconcile;
 use datacard::orders::{self, Order, OrderKind, OrderRequest, OrderState};
-use datacard::payments::reconcile;
 
 use support::*;
 

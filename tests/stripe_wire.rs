@@ -213,7 +213,7 @@ async fn refunds_are_keyed_by_our_refund_id_and_one_made_already_counts() {
     fake.set("pi_wire_1", json!({"status": "succeeded"}));
     assert_eq!(server.refresh(&id_of(&order)).await["state"], "fulfilled");
 
-    datacard::payments::operator::refund(&server.app, &payment_id, "test")
+    datacard::orders::refund::refund(&server.app, &payment_id, "test")
         .await
         .expect("refund accepted");
     server.run_jobs().await;

@@ -1,7 +1,7 @@
 //! Auto-renew by saved card: the renewal order opened as any card order is, then
 //! charged off-session to the account's newest saved card at Stripe
 //! ([`crate::payments::stripe::charge_off_session`]); what Stripe answers goes through
-//! [`crate::payments::apply`] like every other word about a payment. A decline, a
+//! [`crate::orders::apply`] like every other word about a payment. A decline, a
 //! bank that wants the payer (the PaymentIntent is cancelled then, so that it cannot
 //! be completed later) or no card left is a failed attempt for the dunning schedule.
 //!
@@ -15,10 +15,9 @@ use sqlx::Row;
 use crate::app::App;
 use crate::clock::to_millis;
 use crate::error::{Error, ErrorKind, Result};
-use crate::orders::{self, Opened, Opening, OrderRequest, OrderState};
-use crate::payments::apply::apply_in;
+use crate::orders::{self, Opened, Opening, OrderRequest, OrderState, apply_in, reconcile};
 use crate::payments::stripe::charge_off_session;
-use crate::payments::{NextAction, provider_for, reconcile, saved_cards};
+use crate::payments::{NextAction, provider_for, saved_cards};
 
 /// How an attempt by card went.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,9 +10,10 @@ use sqlx::Row;
 use crate::app::App;
 use crate::demo::sandbox::bank;
 use crate::lines::{self, Iccid, LineStatus};
+use crate::orders::apply;
 use crate::orders::{self, OrderKind, OrderRequest};
 use crate::payments::Method;
-use crate::payments::{apply, provider_for};
+use crate::payments::provider_for;
 
 use super::checkout_floor;
 use super::setup::Installation;

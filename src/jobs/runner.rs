@@ -4,8 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
 use crate::error::Result;
-use crate::payments::apply::REFUND_JOB;
-use crate::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
+use crate::orders::expire::EXPIRE_JOB;
+use crate::orders::reconcile::{self, RECONCILE_JOB};
+use crate::orders::refund::REFUND_JOB;
 
 use super::{Job, claim, complete, retry_at};
 

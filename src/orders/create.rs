@@ -5,21 +5,20 @@ use chrono::Duration;
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::ids::new_id;
-use crate::payments::apply::apply_in;
 use crate::payments::store::{self as payments, Payment};
-use crate::payments::{
-    CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus, reconcile,
-};
+use crate::payments::{CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus};
 use crate::promotions;
 
 use super::fulfil::{Fulfilment, fulfil};
+use super::reconcile;
+use super::settle::apply_in;
 use super::{Order, OrderRequest, OrderState, quote, store};
 use crate::payments::Method;
 
 /// Prices the request and creates the order, reserving its promotions in the same
 /// transaction. A wallet payment is taken and the order fulfilled in that
 /// transaction too, and so is an order that promotions made free; any other method
-/// opens a payment at its provider, whose answer comes back through [`crate::payments::apply`].
+/// opens a payment at its provider, whose answer comes back through [`super::apply`].
 pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Result<Order> {
     create_for(app, account_id, request, &Payer::default(), None).await
 }

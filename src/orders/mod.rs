@@ -1,9 +1,15 @@
 //! Orders: renewals, new eSIMs and wallet top-ups, priced, paid and fulfilled once.
 
+pub mod attention;
+pub mod card_checkout;
 mod create;
+pub mod expire;
 pub mod fulfil;
 pub mod pricing;
 mod quote;
+pub mod reconcile;
+pub mod refund;
+pub mod settle;
 pub mod store;
 
 use chrono::{DateTime, Utc};
@@ -15,6 +21,7 @@ use crate::payments::{Method, NextAction, PaymentState};
 pub use create::{Opened, Opening, already_made, create, create_for, open, refresh};
 pub use pricing::{Breakdown, Discount};
 pub use quote::{Quote, quote};
+pub use settle::{Applied, apply, apply_in, apply_notification};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -254,3 +254,12 @@ pub async fn flag(tx: &mut Tx, order_id: &str, reason: &str) -> Result<()> {
 pub async fn latest_payment_of(app: &App, order_id: &str) -> Result<Option<PaymentSummary>> {
     latest_payment(app.db.reader(), order_id).await
 }
+
+/// Orders flagged for the operator, most recently changed first.
+pub async fn flagged(app: &App) -> Result<Vec<crate::payments::store::Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT id, state, attention AS reasons FROM orders WHERE attention IS NOT NULL ORDER BY updated_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}

@@ -74,6 +74,18 @@ pub struct Observation {
     pub raw: String,
 }
 
+impl Observation {
+    /// An observation our own code makes (expiry, an accepted refund), in the same
+    /// shape as a provider's.
+    pub fn local(status: ProviderStatus, why: &str) -> Observation {
+        Observation {
+            status,
+            amount: None,
+            raw: format!("{{\"local\":\"{why}\"}}"),
+        }
+    }
+}
+
 /// A verified notification.
 #[derive(Debug, Clone)]
 pub struct Notification {

@@ -200,3 +200,42 @@ pub async fn set_event_outcome(tx: &mut Tx, event_id: &str, outcome: &str) -> Re
         .await?;
     Ok(())
 }
+
+/// Something flagged for a person: its id, where it stands and why.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Flagged {
+    pub id: String,
+    pub state: String,
+    pub reasons: String,
+}
+
+/// Payments flagged for the operator, most recently changed first.
+pub async fn flagged(app: &crate::app::App) -> Result<Vec<Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT id, state, attention AS reasons FROM payments WHERE attention IS NOT NULL ORDER BY updated_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}
+
+/// Notifications kept but not applied (about no payment of ours, another provider's
+/// payment, or another amount), newest first.
+pub async fn unmatched_events(app: &crate::app::App) -> Result<Vec<Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT provider_event_id AS id, provider_status AS state, outcome AS reasons FROM payment_events \
+         WHERE outcome IN ('unknown_payment', 'amount_mismatch', 'wrong_provider') ORDER BY received_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}
+
+/// The provider's reference for the payment (Stripe's PaymentIntent id), set once the
+/// create answered; `None` before that, or for no such payment.
+pub async fn provider_ref(app: &crate::app::App, payment_id: &str) -> Result<Option<String>> {
+    let found: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT provider_ref FROM payments WHERE id = $1")
+            .bind(payment_id)
+            .fetch_optional(app.db.reader())
+            .await?;
+    Ok(found.and_then(|(provider_ref,)| provider_ref))
+}

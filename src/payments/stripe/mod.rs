@@ -2,7 +2,7 @@
 //!
 //! Our payment id is the create's `Idempotency-Key` and `metadata[payment_id]`;
 //! Stripe's PaymentIntent id is our `provider_ref`. Answers, notifications and status
-//! queries all become [`Observation`]s for [`crate::payments::apply`].
+//! queries all become [`Observation`]s for `orders::apply`.
 //!
 //! **Cards.** The PaymentIntent is created unconfirmed (`requires_payment_method`)
 //! and the payer is sent to our card page, [`StripeProvider::card_page_url`]. There
@@ -52,7 +52,7 @@ use super::provider::{
 use super::state::ProviderStatus;
 use api::Api;
 pub use api::ApiError;
-pub use card_payment::{CardNext, card_payment_of, pay_with_setup};
+pub use card_payment::{CardNext, pay_with_setup};
 pub use event::parse as parse_event;
 pub use intent::{PaymentIntent, create_form};
 pub use off_session::{OffSessionCharge, charge_off_session};

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::payments::apply::apply_notification;
+use crate::orders::{Applied, apply_notification};
 use crate::payments::provider::Acknowledged;
-use crate::payments::{Applied, Provider, ProviderError, ProviderName};
+use crate::payments::{Provider, ProviderError, ProviderName};
 use crate::web::error::ErrorBody;
 
 /// Receives one notification. A provider this installation does not run → 404; bad
