@@ -230,8 +230,9 @@ pub async fn check(db: &Db) -> Result<CheckReport> {
                  JOIN ledger_entries e ON e.transaction_id = t.id \
                  JOIN ledger_accounts a ON a.id = e.ledger_account_id \
                  WHERE t.reference IN ('payment:' || p.id || ':reversal', 'payment:' || p.id || ':refund') \
-                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = 'expense:refund_losses'))",
+                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = $1))",
         )
+        .bind(super::accounts::REFUND_LOSSES)
         .fetch_all(reader)
         .await?,
     )?;

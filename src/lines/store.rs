@@ -221,12 +221,7 @@ async fn post_quota(
     };
     let unit = crate::usage::engine::bytes_unit();
     let credit = [
-        crate::ledger::house(
-            "quota:issued",
-            crate::ledger::AccountKind::Expense,
-            unit,
-            quota,
-        ),
+        crate::ledger::house(crate::ledger::HouseAccount::QuotaIssued, unit, quota),
         crate::usage::engine::quota_posting(period_id, -quota),
     ];
     crate::ledger::post(
@@ -245,12 +240,7 @@ async fn post_quota(
     if used > 0 {
         let debit = [
             crate::usage::engine::quota_posting(period_id, used),
-            crate::ledger::house(
-                "usage:consumed",
-                crate::ledger::AccountKind::Revenue,
-                unit,
-                -used,
-            ),
+            crate::ledger::house(crate::ledger::HouseAccount::UsageConsumed, unit, -used),
         ];
         crate::ledger::post(
             tx,

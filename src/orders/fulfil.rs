@@ -10,7 +10,7 @@ use crate::catalog::{Allowance, Period, PeriodUnit};
 use crate::clock::to_millis;
 use crate::db::{Backend, Tx};
 use crate::error::{Error, Result};
-use crate::ledger::{self, AccountKind, Posting};
+use crate::ledger::{self, HouseAccount, Posting};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod, stacking};
 
 use super::{Order, OrderKind};
@@ -244,45 +244,28 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
     if order.method == Method::Wallet {
         postings.push(ledger::wallet(&order.account_id, currency, b.total));
         if b.fee > 0 {
-            postings.push(ledger::house(
-                "revenue:payment_fees",
-                AccountKind::Revenue,
-                currency,
-                -b.fee,
-            ));
+            postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
     } else {
         postings.push(ledger::house(
-            &format!("asset:clearing:{provider}"),
-            AccountKind::Asset,
+            HouseAccount::Clearing(provider.to_owned()),
             currency,
             b.total - b.fee,
         ));
         if b.fee > 0 {
             postings.push(ledger::house(
-                &format!("expense:provider_fees:{provider}"),
-                AccountKind::Expense,
+                HouseAccount::ProviderFees(provider.to_owned()),
                 currency,
                 b.fee,
             ));
-            postings.push(ledger::house(
-                "revenue:payment_fees",
-                AccountKind::Revenue,
-                currency,
-                -b.fee,
-            ));
+            postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
     }
     match order.kind {
         OrderKind::WalletTopup => {
             postings.push(ledger::wallet(&order.account_id, currency, -subtotal))
         }
-        _ => postings.push(ledger::house(
-            "revenue:plans",
-            AccountKind::Revenue,
-            currency,
-            -subtotal,
-        )),
+        _ => postings.push(ledger::house(HouseAccount::Plans, currency, -subtotal)),
     }
     postings.retain(|p| p.amount != 0);
     if postings.len() < 2 {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::jobs;
-use crate::ledger::{self, AccountKind};
+use crate::ledger::{self, HouseAccount};
 use crate::payments::store::{self, Payment};
 use crate::payments::{Observation, PaymentState, ProviderStatus, provider_for};
 
@@ -141,17 +141,11 @@ pub(super) async fn received_for_refund(
         currency,
         &[
             ledger::house(
-                &format!("asset:clearing:{}", payment.provider),
-                AccountKind::Asset,
+                HouseAccount::Clearing(payment.provider.clone()),
                 currency,
                 payment.amount.amount,
             ),
-            ledger::house(
-                "liability:refunds_due",
-                AccountKind::Liability,
-                currency,
-                -payment.amount.amount,
-            ),
+            ledger::house(HouseAccount::RefundsDue, currency, -payment.amount.amount),
         ],
     )
     .await?;
@@ -169,8 +163,7 @@ pub(super) async fn refunded(
     let currency = payment.amount.currency;
     let amount = payment.amount.amount;
     let clearing = ledger::house(
-        &format!("asset:clearing:{}", payment.provider),
-        AccountKind::Asset,
+        HouseAccount::Clearing(payment.provider.clone()),
         currency,
         -amount,
     );
@@ -181,12 +174,7 @@ pub(super) async fn refunded(
         if order.state == OrderState::Paid {
             orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
         }
-        vec![ledger::house(
-            "liability:refunds_due",
-            AccountKind::Liability,
-            currency,
-            amount,
-        )]
+        vec![ledger::house(HouseAccount::RefundsDue, currency, amount)]
     } else if order.kind == OrderKind::WalletTopup {
         // A refund the provider made on its own (from its dashboard, a chargeback):
         // the top-up's credit leaves the wallet with the money; what was spent
@@ -200,28 +188,13 @@ pub(super) async fn refunded(
         }
         vec![
             ledger::wallet(&order.account_id, currency, taken),
-            ledger::house(
-                "expense:refund_losses",
-                AccountKind::Expense,
-                currency,
-                credited - taken,
-            ),
-            ledger::house(
-                "revenue:refunds",
-                AccountKind::Revenue,
-                currency,
-                order.breakdown.fee,
-            ),
+            ledger::house(HouseAccount::RefundLosses, currency, credited - taken),
+            ledger::house(HouseAccount::Refunds, currency, order.breakdown.fee),
         ]
     } else {
         // The payment that fulfilled the order goes back: so does the sale.
         orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
-        vec![ledger::house(
-            "revenue:refunds",
-            AccountKind::Revenue,
-            currency,
-            amount,
-        )]
+        vec![ledger::house(HouseAccount::Refunds, currency, amount)]
     };
     postings.push(clearing);
     postings.retain(|p| p.amount != 0);
@@ -248,22 +221,12 @@ pub fn reversal_postings(payment: &Payment, order: &Order) -> Vec<ledger::Postin
         let fee = order.breakdown.fee;
         vec![
             ledger::wallet(&order.account_id, currency, amount - fee),
-            ledger::house("revenue:refunds", AccountKind::Revenue, currency, fee),
+            ledger::house(HouseAccount::Refunds, currency, fee),
         ]
     } else {
-        vec![ledger::house(
-            "revenue:refunds",
-            AccountKind::Revenue,
-            currency,
-            amount,
-        )]
+        vec![ledger::house(HouseAccount::Refunds, currency, amount)]
     };
-    postings.push(ledger::house(
-        "liability:refunds_due",
-        AccountKind::Liability,
-        currency,
-        -amount,
-    ));
+    postings.push(ledger::house(HouseAccount::RefundsDue, currency, -amount));
     postings.retain(|p| p.amount != 0);
     postings
 }

@@ -11,7 +11,7 @@ use crate::clock::{from_millis, to_millis};
 use crate::db::{Backend, Tx};
 use crate::error::Result;
 use crate::ids::new_id;
-use crate::ledger::{self, AccountKind, Posting};
+use crate::ledger::{self, HouseAccount, Posting};
 
 use super::UsageRecord;
 use super::charge::{self, Outcome, PeriodQuota, Record};
@@ -272,12 +272,7 @@ pub(super) async fn post_quota(
     if total == 0 {
         return Ok(());
     }
-    postings.push(ledger::house(
-        "usage:consumed",
-        AccountKind::Revenue,
-        unit,
-        -total,
-    ));
+    postings.push(ledger::house(HouseAccount::UsageConsumed, unit, -total));
     let header = ledger::Header {
         kind: "usage",
         reference: &new_id("usage", now),
