@@ -10,7 +10,6 @@
 //! never charges a second time.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::to_millis;
@@ -138,19 +137,20 @@ fn outcome_of(state: OrderState, why: &'static str) -> Outcome {
     }
 }
 
-/// The period's card charge still waiting for its payment, if any.
+/// The period's card charge still waiting for its payment, if any (the newest).
 async fn in_flight(app: &App, period_id: &str) -> Result<Option<String>> {
-    let row = sqlx::query(
-        "SELECT c.order_id FROM auto_renew_charges c JOIN orders o ON o.id = c.order_id \
-         WHERE c.period_id = $1 AND o.state = 'pending_payment' ORDER BY c.created_at DESC LIMIT 1",
+    let charged: Vec<(String,)> = sqlx::query_as(
+        "SELECT order_id FROM auto_renew_charges WHERE period_id = $1 ORDER BY created_at DESC",
     )
     .bind(period_id)
-    .fetch_optional(app.db.reader())
+    .fetch_all(app.db.reader())
     .await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get("order_id")?),
-        None => None,
-    })
+    for (order_id,) in charged {
+        if orders::store::state_of(app, &order_id).await? == Some(OrderState::PendingPayment) {
+            return Ok(Some(order_id));
+        }
+    }
+    Ok(None)
 }
 
 async fn record(

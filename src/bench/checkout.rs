@@ -228,9 +228,8 @@ async fn verify(app: &App, expected: usize) -> anyhow::Result<()> {
             .await
             .and_then(|row| row.try_get::<i64, _>(0))
     };
-    let fulfilled =
-        count("SELECT COUNT(*) FROM orders WHERE state = 'fulfilled' AND kind = 'renewal'").await?;
-    let receipts = count("SELECT COUNT(*) FROM receipts").await?;
+    let (fulfilled, receipts) =
+        orders::store::fulfilled_and_receipts(app, OrderKind::Renewal).await?;
     let periods = count("SELECT COUNT(*) FROM line_periods WHERE order_id IS NOT NULL").await?;
     let report = crate::ledger::check(&app.db).await?;
     let expected = i64::try_from(expected)?;

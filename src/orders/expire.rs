@@ -56,11 +56,7 @@ pub(super) async fn expire(app: &App, job: ExpireJob) -> Result<Option<DateTime<
         .await?;
     }
     let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE orders SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'pending_payment'")
-        .bind(crate::clock::to_millis(app.now()))
-        .bind(&order.id)
-        .execute(&mut *tx)
-        .await?;
+    orders::expire_if_pending(&mut tx, &order.id, app.now()).await?;
     tx.commit().await?;
     Ok(None)
 }

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::payments::{Method, NextAction, PaymentState};
+use crate::payments::Method;
+pub use crate::payments::store::PaymentSummary;
 
 pub use create::{Opened, Opening, already_made, create, create_for, open, refresh};
 pub use pricing::{Breakdown, Discount};
@@ -139,13 +140,4 @@ impl Order {
             .map(String::as_str)
             .or(self.plan_code.as_deref())
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct PaymentSummary {
-    pub id: String,
-    pub provider: String,
-    pub method: Method,
-    pub state: PaymentState,
-    pub next_action: NextAction,
 }

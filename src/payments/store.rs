@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::{Currency, Money};
 
-use super::PaymentState;
 use super::provider::NextAction;
+use super::{Method, PaymentState};
 
 #[derive(Debug, Clone)]
 pub struct Payment {
@@ -68,7 +68,7 @@ where
             id: row.try_get("id")?,
             order_id: row.try_get("order_id")?,
             provider: row.try_get("provider")?,
-            method: super::Method::parse(&row.try_get::<String, _>("method")?)
+            method: Method::parse(&row.try_get::<String, _>("method")?)
                 .ok_or_else(|| corrupt("method"))?,
             amount: Money::new(
                 row.try_get("amount")?,
@@ -238,4 +238,43 @@ pub async fn provider_ref(app: &crate::app::App, payment_id: &str) -> Result<Opt
             .fetch_optional(app.db.reader())
             .await?;
     Ok(found.and_then(|(provider_ref,)| provider_ref))
+}
+
+/// What an order shows of its newest payment attempt.
+#[derive(Debug, Clone)]
+pub struct PaymentSummary {
+    pub id: String,
+    pub provider: String,
+    pub method: Method,
+    pub state: PaymentState,
+    pub next_action: NextAction,
+}
+
+/// The newest payment attempt of an order.
+pub async fn latest_of_order<'e, E>(executor: E, order_id: &str) -> Result<Option<PaymentSummary>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT id, provider, method, state, next_action FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        let next_action: Option<String> = row.try_get("next_action")?;
+        let corrupt = |what: &str| Error::internal(anyhow::anyhow!("payment row has a bad {what}"));
+        Ok(PaymentSummary {
+            id: row.try_get("id")?,
+            provider: row.try_get("provider")?,
+            method: Method::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| corrupt("method"))?,
+            state: PaymentState::parse(&row.try_get::<String, _>("state")?)
+                .ok_or_else(|| corrupt("state"))?,
+            next_action: next_action
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(NextAction::None),
+        })
+    })
+    .transpose()
 }
