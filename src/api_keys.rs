@@ -8,7 +8,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::clock::to_millis;
 use crate::db::ConstraintExt;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::{new_id, new_token};
 
 /// Where one kind of key lives and what its keys look like.
@@ -50,7 +50,7 @@ pub fn check_name(name: &str) -> Result<&str> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     {
-        return Err(Error::invalid("invalid_key_name"));
+        return Err(Error::invalid(Code::InvalidKeyName));
     }
     Ok(name)
 }
@@ -59,7 +59,7 @@ pub fn check_name(name: &str) -> Result<&str> {
 pub async fn create(app: &App, kind: &KeyKind, name: &str) -> Result<String> {
     let name = check_name(name)?;
     if kind.reserved.contains(&name) {
-        return Err(Error::invalid("reserved_key_name"));
+        return Err(Error::invalid(Code::ReservedKeyName));
     }
     let key = format!("{}{}", kind.prefix, new_token());
     store(app, kind, name, &key).await?;
@@ -80,7 +80,7 @@ pub(crate) async fn store(app: &App, kind: &KeyKind, name: &str, key: &str) -> R
     .bind(to_millis(now))
     .execute(&mut *tx)
     .await
-    .on_constraint(kind.name_constraint, Error::conflict("key_name_taken"))?;
+    .on_constraint(kind.name_constraint, Error::conflict(Code::KeyNameTaken))?;
     tx.commit().await?;
     Ok(())
 }

@@ -32,6 +32,8 @@ pub struct Inner {
     /// Password hashes and checks running at once, at most
     /// `accounts.max_concurrent_hashes`: each takes about 19 MiB.
     pub hashers: Arc<tokio::sync::Semaphore>,
+    /// What runs each kind of background job.
+    pub job_handlers: Arc<dyn crate::jobs::Handlers>,
 }
 
 impl App {
@@ -42,6 +44,7 @@ impl App {
         messenger: Messenger,
         secret: Vec<u8>,
         demo_only_credentials: Vec<&'static str>,
+        job_handlers: Arc<dyn crate::jobs::Handlers>,
     ) -> Self {
         let hashers = Arc::new(tokio::sync::Semaphore::new(
             config.accounts.max_concurrent_hashes,
@@ -56,6 +59,7 @@ impl App {
             providers: std::sync::OnceLock::new(),
             demo_only_credentials,
             hashers,
+            job_handlers,
         }))
     }
 

@@ -6,7 +6,40 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use chrono::{DateTime, Utc};
+
 use crate::app::App;
+use crate::error::Result;
+use crate::jobs::Job;
+
+/// Every kind of background job and the module that runs it.
+pub struct JobKinds;
+
+#[async_trait::async_trait]
+impl crate::jobs::Handlers for JobKinds {
+    async fn run(&self, app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
+        use crate::orders::expire::EXPIRE_JOB;
+        use crate::orders::reconcile::{self, RECONCILE_JOB};
+        use crate::orders::refund::REFUND_JOB;
+        match job.kind.as_str() {
+            RECONCILE_JOB | EXPIRE_JOB | REFUND_JOB => reconcile::handle(app, job).await,
+            crate::usage::alerts::ALERT_JOB => {
+                crate::usage::alerts::send(app, job).await.map(|()| None)
+            }
+            crate::auto_renew::ATTEMPT_JOB => crate::auto_renew::attempt(app, job).await,
+            crate::auto_renew::NOTIFY_JOB => crate::auto_renew::send_notification(app, job)
+                .await
+                .map(|()| None),
+            crate::lines::DELIVER_JOB => crate::lines::deliver(app, job).await,
+            crate::accounts::MESSAGE_JOB => {
+                crate::accounts::send_message(app, job).await.map(|()| None)
+            }
+            other => Err(crate::error::Error::internal(anyhow::anyhow!(
+                "unknown job kind {other}"
+            ))),
+        }
+    }
+}
 
 pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let worker = format!(

@@ -33,4 +33,5 @@ pub mod promotions;
 pub mod server;
 pub mod signature;
 pub mod usage;
+pub mod volume;
 pub mod web;

@@ -64,7 +64,15 @@ pub async fn build_for_data(mut config: Config, clock: Arc<dyn Clock>) -> anyhow
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
     let demo_only = demo_only_credentials(&config);
-    Ok(App::new(config, db, clock, messenger, secret, demo_only))
+    Ok(App::new(
+        config,
+        db,
+        clock,
+        messenger,
+        secret,
+        demo_only,
+        Arc::new(crate::background::JobKinds),
+    ))
 }
 
 /// As [`build`], over a database already connected and migrated (tests use this).
@@ -74,7 +82,15 @@ pub fn build_with_db(mut config: Config, db: Db, clock: Arc<dyn Clock>) -> anyho
     let secret = load_secret(&config)?;
     let messenger = messenger(&config)?;
     let demo_only = demo_only_credentials(&config);
-    let app = App::new(config, db, clock, messenger, secret, demo_only);
+    let app = App::new(
+        config,
+        db,
+        clock,
+        messenger,
+        secret,
+        demo_only,
+        Arc::new(crate::background::JobKinds),
+    );
     let providers = build_providers(&app)?;
     let _ = app.providers.set(providers);
     Ok(app)
@@ -94,6 +110,15 @@ fn build_providers(app: &App) -> anyhow::Result<Providers> {
     let mut providers = Providers::default();
     if used(ProviderName::Stripe) || !payments.providers.stripe.secret_key.is_empty() {
         providers.insert_stripe(Arc::new(StripeProvider::new(app)));
+    }
+    if used(ProviderName::Alipay) {
+        crate::payments::alipay::check_config(&payments.providers.alipay)?;
+    }
+    if used(ProviderName::WechatPay) {
+        crate::payments::wechat_pay::check_config(
+            &payments.providers.wechat_pay,
+            config.locale.currency.as_str(),
+        )?;
     }
     if used(ProviderName::Alipay) || !payments.providers.alipay.app_id.is_empty() {
         providers.insert(Arc::new(

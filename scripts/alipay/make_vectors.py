@@ -5,7 +5,7 @@ Run from anywhere, with the virtualenv that scripts/test makes (pip install -r
 scripts/alipay/requirements.txt elsewhere):
 
     target/pyenv/alipay/bin/python scripts/alipay/make_vectors.py            # write sdk_vectors.json
-    target/pyenv/alipay/bin/python scripts/alipay/make_vectors.py --check    # what tests/alipay_vectors.rs runs
+    target/pyenv/alipay/bin/python scripts/alipay/make_vectors.py --check    # what tests/suite/alipay/vectors.rs runs
     target/pyenv/alipay/bin/python scripts/alipay/make_vectors.py --new-keys # new throwaway keys, then write
 
 The round trip:
@@ -14,7 +14,7 @@ The round trip:
    verify every one with our code, and sign the same content to the same bytes
    (RSA PKCS#1 v1.5 is deterministic).
 2. A Rust test writes what our code signs to tests/fixtures/alipay/our_vectors.json
-   (DATACARD_WRITE_VECTORS=1 cargo test --test alipay_vectors) and fails while that
+   (DATACARD_WRITE_VECTORS=1 cargo test --test suite alipay::vectors) and fails while that
    file is stale. `--check` verifies it with the SDKs, and also regenerates the SDK
    vectors in memory and compares them with the committed file.
 

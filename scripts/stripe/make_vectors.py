@@ -8,7 +8,7 @@ tests/fixtures/stripe/events/, headers made by stripe-python's
 `WebhookSignature.generate_signature_header` (and `_compute_signature` for the
 multi-signature and wrong-secret cases), each with the verdict of
 `stripe.Webhook.construct_event(..., tolerance=300)` at a given time. The Rust tests
-(tests/stripe_signatures.rs) check that our verifier agrees with every verdict, and
+(tests/suite/stripe/fixtures.rs) check that our verifier agrees with every verdict, and
 that our signer produces the library's headers byte for byte, so the library accepts
 ours. Nothing random: the output is the same on every run, so `--check` can tell
 whether the committed file is still what the library says.

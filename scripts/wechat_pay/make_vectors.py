@@ -5,7 +5,7 @@ Run from anywhere, with the virtualenv that scripts/test makes (pip install -r
 scripts/wechat_pay/requirements.txt elsewhere):
 
     target/pyenv/wechat_pay/bin/python scripts/wechat_pay/make_vectors.py            # write sdk_vectors.json
-    target/pyenv/wechat_pay/bin/python scripts/wechat_pay/make_vectors.py --check    # what tests/wechat_pay_vectors.rs runs
+    target/pyenv/wechat_pay/bin/python scripts/wechat_pay/make_vectors.py --check    # what tests/suite/wechat_pay/vectors.rs runs
     target/pyenv/wechat_pay/bin/python scripts/wechat_pay/make_vectors.py --new-keys # new throwaway keys, then write
 
 The round trip:
@@ -19,7 +19,7 @@ The round trip:
    with our code and build the same headers to the same bytes.
 2. A Rust test writes what our code signs and seals to
    tests/fixtures/wechat_pay/our_vectors.json (DATACARD_WRITE_VECTORS=1 cargo test
-   --test wechat_pay_vectors); `--check` runs the SDK over it, and also regenerates
+   --test suite wechat_pay::vectors); `--check` runs the SDK over it, and also regenerates
    the SDK vectors in memory and compares them with the committed file.
 
 The keys in tests/fixtures/wechat_pay/ are throwaway test keys made by --new-keys.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::config::AccountsConfig;
+use crate::error::Code;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -136,12 +137,13 @@ pub enum CodeCheck {
 }
 
 impl CodeCheck {
-    pub fn error_code(self) -> &'static str {
+    /// The error a code that fails this check is refused with.
+    pub fn error_code(self) -> Option<Code> {
         match self {
-            CodeCheck::Valid => "ok",
-            CodeCheck::Wrong => "invalid_code",
-            CodeCheck::Expired => "code_expired",
-            CodeCheck::Exhausted => "code_attempts_exceeded",
+            CodeCheck::Valid => None,
+            CodeCheck::Wrong => Some(Code::InvalidCode),
+            CodeCheck::Expired => Some(Code::CodeExpired),
+            CodeCheck::Exhausted => Some(Code::CodeAttemptsExceeded),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -14,7 +14,7 @@ impl Email {
     /// A deliberately plain check: one `@`, a sensible local part, a dotted domain,
     /// no spaces or control characters, at most 254 characters.
     pub fn parse(input: &str) -> Result<Email, Error> {
-        let invalid = || Error::invalid("invalid_email").on_field("email");
+        let invalid = || Error::invalid(Code::InvalidEmail).on_field("email");
         let text = input.trim().to_lowercase();
         if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());

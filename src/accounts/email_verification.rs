@@ -10,7 +10,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
 use crate::db::Tx;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_token;
 use crate::messages::{Message, texts};
 
@@ -31,7 +31,7 @@ fn token_hash(secret: &[u8], token: &str) -> Result<String> {
 /// Sends the signed-in subscriber a new link (queued; one waits at a time).
 pub async fn request_email_verification(app: &App, account: &Account) -> Result<()> {
     if account.email_verified {
-        return Err(Error::conflict("email_already_verified"));
+        return Err(Error::conflict(Code::EmailAlreadyVerified));
     }
     let now = app.now();
     let mut tx = app.db.begin().await?;
@@ -39,7 +39,7 @@ pub async fn request_email_verification(app: &App, account: &Account) -> Result<
     if sent.len() >= usize::try_from(LINKS_PER_HOUR).unwrap_or(0) {
         let oldest = sent.first().copied().unwrap_or(now);
         let wait = (oldest + Duration::hours(1) - now).num_seconds() + 1;
-        return Err(Error::rate_limited("too_many_codes", wait));
+        return Err(Error::rate_limited(Code::TooManyCodes, wait));
     }
     let link = Outgoing::EmailVerification {
         account_id: account.id.clone(),
@@ -83,7 +83,7 @@ pub(super) async fn link_message(app: &App, account_id: &str) -> Result<Option<M
 
 /// Opens a link: the email it was sent to becomes the account's verified email.
 pub async fn confirm_email(app: &App, token: &str) -> Result<Account> {
-    let invalid = || Error::invalid("invalid_token").on_field("token");
+    let invalid = || Error::invalid(Code::InvalidToken).on_field("token");
     let token = token.trim();
     if token.is_empty() || token.len() > 256 {
         return Err(invalid());
@@ -102,7 +102,7 @@ pub async fn confirm_email(app: &App, token: &str) -> Result<Account> {
     let account_id: String = row.try_get("account_id")?;
     let email: String = row.try_get("email")?;
     if from_millis(row.try_get("expires_at")?) <= now {
-        return Err(Error::invalid("token_expired").on_field("token"));
+        return Err(Error::invalid(Code::TokenExpired).on_field("token"));
     }
     let used = sqlx::query(
         "UPDATE email_verifications SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",

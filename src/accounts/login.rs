@@ -3,7 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::config::PhoneRegion;
+use crate::error::{Code, Error, Result};
 use crate::ids::{new_id, new_token};
 
 use super::store;
@@ -47,10 +48,10 @@ pub async fn log_in(
     kind: SessionKind,
 ) -> Result<Session> {
     let now = app.now();
-    let normalised = normalise_login(login);
+    let normalised = normalise_login(login, app.config.locale.phone_region);
     // The demo subscriber exists only for demo mode.
     if app.refuses_outside_demo(&normalised) {
-        return Err(Error::unauthenticated("invalid_credentials"));
+        return Err(Error::unauthenticated(Code::InvalidCredentials));
     }
     let login_key = format!("login:{}", super::token_hash(&normalised));
     let client_key = format!("client:{client}");
@@ -71,7 +72,7 @@ pub async fn log_in(
             .await?
         {
             Ok(slot) => taken.push(slot),
-            Err(wait) => return Err(Error::rate_limited("login_locked", wait)),
+            Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
         }
     }
     let found = store::find_by_login(&mut *tx, &normalised).await?;
@@ -96,7 +97,7 @@ pub async fn log_in(
         (true, Some((account, _))) => account,
         _ => {
             tracing::info!("login failed");
-            return Err(Error::unauthenticated("invalid_credentials"));
+            return Err(Error::unauthenticated(Code::InvalidCredentials));
         }
     };
     let mut tx = app.db.begin().await?;
@@ -151,16 +152,16 @@ pub async fn log_out(app: &App, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// The same person types `+852 9123 4567`, `+85291234567` or `Me@Example.com`.
-fn normalise_login(login: &str) -> String {
+/// The same person types `9123 4567`, `+852 9123 4567` or `Me@Example.com`.
+fn normalise_login(login: &str, region: PhoneRegion) -> String {
     let trimmed = login.trim();
-    if trimmed.starts_with('+') {
-        Phone::parse(trimmed)
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|_| trimmed.to_owned())
-    } else {
+    if trimmed.contains('@') {
         Email::parse(trimmed)
             .map(|e| e.as_str().to_owned())
+            .unwrap_or_else(|_| trimmed.to_lowercase())
+    } else {
+        Phone::parse_in(trimmed, region)
+            .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|_| trimmed.to_lowercase())
     }
 }

@@ -11,7 +11,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// How long a hash may wait for one of the capped hashers before the answer is
 /// "busy, try again": long enough for a queue of ordinary logins, short enough that
@@ -50,7 +50,7 @@ impl Password {
     /// Enforces the policy: long enough, not absurdly long, not one repeated
     /// character, not a well-known password, not the phone or email itself.
     pub fn new(input: &str, min_length: usize, personal: &[&str]) -> Result<Password, Error> {
-        let weak = || Error::invalid("weak_password").on_field("password");
+        let weak = || Error::invalid(Code::WeakPassword).on_field("password");
         let length = input.chars().count();
         if length < min_length || input.len() > MAX_LENGTH {
             return Err(weak());
@@ -119,7 +119,7 @@ async fn hasher(hashers: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, Error>
         Ok(Err(closed)) => Err(Error::internal(closed)),
         Err(_) => {
             tracing::warn!("password hashers busy; request turned away");
-            Err(Error::rate_limited("busy", 1))
+            Err(Error::rate_limited(Code::Busy, 1))
         }
     }
 }
@@ -159,12 +159,12 @@ mod tests {
         ] {
             assert_eq!(
                 Password::new(weak, 10, &[]).unwrap_err().code,
-                "weak_password",
+                Code::WeakPassword,
                 "{weak}"
             );
         }
         let err = Password::new("my+85291234567pw", 10, &["+85291234567"]).unwrap_err();
-        assert_eq!(err.code, "weak_password");
+        assert_eq!(err.code, Code::WeakPassword);
         assert!(Password::new("青馬大橋 sunset 2026", 10, &["+85291234567"]).is_ok());
     }
 

@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::config::PhoneRegion;
+use crate::error::{Code, Error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -14,7 +15,7 @@ impl Phone {
     /// Accepts `+` and 8–15 digits (the first not 0); spaces, dots, dashes and
     /// brackets people type between digits are dropped.
     pub fn parse(input: &str) -> Result<Phone, Error> {
-        let invalid = || Error::invalid("invalid_phone").on_field("phone");
+        let invalid = || Error::invalid(Code::InvalidPhone).on_field("phone");
         let trimmed = input.trim();
         let rest = trimmed.strip_prefix('+').ok_or_else(invalid)?;
         let mut digits = String::with_capacity(16);
@@ -29,6 +30,37 @@ impl Phone {
             return Err(invalid());
         }
         Ok(Phone(format!("+{digits}")))
+    }
+
+    /// What people type: the international form as [`Phone::parse`], `00` for `+`,
+    /// the country code without `+` (`852 9123 4567`), or a national number of the
+    /// region's length (`9123 4567` in Hong Kong), all normalised to E.164.
+    pub fn parse_in(input: &str, region: PhoneRegion) -> Result<Phone, Error> {
+        let trimmed = input.trim();
+        if trimmed.starts_with('+') {
+            return Phone::parse(trimmed);
+        }
+        let invalid = || Error::invalid(Code::InvalidPhone).on_field("phone");
+        let mut digits = String::with_capacity(20);
+        for c in trimmed.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' | '.' | '(' | ')' => {}
+                _ => return Err(invalid()),
+            }
+        }
+        let code = region.country_code();
+        let national = region.national_digits();
+        let international = if let Some(rest) = digits.strip_prefix("00") {
+            rest.to_owned()
+        } else if digits.len() == code.len() + national && digits.starts_with(code) {
+            digits
+        } else if digits.len() == national && !digits.starts_with('0') {
+            format!("{code}{digits}")
+        } else {
+            return Err(invalid());
+        };
+        Phone::parse(&format!("+{international}"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -93,6 +125,50 @@ mod tests {
             "+852\u{0}91234567",
         ] {
             assert!(Phone::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_local_and_international_forms_in_the_region() {
+        for typed in [
+            "98765432",
+            "9876 5432",
+            "9876-5432",
+            "+852 9876 5432",
+            "00852 9876 5432",
+            "852 9876 5432",
+            "85298765432",
+        ] {
+            assert_eq!(
+                Phone::parse_in(typed, PhoneRegion::HK).unwrap().as_str(),
+                "+85298765432",
+                "{typed:?}"
+            );
+        }
+        assert_eq!(
+            Phone::parse_in("0086 138 0013 8000", PhoneRegion::HK)
+                .unwrap()
+                .as_str(),
+            "+8613800138000"
+        );
+        assert_eq!(
+            Phone::parse_in("138 0013 8000", PhoneRegion::CN)
+                .unwrap()
+                .as_str(),
+            "+8613800138000"
+        );
+        for bad in [
+            "9876543",
+            "987654321",
+            "09876543",
+            "9876 543a",
+            "abcdefgh",
+            "",
+            "00",
+            "8529876543",
+            "１２３４５６７８",
+        ] {
+            assert!(Phone::parse_in(bad, PhoneRegion::HK).is_err(), "{bad:?}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! Getting back in: password reset by code, and moving the account to a new phone.
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::messages::{Channel, texts};
 
 use super::codes::Purpose;
@@ -22,10 +22,10 @@ pub async fn reset_password(
     let account_id = stored
         .account_id
         .clone()
-        .ok_or_else(|| Error::invalid("invalid_code").on_field("code"))?;
+        .ok_or_else(|| Error::invalid(Code::InvalidCode).on_field("code"))?;
     let account = store::find_by_id(&mut *tx, &account_id)
         .await?
-        .ok_or_else(|| Error::invalid("invalid_code").on_field("code"))?;
+        .ok_or_else(|| Error::invalid(Code::InvalidCode).on_field("code"))?;
     let password = Password::new(
         new_password,
         app.config.accounts.min_password_length,
@@ -57,11 +57,11 @@ pub async fn change_phone(
     new_phone: &str,
     code: &str,
 ) -> Result<Account> {
-    let phone = Phone::parse(new_phone)?;
+    let phone = Phone::parse_in(new_phone, app.config.locale.phone_region)?;
     let tx = app.db.begin().await?;
     let (mut tx, stored) = verify_code(app, tx, Purpose::ChangePhone, phone.as_str(), code).await?;
     if stored.account_id.as_deref() != Some(account.id.as_str()) {
-        return Err(Error::invalid("invalid_code").on_field("code"));
+        return Err(Error::invalid(Code::InvalidCode).on_field("code"));
     }
     use_code(&mut tx, &stored, app).await?;
     store::update_phone(&mut tx, &account.id, &phone, app.now()).await?;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::db::Tx;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::ids::new_id;
 
@@ -39,7 +39,7 @@ pub async fn start_registration(
     locale: Locale,
     client: String,
 ) -> Result<PendingRegistration> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let email = Email::parse(email)?;
     let password = Password::new(
         password,
@@ -67,14 +67,14 @@ pub async fn start_registration(
 
 /// Portal step two: the code from the SMS creates the account typed in step one.
 pub async fn complete_registration(app: &App, phone: &str, code: &str) -> Result<Account> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let tx = app.db.begin().await?;
     let (tx, stored) = verify_code(app, tx, Purpose::Register, phone.as_str(), code).await?;
     let payload: RegistrationPayload = stored
         .payload
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
-        .ok_or_else(|| Error::invalid("registration_incomplete"))?;
+        .ok_or_else(|| Error::invalid(Code::RegistrationIncomplete))?;
     let mut tx = claim_email(app, tx, &stored, &payload.email).await?;
     use_code(&mut tx, &stored, app).await?;
     let new = NewAccount {
@@ -96,7 +96,7 @@ pub async fn register(
     code: &str,
     locale: Locale,
 ) -> Result<Account> {
-    let phone = Phone::parse(phone)?;
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
     let email = Email::parse(email)?;
     let password = Password::new(
         password,
@@ -104,7 +104,7 @@ pub async fn register(
         &[phone.as_str(), email.as_str()],
     )?;
     if !codes::is_well_formed(code.trim()) {
-        return Err(Error::invalid("invalid_code").on_field("code"));
+        return Err(Error::invalid(Code::InvalidCode).on_field("code"));
     }
     let tx = app.db.begin().await?;
     let (tx, stored) = verify_code(app, tx, Purpose::Register, phone.as_str(), code).await?;
@@ -144,7 +144,7 @@ async fn claim_email(app: &App, mut tx: Tx, stored: &StoredCode, email: &Email) 
     .await?;
     tx.commit().await?;
     tracing::info!(account.id = %owner.id, "registration with a taken email refused");
-    Err(Error::conflict("email_taken").on_field("email"))
+    Err(Error::conflict(Code::EmailTaken).on_field("email"))
 }
 
 struct NewAccount {

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use crate::clock::{from_millis, to_millis};
 use crate::db::{ConstraintExt, Tx, constraint_name};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 
 use super::throttle::Counter;
@@ -111,8 +111,8 @@ pub(super) async fn insert_account(
     .execute(&mut **tx)
     .await;
     result.map_err(|error| match constraint_name(&error).as_deref() {
-        Some("accounts_email_key") => Error::conflict("email_taken").on_field("email"),
-        Some("accounts_phone_key") => Error::conflict("phone_taken").on_field("phone"),
+        Some("accounts_email_key") => Error::conflict(Code::EmailTaken).on_field("email"),
+        Some("accounts_phone_key") => Error::conflict(Code::PhoneTaken).on_field("phone"),
         _ => Error::from(error),
     })?;
     Ok(())
@@ -147,7 +147,7 @@ pub(super) async fn update_phone(
         .await
         .on_constraint(
             "accounts_phone_key",
-            Error::conflict("phone_taken").on_field("phone"),
+            Error::conflict(Code::PhoneTaken).on_field("phone"),
         )?;
     Ok(())
 }

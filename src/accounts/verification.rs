@@ -2,7 +2,7 @@
 
 use crate::app::App;
 use crate::db::Tx;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::ids::new_id;
 
@@ -38,7 +38,7 @@ pub(super) async fn may_send(app: &App, phone: &Phone, client: &str) -> Result<(
     drop(tx);
     policy
         .may_send(&history, now)
-        .map_err(|wait| Error::rate_limited("too_many_codes", wait))
+        .map_err(|wait| Error::rate_limited(Code::TooManyCodes, wait))
 }
 
 pub(super) async fn issue_code(
@@ -51,10 +51,10 @@ pub(super) async fn issue_code(
     let destination = request.destination.as_str();
     match (&request.purpose, &request.destination) {
         (Purpose::Register | Purpose::ChangePhone, Destination::Email(_)) => {
-            return Err(Error::invalid("invalid_phone").on_field("phone"));
+            return Err(Error::invalid(Code::InvalidPhone).on_field("phone"));
         }
         (Purpose::ChangePhone, _) if request.account_id.is_none() => {
-            return Err(Error::unauthenticated("unauthenticated"));
+            return Err(Error::unauthenticated(Code::Unauthenticated));
         }
         _ => {}
     }
@@ -63,7 +63,7 @@ pub(super) async fn issue_code(
     code_store::serialise_sends(&mut tx, app.db.backend(), destination).await?;
     let history = code_store::send_history(&mut tx, destination, &request.client, now).await?;
     if let Err(wait) = policy.may_send(&history, now) {
-        return Err(Error::rate_limited("too_many_codes", wait));
+        return Err(Error::rate_limited(Code::TooManyCodes, wait));
     }
     // The row holds the hash of a code nobody has until the job sends a real one, so
     // that it counts against the limits and an entry before then fails like any
@@ -107,11 +107,11 @@ pub(super) async fn verify_code(
 ) -> Result<(Tx, StoredCode)> {
     let entered = entered.trim();
     if !codes::is_well_formed(entered) {
-        return Err(Error::invalid("invalid_code").on_field("code"));
+        return Err(Error::invalid(Code::InvalidCode).on_field("code"));
     }
     let now = app.now();
     let Some(stored) = code_store::latest_code(&mut tx, destination, purpose).await? else {
-        return Err(Error::invalid("invalid_code").on_field("code"));
+        return Err(Error::invalid(Code::InvalidCode).on_field("code"));
     };
     let expected = codes::hash(&app.secret, purpose, destination, entered);
     let matches: bool =
@@ -119,17 +119,18 @@ pub(super) async fn verify_code(
     let policy = CodePolicy::from(&app.config.accounts);
     if let failed @ (CodeCheck::Expired | CodeCheck::Exhausted) =
         policy.check(&stored.record, true, now)
+        && let Some(code) = failed.error_code()
     {
-        return Err(Error::invalid(failed.error_code()).on_field("code"));
+        return Err(Error::invalid(code).on_field("code"));
     }
     // Each entry takes one of the tries first, in a statement that checks the limit, so
     // that guesses sent in parallel cannot get more tries than allowed.
     if !code_store::take_attempt(&mut tx, &stored.id, policy.max_attempts).await? {
-        return Err(Error::invalid("code_attempts_exceeded").on_field("code"));
+        return Err(Error::invalid(Code::CodeAttemptsExceeded).on_field("code"));
     }
     if !matches {
         tx.commit().await?;
-        return Err(Error::invalid("invalid_code").on_field("code"));
+        return Err(Error::invalid(Code::InvalidCode).on_field("code"));
     }
     Ok((tx, stored))
 }
@@ -140,6 +141,6 @@ pub(super) async fn use_code(tx: &mut Tx, stored: &StoredCode, app: &App) -> Res
     if code_store::close_code(tx, &stored.id, app.now()).await? {
         Ok(())
     } else {
-        Err(Error::invalid("code_expired").on_field("code"))
+        Err(Error::invalid(Code::CodeExpired).on_field("code"))
     }
 }

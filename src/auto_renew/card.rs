@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::clock::to_millis;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Code, Error, ErrorKind, Result};
 use crate::orders::{self, Opened, Opening, OrderRequest, OrderState, apply_in, reconcile};
 use crate::payments::stripe::charge_off_session;
 use crate::payments::{NextAction, provider_for, saved_cards};
@@ -32,13 +32,13 @@ pub(super) enum Outcome {
 pub(super) async fn check_usable(app: &App, account_id: &str) -> Result<()> {
     let card = &app.config.payments.card;
     if !card.enabled || card.provider != crate::payments::ProviderName::Stripe {
-        return Err(Error::invalid("payment_method_unavailable").on_field("method"));
+        return Err(Error::invalid(Code::PaymentMethodUnavailable).on_field("method"));
     }
     if saved_cards::newest(app, account_id, "stripe")
         .await?
         .is_none()
     {
-        return Err(Error::conflict("no_saved_card").on_field("method"));
+        return Err(Error::conflict(Code::NoSavedCard).on_field("method"));
     }
     Ok(())
 }
@@ -57,7 +57,7 @@ pub(super) async fn renew(
         return Ok(outcome_of(order.state, "card_declined"));
     }
     if let Err(error) = check_usable(app, account_id).await {
-        return Ok(Outcome::Failed(error.code));
+        return Ok(Outcome::Failed(error.code.as_str()));
     }
     let Some(card) = saved_cards::newest(app, account_id, "stripe").await? else {
         return Ok(Outcome::Failed("no_saved_card"));
@@ -69,7 +69,7 @@ pub(super) async fn renew(
         Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {
             return Err(error);
         }
-        Err(error) => return Ok(Outcome::Failed(error.code)),
+        Err(error) => return Ok(Outcome::Failed(error.code.as_str())),
     };
     record(
         app,

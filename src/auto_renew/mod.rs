@@ -20,13 +20,13 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::orders::{self, OrderKind, OrderRequest};
 use crate::payments::Method;
 
-pub use notify::{NOTIFY_JOB, quiet_until, send_notification};
+pub use notify::{NOTIFY_JOB, send_notification};
 pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 
 /// The methods auto-renew offers, in the order the settings page lists them.
@@ -143,16 +143,25 @@ pub async fn settings(app: &App, iccid: &str) -> Result<Settings> {
     }
 }
 
+/// Every line's settings with auto-renew on.
+pub async fn enabled(app: &App) -> Result<Vec<Settings>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM auto_renew WHERE enabled = 1 ORDER BY iccid"
+    ))
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.iter().map(settings_of).collect()
+}
+
 /// Who owns the line, if anyone.
 pub async fn owner_of(app: &App, iccid: &str) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
-        .bind(iccid)
-        .fetch_optional(app.db.reader())
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("account_id")?,
-        None => None,
-    })
+    let Ok(iccid) = Iccid::parse(iccid) else {
+        return Ok(None);
+    };
+    Ok(crate::lines::owner_of(app, &iccid)
+        .await?
+        .flatten()
+        .map(crate::ids::AccountId::into_string))
 }
 
 /// What the subscriber asks for; `None` leaves a setting as it is.
@@ -169,10 +178,10 @@ pub struct Change {
 
 /// Changes the settings of a line the account owns (`line_not_found` otherwise).
 pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -> Result<Settings> {
-    let iccid = Iccid::parse(iccid).map_err(|_| Error::not_found("line_not_found"))?;
+    let iccid = Iccid::parse(iccid).map_err(|_| Error::not_found(Code::LineNotFound))?;
     let iccid = iccid.as_str();
     if owner_of(app, iccid).await?.as_deref() != Some(account_id) {
-        return Err(Error::not_found("line_not_found"));
+        return Err(Error::not_found(Code::LineNotFound));
     }
     let mut next = settings(app, iccid).await?;
     next.enabled = change.enabled;
@@ -184,13 +193,13 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
     }
     if let Some(hours) = change.hours_before {
         if !HOURS_BEFORE.contains(&hours) {
-            return Err(Error::invalid("invalid_hours_before").on_field("hours_before"));
+            return Err(Error::invalid(Code::InvalidHoursBefore).on_field("hours_before"));
         }
         next.hours_before = hours;
     }
     if let Some(periods) = change.periods {
         if !PERIODS.contains(&periods) {
-            return Err(Error::invalid("invalid_periods").on_field("periods"));
+            return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
         }
         next.periods = periods;
     }
@@ -200,7 +209,7 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
         } else {
             let code = crate::catalog::PlanCode::parse(plan)?;
             if crate::catalog::find(app, &code).await?.is_none() {
-                return Err(Error::invalid("invalid_plan_code").on_field("plan_code"));
+                return Err(Error::invalid(Code::InvalidPlanCode).on_field("plan_code"));
             }
             next.plan_code = Some(code.to_string());
         }

@@ -3,25 +3,19 @@
 //! hours (22:00–08:00 in `locale.time_zone`) unless urgent; a deferred SMS is a job
 //! due at 08:00.
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::app::App;
-use crate::clock::{from_millis, to_millis};
 use crate::db::Tx;
 use crate::error::{Error, Result};
 use crate::i18n::{Locale, t, tf};
 use crate::jobs::{self, Job};
 use crate::messages::html::{self, QrWords};
-use crate::messages::{Channel, HtmlPart, Message};
+use crate::messages::{Channel, HtmlPart, Message, quiet_until};
+use crate::usage::alert_log;
 
 pub const NOTIFY_JOB: &str = "auto_renew.notify";
-
-/// No non-urgent SMS from 22:00 until 08:00 local time.
-const QUIET_FROM: u32 = 22;
-const QUIET_UNTIL: u32 = 8;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct NotifyJob {
@@ -29,20 +23,6 @@ struct NotifyJob {
     iccid: String,
     kind: String,
     sms: bool,
-}
-
-/// When a non-urgent SMS may go: `now`, or 08:00 local when `now` is in quiet hours.
-pub fn quiet_until(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
-    let local = now.with_timezone(&zone);
-    let day = match local.hour() {
-        h if h >= QUIET_FROM => local.date_naive() + Duration::days(1),
-        h if h < QUIET_UNTIL => local.date_naive(),
-        _ => return now,
-    };
-    let eight = day.and_time(NaiveTime::from_hms_opt(QUIET_UNTIL, 0, 0).unwrap_or_default());
-    zone.from_local_datetime(&eight)
-        .earliest()
-        .map_or(now, |at| at.with_timezone(&Utc))
 }
 
 /// Records the reminder for the period and queues its email (now) and SMS (now if
@@ -59,19 +39,7 @@ pub(super) async fn remind(
     sms: bool,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let fresh = sqlx::query(
-        "INSERT INTO alerts (period_id, kind, iccid, sent_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (period_id, kind) DO NOTHING",
-    )
-    .bind(period_id)
-    .bind(kind)
-    .bind(iccid)
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !fresh {
+    if !alert_log::mark_once(tx, period_id, kind, iccid, now).await? {
         return Ok(false);
     }
     let job = |sms| NotifyJob {
@@ -95,25 +63,23 @@ pub(super) async fn remind(
 /// Sends one queued reminder by one channel.
 pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
     let work: NotifyJob = job.payload()?;
-    let row = sqlx::query(
-        "SELECT a.id AS account_id, a.phone, a.email, a.locale, v.plan_code, p.ends_at FROM lines l \
-         JOIN accounts a ON a.id = l.account_id JOIN line_periods p ON p.id = $1 \
-         JOIN plan_versions v ON v.id = p.plan_version_id WHERE l.iccid = $2",
-    )
-    .bind(&work.period_id)
-    .bind(&work.iccid)
-    .fetch_optional(app.db.reader())
-    .await?;
-    let Some(row) = row else { return Ok(()) };
+    let Some(period) = crate::lines::period_of_line(app, &work.period_id, &work.iccid).await?
+    else {
+        return Ok(());
+    };
+    let Some(account_id) = period.account_id.as_ref().map(|id| id.as_str().to_owned()) else {
+        return Ok(());
+    };
+    let Some(account) = crate::accounts::find(app, &account_id).await? else {
+        return Ok(());
+    };
     let settings = super::settings(app, &work.iccid).await?;
     if work.sms && !settings.sms {
         return Ok(());
     }
-    let locale = Locale::parse(&row.try_get::<String, _>("locale")?)
-        .unwrap_or(app.config.locale.default_language);
-    let account_id: String = row.try_get("account_id")?;
-    let current_plan: String = row.try_get("plan_code")?;
-    let ends_at = from_millis(row.try_get("ends_at")?);
+    let locale = account.locale;
+    let current_plan = period.plan_code;
+    let ends_at = period.ends_at;
     let request = super::request_for(&settings, &current_plan);
     let plan = request.plan_code.clone().unwrap_or(current_plan);
     let amount = crate::orders::quote(app, &account_id, &request)
@@ -149,7 +115,7 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
     let message = if work.sms {
         Message {
             channel: Channel::Sms,
-            to: row.try_get("phone")?,
+            to: account.phone.to_string(),
             locale,
             kind: work.kind.clone(),
             subject: String::new(),
@@ -164,7 +130,7 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             .flatten();
         Message {
             channel: Channel::Email,
-            to: row.try_get("email")?,
+            to: account.email.to_string(),
             locale,
             kind: work.kind.clone(),
             subject,
@@ -190,39 +156,5 @@ fn link_with_qr(locale: Locale, subject: &str, body: &str, link: &str) -> Option
             tracing::warn!(error = %error, "reminder email sent without its QR code");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hk(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn quiet_hours_defer_to_eight_in_the_morning() {
-        let zone = chrono_tz::Asia::Hong_Kong;
-        let day = hk("2026-11-25T10:00:00+08:00");
-        assert_eq!(quiet_until(day, zone), day);
-        assert_eq!(
-            quiet_until(hk("2026-11-25T21:59:59+08:00"), zone),
-            hk("2026-11-25T21:59:59+08:00")
-        );
-        assert_eq!(
-            quiet_until(hk("2026-11-25T22:00:00+08:00"), zone),
-            hk("2026-11-26T08:00:00+08:00")
-        );
-        assert_eq!(
-            quiet_until(hk("2026-11-26T03:30:00+08:00"), zone),
-            hk("2026-11-26T08:00:00+08:00")
-        );
-        assert_eq!(
-            quiet_until(hk("2026-11-26T08:00:00+08:00"), zone),
-            hk("2026-11-26T08:00:00+08:00")
-        );
     }
 }

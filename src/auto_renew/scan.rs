@@ -3,12 +3,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::app::App;
-use crate::clock::{from_millis, to_millis};
 use crate::error::{ErrorKind, Result};
 use crate::jobs::{self, Job};
+use crate::usage::alert_log;
 
 use super::card::{self, Outcome};
 use super::notify::remind;
@@ -41,53 +40,33 @@ struct AttemptJob {
 /// attempts it queued.
 pub async fn scan(app: &App) -> Result<usize> {
     let now = app.now();
-    let rows = sqlx::query(
-        "SELECT a.iccid, a.method, a.\"trigger\", a.hours_before, p.id AS period_id, p.ends_at, \
-         p.data_allowance, p.data_used, v.plan_code, l.account_id \
-         FROM auto_renew a JOIN lines l ON l.iccid = a.iccid JOIN line_periods p ON p.iccid = a.iccid \
-         JOIN plan_versions v ON v.id = p.plan_version_id \
-         WHERE a.enabled = 1 AND l.account_id IS NOT NULL AND p.starts_at <= $1 AND p.ends_at > $1 \
-         AND NOT EXISTS (SELECT 1 FROM line_periods q WHERE q.iccid = p.iccid AND q.starts_at >= p.ends_at)",
-    )
-    .bind(to_millis(now))
-    .fetch_all(app.db.reader())
-    .await?;
+    let enabled = super::enabled(app).await?;
+    let iccids: Vec<String> = enabled.iter().map(|s| s.iccid.clone()).collect();
+    let due_periods = crate::lines::running_last(app, &iccids, now).await?;
     let mut queued = 0;
-    for row in rows {
-        let iccid: String = row.try_get("iccid")?;
-        let period_id: String = row.try_get("period_id")?;
-        let account_id: String = row.try_get("account_id")?;
-        let plan_code: String = row.try_get("plan_code")?;
-        let ends_at = from_millis(row.try_get("ends_at")?);
-        let hours_before: i64 = row.try_get("hours_before")?;
-        let trigger: String = row.try_get("trigger")?;
-        let method: String = row.try_get("method")?;
-        let allowance: Option<i64> = row.try_get("data_allowance")?;
-        let used: i64 = row.try_get("data_used")?;
-        let exhausted = allowance.is_some_and(|a| used >= a);
-        let due = match Trigger::parse(&trigger) {
-            Some(Trigger::BeforeExpiry) => ends_at <= now + Duration::hours(hours_before),
-            Some(Trigger::OnExhaustion) => exhausted,
-            None => false,
+    for period in due_periods {
+        let Some(settings) = enabled.iter().find(|s| s.iccid == period.iccid.as_str()) else {
+            continue;
         };
-        if method == "wallet" {
-            low_balance(app, &account_id, &iccid, &period_id, &plan_code, ends_at).await?;
+        let Some(account_id) = period.account_id.as_ref().map(|id| id.as_str()) else {
+            continue;
+        };
+        let iccid = period.iccid.as_str().to_owned();
+        let period_id = period.id.as_str().to_owned();
+        let plan_code = period.plan_code.as_str();
+        let ends_at = period.ends_at;
+        let due = match settings.trigger {
+            Trigger::BeforeExpiry => ends_at <= now + Duration::hours(settings.hours_before),
+            Trigger::OnExhaustion => period.is_exhausted(),
+        };
+        if settings.method == Method::Wallet {
+            low_balance(app, account_id, &iccid, &period_id, plan_code, ends_at).await?;
         }
         if !due {
             continue;
         }
         let mut tx = app.db.begin().await?;
-        let fresh = sqlx::query(
-            "INSERT INTO alerts (period_id, kind, iccid, sent_at) VALUES ($1, 'auto_renew', $2, $3) \
-             ON CONFLICT (period_id, kind) DO NOTHING",
-        )
-        .bind(&period_id)
-        .bind(&iccid)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
+        let fresh = alert_log::mark_once(&mut tx, &period_id, "auto_renew", &iccid, now).await?;
         if fresh {
             let job = AttemptJob {
                 period_id: period_id.clone(),
@@ -111,12 +90,7 @@ async fn low_balance(
     plan_code: &str,
     ends_at: DateTime<Utc>,
 ) -> Result<()> {
-    let sent = sqlx::query("SELECT 1 FROM alerts WHERE period_id = $1 AND kind = 'low_balance'")
-        .bind(period_id)
-        .fetch_optional(app.db.reader())
-        .await?
-        .is_some();
-    if sent {
+    if alert_log::was_sent(app, period_id, "low_balance").await? {
         return Ok(());
     }
     let settings = settings(app, iccid).await?;
@@ -156,31 +130,26 @@ async fn low_balance(
 pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     let work: AttemptJob = job.payload()?;
     let now = app.now();
-    let row = sqlx::query(
-        "SELECT p.ends_at, p.data_allowance, p.data_used, v.plan_code, l.account_id, \
-         (SELECT COUNT(*) FROM line_periods q WHERE q.iccid = p.iccid AND q.starts_at >= p.ends_at) AS after \
-         FROM line_periods p JOIN lines l ON l.iccid = p.iccid JOIN plan_versions v ON v.id = p.plan_version_id \
-         WHERE p.id = $1 AND p.iccid = $2",
-    )
-    .bind(&work.period_id)
-    .bind(&work.iccid)
-    .fetch_optional(app.db.reader())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let ends_at = from_millis(row.try_get("ends_at")?);
-    let after: i64 = row.try_get("after")?;
-    let Some(account_id) = row.try_get::<Option<String>, _>("account_id")? else {
+    let Some(line_period) = crate::lines::period_of_line(app, &work.period_id, &work.iccid).await?
+    else {
         return Ok(None);
     };
-    let plan_code: String = row.try_get("plan_code")?;
+    let ends_at = line_period.ends_at;
+    let after = line_period.queued_after;
+    let Some(account_id) = line_period
+        .account_id
+        .as_ref()
+        .map(|id| id.as_str().to_owned())
+    else {
+        return Ok(None);
+    };
+    let plan_code = line_period.plan_code.clone();
     let settings = settings(app, &work.iccid).await?;
     // Lapsed, renewed some other way, or switched off: the job has nothing to do.
     if ends_at <= now || after > 0 || !settings.enabled {
         return Ok(None);
     }
-    let allowance: Option<i64> = row.try_get("data_allowance")?;
-    let used: i64 = row.try_get("data_used")?;
-    let exhausted = allowance.is_some_and(|a| used >= a);
+    let exhausted = line_period.is_exhausted();
     let urgent = exhausted || ends_at - now <= URGENT_WITHIN;
     let period = &work.period_id;
     let iccid = &work.iccid;
@@ -222,7 +191,7 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
             Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {
                 return Err(error);
             }
-            Err(error) => Some(error.code),
+            Err(error) => Some(error.code.as_str()),
         }
     };
     let Some(code) = code else {
@@ -233,20 +202,15 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     };
     tracing::info!(%iccid, code, "auto-renew failed; dunning");
     // Failures by either method count, should the subscriber switch in between.
-    let failures: Vec<(String, i64)> = sqlx::query(
-        "SELECT kind, sent_at FROM alerts WHERE period_id = $1 \
-         AND (kind LIKE 'auto_renew_failed_%' OR kind LIKE 'auto_renew_card_failed_%') ORDER BY sent_at",
-    )
-    .bind(period)
-    .fetch_all(app.db.reader())
-    .await?
-    .iter()
-    .map(|row| Ok((row.try_get("kind")?, row.try_get("sent_at")?)))
-    .collect::<Result<_>>()?;
+    let failures: Vec<(String, DateTime<Utc>)> = alert_log::sent_for_period(app, period)
+        .await?
+        .into_iter()
+        .filter(|(kind, _)| {
+            kind.starts_with("auto_renew_failed_") || kind.starts_with("auto_renew_card_failed_")
+        })
+        .collect();
     let step = failures.len();
-    let first = failures
-        .first()
-        .map_or(now, |(_, sent_at)| from_millis(*sent_at));
+    let first = failures.first().map_or(now, |(_, sent_at)| *sent_at);
     let mut tx = app.db.begin().await?;
     remind(
         &mut tx,

@@ -123,12 +123,12 @@ async fn prepare(app: &App, concurrency: usize) -> anyhow::Result<Vec<Iccid>> {
 }
 
 pub(super) async fn demo_account(app: &App) -> anyhow::Result<String> {
-    Ok(
-        sqlx::query("SELECT account_id FROM lines WHERE iccid LIKE '8985299%' LIMIT 1")
-            .fetch_one(app.db.reader())
-            .await?
-            .try_get("account_id")?,
-    )
+    let first = Iccid::with_check_digit(&format!("8985299{:011}", 0))?;
+    lines::owner_of(app, &first)
+        .await?
+        .flatten()
+        .map(crate::ids::AccountId::into_string)
+        .ok_or_else(|| anyhow::anyhow!("the bench lines have no owner"))
 }
 
 async fn engine(app: &App, lines: &[Iccid], options: &Options) -> anyhow::Result<Run> {
@@ -222,15 +222,9 @@ async fn one_checkout(
 
 /// Every order fulfilled exactly once, one period each, and the books balance.
 async fn verify(app: &App, expected: usize) -> anyhow::Result<()> {
-    let count = |sql: &'static str| async move {
-        sqlx::query(sql)
-            .fetch_one(app.db.reader())
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-    };
     let (fulfilled, receipts) =
         orders::store::fulfilled_and_receipts(app, OrderKind::Renewal).await?;
-    let periods = count("SELECT COUNT(*) FROM line_periods WHERE order_id IS NOT NULL").await?;
+    let periods = lines::count_bought(app).await?;
     let report = crate::ledger::check(&app.db).await?;
     let expected = i64::try_from(expected)?;
     anyhow::ensure!(

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::Row;
 
 use crate::app::App;
 use crate::lines::{self, Iccid, LineStatus, NewPeriod};
 use crate::usage::{self, RecordResult, UsageRecord};
+use crate::volume::DataVolume;
 
 use super::setup::Installation;
 use super::usage_floor;
@@ -89,12 +89,11 @@ fn rate(count: usize, took: Duration) -> f64 {
 
 /// Lines with a 30-day, 20 GB period that started a day ago.
 async fn prepare(app: &App, count: usize, prefix: &str) -> anyhow::Result<Vec<Iccid>> {
-    let version: String = sqlx::query(
-        "SELECT id FROM plan_versions WHERE plan_code = 'HK-30D-20G' ORDER BY version DESC LIMIT 1",
-    )
-    .fetch_one(app.db.reader())
-    .await?
-    .try_get("id")?;
+    let code = crate::catalog::PlanCode::parse("HK-30D-20G")?;
+    let version = crate::catalog::find(app, &code)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo catalog has no HK-30D-20G"))?
+        .version_id;
     let now = app.now();
     let mut out = Vec::with_capacity(count);
     let mut tx = app.db.begin().await?;
@@ -104,11 +103,12 @@ async fn prepare(app: &App, count: usize, prefix: &str) -> anyhow::Result<Vec<Ic
         let period = NewPeriod {
             iccid: &iccid,
             plan_version_id: &version,
+            order_id: None,
             starts_at: now - chrono::Duration::days(1),
             ends_at: now + chrono::Duration::days(29),
-            data_allowance: Some(20 << 30),
+            data_allowance: Some(DataVolume::bytes(20 << 30)),
             fair_use_cap: None,
-            data_used: 0,
+            data_used: DataVolume::ZERO,
         };
         lines::insert_period(&mut tx, &period, now).await?;
         out.push(iccid);
@@ -185,34 +185,18 @@ async fn verify(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         .first()
         .and_then(|id| id.split('-').next())
         .unwrap_or("");
-    let stored: i64 = sqlx::query(&format!(
-        "SELECT COUNT(*) FROM usage_records WHERE record_id LIKE '{prefix}-%'"
-    ))
-    .fetch_one(app.db.reader())
-    .await?
-    .try_get(0)?;
+    let stored = usage::totals::records_with_prefix(app, prefix).await?;
     anyhow::ensure!(
         usize::try_from(stored)? == unique.len(),
         "{stored} records stored for {} unique ids",
         unique.len()
     );
-    let charged: i64 =
-        sqlx::query("SELECT CAST(COALESCE(SUM(charged), 0) AS BIGINT) FROM usage_records WHERE iccid LIKE '8985277%'")
-            .fetch_one(app.db.reader())
-            .await?
-            .try_get(0)?;
-    let used: i64 = sqlx::query("SELECT CAST(COALESCE(SUM(data_used), 0) AS BIGINT) FROM line_periods WHERE iccid LIKE '8985277%'")
-        .fetch_one(app.db.reader())
-        .await?
-        .try_get(0)?;
+    let charged = usage::totals::charged_on_lines(app, "8985277").await?;
+    let (used, negative) = lines::quota_totals(app, "8985277").await?;
     anyhow::ensure!(
         charged == used,
         "charged {charged} bytes but periods used {used}"
     );
-    let negative: i64 = sqlx::query("SELECT COUNT(*) FROM line_periods WHERE iccid LIKE '8985277%' AND data_allowance IS NOT NULL AND data_used > data_allowance")
-        .fetch_one(app.db.reader())
-        .await?
-        .try_get(0)?;
     anyhow::ensure!(negative == 0, "{negative} periods below zero");
     let again = usage::ingest(app, &records[..records.len().min(10_000)]).await?;
     anyhow::ensure!(

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::audit::Key;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::promotions::PromotionCode;
 
 use super::file::PlanSpec;
@@ -31,7 +31,7 @@ pub async fn retire_plan(app: &App, code: &PlanCode, actor: &str) -> Result<bool
         .fetch_optional(&mut *tx)
         .await?;
     if exists.is_none() {
-        return Err(Error::not_found("unknown_plan"));
+        return Err(Error::not_found(Code::UnknownPlan));
     }
     let retired = store::set_retired(&mut tx, &key, code.as_str(), true, actor, app.now()).await?;
     tx.commit().await?;
@@ -65,9 +65,9 @@ pub async fn retire_promotion(
     let mut tx = crate::audit::begin(&app.db).await?;
     if !ensure_section(&mut tx, code, coupon).await? {
         return Err(Error::not_found(if coupon {
-            "unknown_coupon"
+            Code::UnknownCoupon
         } else {
-            "unknown_promotion"
+            Code::UnknownPromotion
         }));
     }
     let retired =
@@ -90,7 +90,7 @@ async fn ensure_section(
     match kind {
         None => Ok(false),
         Some(kind) if (kind == "coupon") == coupon => Ok(true),
-        Some(_) if coupon => Err(Error::conflict("is_a_promotion")),
-        Some(_) => Err(Error::conflict("is_a_coupon")),
+        Some(_) if coupon => Err(Error::conflict(Code::IsAPromotion)),
+        Some(_) => Err(Error::conflict(Code::IsACoupon)),
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Days, Months, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::i18n::Locale;
 use crate::money::{Currency, Money};
 
@@ -28,7 +28,7 @@ impl PlanCode {
         if ok {
             Ok(PlanCode(code))
         } else {
-            Err(Error::invalid("invalid_plan_code").on_field("plan_code"))
+            Err(Error::invalid(Code::InvalidPlanCode).on_field("plan_code"))
         }
     }
 
@@ -115,7 +115,7 @@ impl Period {
             PeriodUnit::Year => count.saturating_mul(366),
         };
         if count == 0 || days > Self::MAX_DAYS {
-            return Err(Error::invalid("invalid_period"));
+            return Err(Error::invalid(Code::InvalidPeriod));
         }
         Ok(Period { unit, count })
     }
@@ -224,18 +224,7 @@ impl Plan {
 
 /// `21474836480` → `20 GB` (binary multiples, as operators sell them).
 pub fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 || (value.fract() * 10.0).round() == 0.0 || value >= 100.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    crate::volume::DataVolume::bytes(bytes).to_string()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::clock::to_millis;
 use crate::db::Tx;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 use super::promotion_file::PromotionSpec;
 use super::store::audit;
@@ -99,7 +99,7 @@ pub(crate) async fn apply(
             .execute(&mut **tx)
             .await?;
             if inserted.rows_affected() != 1 {
-                return Err(Error::conflict("catalog_changed_concurrently"));
+                return Err(Error::conflict(Code::CatalogChangedConcurrently));
             }
             audit(tx, key, now, actor, "promotion.create", code, kind).await?;
             change.created = true;

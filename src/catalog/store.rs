@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{ConstraintExt, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::money::Currency;
 
@@ -97,7 +97,7 @@ pub(crate) async fn apply_plan(
     now: DateTime<Utc>,
 ) -> Result<PlanChange> {
     let code = spec.code.as_str();
-    let concurrent = || Error::conflict("catalog_changed_concurrently");
+    let concurrent = || Error::conflict(Code::CatalogChangedConcurrently);
     let latest = sqlx::query(
         "SELECT v.version, v.terms_digest FROM plans p \
          LEFT JOIN plan_versions v ON v.plan_code = p.code \

@@ -13,12 +13,12 @@ mod payments;
 mod sections;
 
 pub use payments::{
-    AlipayConfig, MethodConfig, PaymentsConfig, ProvidersConfig, STRIPE_API_VERSION, SandboxConfig,
-    StripeConfig, WechatPayConfig,
+    AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
+    SandboxConfig, StripeConfig, WechatPayConfig,
 };
 pub use sections::{
-    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, SecurityConfig,
-    ServerConfig, SmsGatewayConfig, SmtpConfig,
+    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, PhoneRegion,
+    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -308,7 +308,7 @@ mod tests {
             &mut config.payments.alipay,
             &mut config.payments.wechat_pay,
         ] {
-            method.provider = crate::payments::ProviderName::Sandbox;
+            method.provider = ProviderName::Sandbox;
         }
         config
     }
@@ -370,7 +370,7 @@ mod tests {
         unknown_product.payments.providers.alipay.product = "bank_transfer".into();
         assert!(unknown_product.validate().is_err());
         let mut stripe_cards = config.clone();
-        stripe_cards.payments.card.provider = crate::payments::ProviderName::Stripe;
+        stripe_cards.payments.card.provider = ProviderName::Stripe;
         stripe_cards.payments.providers.stripe.secret_key = Secret::new("sk_test_x");
         let error = stripe_cards.validate().unwrap_err().to_string();
         assert!(error.contains("publishable_key"), "{error}");

@@ -92,6 +92,41 @@ pub struct LocaleConfig {
     pub default_language: Locale,
     pub time_zone: String,
     pub currency: Currency,
+    /// Where a phone number typed without its country code is from: `91234567` is read
+    /// as `+85291234567` with `HK`.
+    pub phone_region: PhoneRegion,
+}
+
+/// A numbering plan people type local numbers in: its country code and the length of
+/// its national numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PhoneRegion {
+    /// Hong Kong: +852, eight digits.
+    HK,
+    /// Macau: +853, eight digits.
+    MO,
+    /// Mainland China: +86, eleven digits (mobiles).
+    CN,
+    /// Singapore: +65, eight digits.
+    SG,
+}
+
+impl PhoneRegion {
+    pub fn country_code(self) -> &'static str {
+        match self {
+            PhoneRegion::HK => "852",
+            PhoneRegion::MO => "853",
+            PhoneRegion::CN => "86",
+            PhoneRegion::SG => "65",
+        }
+    }
+
+    pub fn national_digits(self) -> usize {
+        match self {
+            PhoneRegion::CN => 11,
+            PhoneRegion::HK | PhoneRegion::MO | PhoneRegion::SG => 8,
+        }
+    }
 }
 
 /// How messages leave. The transports default to unset: the outbox in demo mode;
@@ -179,6 +214,7 @@ impl Default for LocaleConfig {
             default_language: Locale::ZhHk,
             time_zone: "Asia/Hong_Kong".into(),
             currency: Currency::HKD,
+            phone_region: PhoneRegion::HK,
         }
     }
 }

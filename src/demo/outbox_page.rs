@@ -5,7 +5,7 @@ use axum::response::Response;
 use maud::html;
 
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::i18n::t;
 
 use crate::web::portal::format::datetime;
@@ -13,7 +13,7 @@ use crate::web::portal::{Portal, error_page, render};
 
 pub async fn show(State(app): State<App>, portal: Portal) -> Response {
     let Some(outbox) = app.messenger.outbox().filter(|_| app.config.demo) else {
-        return error_page(&portal, &Error::not_found("not_found"));
+        return error_page(&portal, &Error::not_found(Code::NotFound));
     };
     let mut entries = match outbox.entries().await {
         Ok(entries) => entries,

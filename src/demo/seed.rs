@@ -10,6 +10,7 @@ use crate::i18n::Locale;
 use crate::ledger::{self, HouseAccount};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod};
 use crate::money::Currency;
+use crate::volume::DataVolume;
 
 pub const DEMO_PHONE: &str = "+85291234567";
 pub const DEMO_EMAIL: &str = "demo@datacard.example";
@@ -100,12 +101,13 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         &NewPeriod {
             iccid: &iccid,
             plan_version_id: &plan.version_id,
+            order_id: None,
             starts_at,
             ends_at: plan.period.end_from(starts_at, app.config.time_zone()),
-            data_allowance: allowance,
+            data_allowance: allowance.map(DataVolume::bytes),
             fair_use_cap: None,
             // About a third used, so the bar has something to show.
-            data_used: allowance.map_or(0, |bytes| bytes / 3),
+            data_used: DataVolume::bytes(allowance.map_or(0, |bytes| bytes / 3)),
         },
         now,
     )

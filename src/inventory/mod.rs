@@ -1,12 +1,68 @@
 //! The operator's stock of eSIM profiles: ICCID and SGP.22 activation code parts,
 //! imported from CSV and allocated one per new-eSIM order.
 
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::to_millis;
+use crate::db::{Backend, Tx};
 use crate::error::Result;
 use crate::lines::Iccid;
+
+/// An eSIM profile not yet sold, with its SGP.22 activation code (`1$<SM-DP+>$<matching id>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreeEsim {
+    pub iccid: Iccid,
+    pub activation_code: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FreeRow {
+    iccid: String,
+    smdp_address: String,
+    matching_id: String,
+}
+
+/// The oldest eSIM not yet sold, held for the caller's transaction (on PostgreSQL,
+/// skipping those other transactions hold).
+pub async fn next_free(tx: &mut Tx, backend: Backend) -> Result<Option<FreeEsim>> {
+    let lock = if backend == Backend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let row: Option<FreeRow> = sqlx::query_as(&format!(
+        "SELECT iccid, smdp_address, matching_id FROM esim_inventory WHERE order_id IS NULL ORDER BY imported_at, iccid LIMIT 1{lock}"
+    ))
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| {
+        Ok(FreeEsim {
+            iccid: Iccid::from_stored(&row.iccid)?,
+            activation_code: format!("1${}${}", row.smdp_address, row.matching_id),
+        })
+    })
+    .transpose()
+}
+
+/// Gives the eSIM to the order (guarded: only while it is still free).
+pub async fn allocate(
+    tx: &mut Tx,
+    iccid: &Iccid,
+    order_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let allocated = sqlx::query(
+        "UPDATE esim_inventory SET order_id = $1, allocated_at = $2 WHERE iccid = $3 AND order_id IS NULL",
+    )
+    .bind(order_id)
+    .bind(to_millis(now))
+    .bind(iccid.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(allocated.rows_affected() == 1)
+}
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {

@@ -18,6 +18,14 @@ use crate::db::{Backend, Tx};
 use crate::error::{Error, Result};
 use crate::ids::new_id;
 
+/// What runs a job of each kind. The composition root supplies it
+/// ([`crate::background::JobKinds`]), so the queue depends on no domain module.
+#[async_trait::async_trait]
+pub trait Handlers: Send + Sync {
+    /// Runs `job`; `Ok(Some(at))` asks to run it again at `at`.
+    async fn run(&self, app: &App, job: &Job) -> Result<Option<DateTime<Utc>>>;
+}
+
 /// How long a claimed job is ours before another worker may take it.
 pub const LEASE: Duration = Duration::seconds(120);
 

@@ -1,12 +1,10 @@
-//! Runs due jobs of every kind, each with its module's handler.
+//! Runs due jobs of every kind, each with the handler the composition root gave the app
+//! ([`crate::background::JobKinds`]): the queue itself knows no domain module.
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
 use crate::error::Result;
-use crate::orders::expire::EXPIRE_JOB;
-use crate::orders::reconcile::{self, RECONCILE_JOB};
-use crate::orders::refund::REFUND_JOB;
 
 use super::{Job, claim, complete, retry_at};
 
@@ -53,21 +51,5 @@ async fn run_due_of(app: &App, worker: &str, kind: Option<&str>) -> Result<usize
 }
 
 async fn run(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
-    match job.kind.as_str() {
-        RECONCILE_JOB | EXPIRE_JOB | REFUND_JOB => reconcile::handle(app, job).await,
-        crate::usage::alerts::ALERT_JOB => {
-            crate::usage::alerts::send(app, job).await.map(|()| None)
-        }
-        crate::auto_renew::ATTEMPT_JOB => crate::auto_renew::attempt(app, job).await,
-        crate::auto_renew::NOTIFY_JOB => crate::auto_renew::send_notification(app, job)
-            .await
-            .map(|()| None),
-        crate::network::DELIVER_JOB => crate::network::deliver(app, job).await,
-        crate::accounts::MESSAGE_JOB => {
-            crate::accounts::send_message(app, job).await.map(|()| None)
-        }
-        other => Err(crate::error::Error::internal(anyhow::anyhow!(
-            "unknown job kind {other}"
-        ))),
-    }
+    app.job_handlers.run(app, job).await
 }

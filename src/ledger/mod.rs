@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bulk;
+pub mod quota;
 mod store;
 
 use serde::Serialize;

@@ -6,7 +6,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::clock::to_millis;
 use crate::db::{Db, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::money::{Currency, Money};
 
@@ -58,7 +58,7 @@ pub async fn post(
         .fetch_optional(&mut **tx)
         .await?;
         let Some(updated) = updated else {
-            return Err(Error::conflict("insufficient_balance"));
+            return Err(Error::conflict(Code::InsufficientBalance));
         };
         let account_id: String = updated.try_get("id")?;
         sqlx::query(

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -13,7 +13,7 @@ pub struct Iccid(String);
 
 impl Iccid {
     pub fn parse(input: &str) -> Result<Iccid, Error> {
-        let invalid = || Error::invalid("invalid_iccid").on_field("iccid");
+        let invalid = || Error::invalid(Code::InvalidIccid).on_field("iccid");
         let mut digits: String = input
             .trim()
             .chars()
@@ -34,9 +34,15 @@ impl Iccid {
         Ok(Iccid(digits))
     }
 
+    /// An ICCID read back from storage: one that does not parse is a corrupt row.
+    pub fn from_stored(text: &str) -> Result<Iccid, Error> {
+        Iccid::parse(text)
+            .map_err(|_| Error::internal(anyhow::anyhow!("stored ICCID {text:?} is not valid")))
+    }
+
     /// Completes `body` (18 or 19 digits) with its check digit.
     pub fn with_check_digit(body: &str) -> Result<Iccid, Error> {
-        let check = luhn_check_digit(body).ok_or_else(|| Error::invalid("invalid_iccid"))?;
+        let check = luhn_check_digit(body).ok_or_else(|| Error::invalid(Code::InvalidIccid))?;
         Iccid::parse(&format!("{body}{check}"))
     }
 

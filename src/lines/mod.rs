@@ -1,6 +1,12 @@
 //! Lines: one eSIM each, with its plan periods (one active, more queued) and data.
 
+mod batch;
+mod enforce;
+mod events;
 mod iccid;
+mod periods;
+mod renewal;
+pub mod rules;
 pub mod stacking;
 mod store;
 
@@ -12,9 +18,18 @@ use serde::{Deserialize, Serialize};
 use crate::app::App;
 use crate::error::Result;
 use crate::i18n::Locale;
+use crate::volume::DataVolume;
 
+pub use batch::{PeriodQuota, add_charges, load_quotas};
+pub use enforce::{enforce, expire_lapsed};
+pub use events::{DELIVER_JOB, deliver};
 pub use iccid::Iccid;
-pub use store::{NewPeriod, expire_lapsed, insert_line, insert_period};
+pub use periods::{
+    NewPeriod, PeriodOfLine, count_bought, ending_by, fair_use_kbps, insert_period, period_of_line,
+    quota_totals, running_last,
+};
+pub use renewal::{Purchase, open_line, renew};
+pub use store::{insert_line, lock_known, mark_installed, owner_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -72,25 +87,25 @@ pub struct LinePeriod {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// `None` for unlimited plans.
-    pub data_allowance: Option<u64>,
-    pub fair_use_cap: Option<u64>,
-    pub data_used: u64,
+    pub data_allowance: Option<DataVolume>,
+    pub fair_use_cap: Option<DataVolume>,
+    pub data_used: DataVolume,
 }
 
 impl LinePeriod {
     /// Never below zero, whatever was used.
-    pub fn data_remaining(&self) -> Option<u64> {
+    pub fn data_remaining(&self) -> Option<DataVolume> {
         self.data_allowance
             .map(|allowance| allowance.saturating_sub(self.data_used))
     }
 
     /// Share of the allowance (or fair-use cap) still left, 0–100.
     pub fn percent_left(&self) -> Option<u8> {
-        let total = self.data_allowance.or(self.fair_use_cap)?;
+        let total = self.data_allowance.or(self.fair_use_cap)?.as_bytes();
         if total == 0 {
             return Some(0);
         }
-        let left = total.saturating_sub(self.data_used);
+        let left = total.saturating_sub(self.data_used.as_bytes());
         u8::try_from(u128::from(left) * 100 / u128::from(total)).ok()
     }
 
@@ -115,13 +130,10 @@ pub fn effective_status(
     has_current_period: bool,
     has_any_period: bool,
 ) -> LineStatus {
-    match stored {
-        LineStatus::Active | LineStatus::Throttled | LineStatus::Suspended
-            if !has_current_period && has_any_period =>
-        {
-            LineStatus::Expired
-        }
-        other => other,
+    if rules::lapses(stored) && !has_current_period && has_any_period {
+        LineStatus::Expired
+    } else {
+        stored
     }
 }
 
@@ -135,16 +147,22 @@ mod tests {
             plan_names: BTreeMap::new(),
             starts_at: Utc::now(),
             ends_at: Utc::now(),
-            data_allowance: allowance,
+            data_allowance: allowance.map(DataVolume::bytes),
             fair_use_cap: None,
-            data_used: used,
+            data_used: DataVolume::bytes(used),
         }
     }
 
     #[test]
     fn remaining_never_goes_negative() {
-        assert_eq!(period(Some(100), 30).data_remaining(), Some(70));
-        assert_eq!(period(Some(100), 130).data_remaining(), Some(0));
+        assert_eq!(
+            period(Some(100), 30).data_remaining(),
+            Some(DataVolume::bytes(70))
+        );
+        assert_eq!(
+            period(Some(100), 130).data_remaining(),
+            Some(DataVolume::ZERO)
+        );
         assert_eq!(period(None, 130).data_remaining(), None);
         assert_eq!(period(Some(200), 50).percent_left(), Some(75));
         assert_eq!(period(Some(200), 500).percent_left(), Some(0));

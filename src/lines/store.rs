@@ -1,16 +1,17 @@
-//! SQL for lines and their periods.
+//! SQL for the `lines` table: a line's owner, status and activation code.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::db::Tx;
+use crate::db::{Backend, Tx};
 use crate::error::{Error, Result};
-use crate::ids::new_id;
+use crate::ids::AccountId;
+use crate::volume::DataVolume;
 
+use super::batch::{CHUNK, placeholders};
 use super::{Iccid, Line, LinePeriod, LineStatus, effective_status};
 
 pub async fn insert_line(
@@ -35,40 +36,47 @@ pub async fn insert_line(
     Ok(())
 }
 
-pub struct NewPeriod<'a> {
-    pub iccid: &'a Iccid,
-    pub plan_version_id: &'a str,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub data_allowance: Option<u64>,
-    pub fair_use_cap: Option<u64>,
-    pub data_used: u64,
+fn parse_status(text: &str) -> Result<LineStatus> {
+    LineStatus::parse(text)
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("line has unknown status {text:?}")))
 }
 
-pub async fn insert_period(
-    tx: &mut Tx,
-    period: &NewPeriod<'_>,
-    now: DateTime<Utc>,
-) -> Result<String> {
-    let id = new_id("per", now);
-    let bytes = |v: Option<u64>| v.map(|b| i64::try_from(b).unwrap_or(i64::MAX));
-    sqlx::query(
-        "INSERT INTO line_periods (id, iccid, plan_version_id, starts_at, ends_at, data_allowance, fair_use_cap, \
-         data_used, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&id)
-    .bind(period.iccid.as_str())
-    .bind(period.plan_version_id)
-    .bind(to_millis(period.starts_at))
-    .bind(to_millis(period.ends_at))
-    .bind(bytes(period.data_allowance))
-    .bind(bytes(period.fair_use_cap))
-    .bind(i64::try_from(period.data_used).unwrap_or(i64::MAX))
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    post_quota(tx, &id, period, now).await?;
-    Ok(id)
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    iccid: String,
+    status: String,
+    status_reason: Option<String>,
+    activation_code: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ShownPeriodRow {
+    iccid: String,
+    plan_code: String,
+    names: String,
+    starts_at: i64,
+    ends_at: i64,
+    data_allowance: Option<i64>,
+    fair_use_cap: Option<i64>,
+    data_used: i64,
+}
+
+fn volume(value: Option<i64>) -> Result<Option<DataVolume>> {
+    value.map(DataVolume::from_stored).transpose()
+}
+
+impl ShownPeriodRow {
+    fn into_period(self) -> Result<LinePeriod> {
+        Ok(LinePeriod {
+            plan_names: serde_json::from_str(&self.names).unwrap_or_default(),
+            plan_code: self.plan_code,
+            starts_at: from_millis(self.starts_at),
+            ends_at: from_millis(self.ends_at),
+            data_allowance: volume(self.data_allowance)?,
+            fair_use_cap: volume(self.fair_use_cap)?,
+            data_used: DataVolume::from_stored(self.data_used)?,
+        })
+    }
 }
 
 pub(super) async fn lines_of_account(
@@ -76,13 +84,15 @@ pub(super) async fn lines_of_account(
     account_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Line>> {
-    let line_rows = sqlx::query(
+    let line_rows: Vec<LineRow> = sqlx::query_as(
         "SELECT iccid, status, status_reason, activation_code FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
     )
     .bind(account_id)
     .fetch_all(app.db.reader())
     .await?;
-    let period_rows = sqlx::query(
+    // joins plan_versions (owner: catalog): the plan's code and names shown with each
+    // period; catalog has no look-up by version id yet (left for the catalog helper).
+    let period_rows: Vec<ShownPeriodRow> = sqlx::query_as(
         "SELECT lp.iccid, v.plan_code, v.names, lp.starts_at, lp.ends_at, lp.data_allowance, lp.fair_use_cap, \
          lp.data_used FROM line_periods lp JOIN lines l ON l.iccid = lp.iccid \
          JOIN plan_versions v ON v.id = lp.plan_version_id \
@@ -92,60 +102,39 @@ pub(super) async fn lines_of_account(
     .bind(to_millis(now))
     .fetch_all(app.db.reader())
     .await?;
-    let ever_had_period: Vec<String> = sqlx::query(
+    let ever_had_period: BTreeSet<String> = sqlx::query_scalar(
         "SELECT DISTINCT lp.iccid FROM line_periods lp JOIN lines l ON l.iccid = lp.iccid WHERE l.account_id = $1",
     )
     .bind(account_id)
     .fetch_all(app.db.reader())
     .await?
-    .iter()
-    .map(|row| row.try_get("iccid"))
-    .collect::<Result<_, _>>()?;
+    .into_iter()
+    .collect();
 
     let mut periods: BTreeMap<String, Vec<LinePeriod>> = BTreeMap::new();
     for row in period_rows {
-        let bytes = |name: &str| -> Result<Option<u64>> {
-            Ok(row
-                .try_get::<Option<i64>, _>(name)?
-                .map(|v| u64::try_from(v).unwrap_or(0)))
-        };
-        let names: String = row.try_get("names")?;
-        periods
-            .entry(row.try_get("iccid")?)
-            .or_default()
-            .push(LinePeriod {
-                plan_code: row.try_get("plan_code")?,
-                plan_names: serde_json::from_str(&names).unwrap_or_default(),
-                starts_at: from_millis(row.try_get("starts_at")?),
-                ends_at: from_millis(row.try_get("ends_at")?),
-                data_allowance: bytes("data_allowance")?,
-                fair_use_cap: bytes("fair_use_cap")?,
-                data_used: bytes("data_used")?.unwrap_or(0),
-            });
+        let iccid = row.iccid.clone();
+        periods.entry(iccid).or_default().push(row.into_period()?);
     }
 
     let mut lines = Vec::with_capacity(line_rows.len());
     for row in line_rows {
-        let iccid_text: String = row.try_get("iccid")?;
-        let status_text: String = row.try_get("status")?;
-        let stored = LineStatus::parse(&status_text).ok_or_else(|| {
-            Error::internal(anyhow::anyhow!("line has unknown status {status_text:?}"))
-        })?;
+        let stored = parse_status(&row.status)?;
         let mut current = None;
         let mut queued = Vec::new();
-        for period in periods.remove(&iccid_text).unwrap_or_default() {
+        for period in periods.remove(&row.iccid).unwrap_or_default() {
             if period.starts_at <= now && current.is_none() {
                 current = Some(period);
             } else {
                 queued.push(period);
             }
         }
-        let has_any = ever_had_period.contains(&iccid_text);
+        let has_any = ever_had_period.contains(&row.iccid);
         lines.push(Line {
-            iccid: Iccid::parse(&iccid_text)?,
+            iccid: Iccid::from_stored(&row.iccid)?,
             status: effective_status(stored, current.is_some(), has_any),
-            status_reason: row.try_get("status_reason")?,
-            activation_code: row.try_get("activation_code")?,
+            status_reason: row.status_reason,
+            activation_code: row.activation_code,
             current,
             queued,
         });
@@ -153,105 +142,113 @@ pub(super) async fn lines_of_account(
     Ok(lines)
 }
 
-/// Lines whose last period has ended become `expired` and are suspended at the
-/// network; returns how many.
-pub async fn expire_lapsed(app: &App) -> Result<u64> {
-    let now = app.now();
-    let mut tx = app.db.begin().await?;
-    let rows = sqlx::query(
-        "UPDATE lines SET status = 'expired', status_reason = 'no_period_left', updated_at = $1 \
-         WHERE status IN ('active', 'throttled', 'suspended') \
-         AND EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid) \
-         AND NOT EXISTS (SELECT 1 FROM line_periods p WHERE p.iccid = lines.iccid AND p.ends_at > $1) \
-         RETURNING iccid",
-    )
-    .bind(to_millis(now))
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in &rows {
-        let iccid: String = row.try_get("iccid")?;
-        crate::network::queue(
-            &mut tx,
-            &iccid,
-            crate::network::Action::Suspend,
-            "no_period_left",
-            now,
-        )
-        .await?;
-    }
-    // A line slowed or stopped for its data comes back when a period with data starts.
-    let refilled = sqlx::query(
-        "SELECT DISTINCT l.iccid FROM lines l JOIN line_periods p ON p.iccid = l.iccid \
-         WHERE l.status IN ('throttled', 'suspended') AND l.status_reason IN ('quota_exhausted', 'fair_use') \
-         AND p.starts_at <= $1 AND p.ends_at > $1 AND p.data_used < COALESCE(p.data_allowance, p.fair_use_cap)",
-    )
-    .bind(to_millis(now))
-    .fetch_all(&mut *tx)
-    .await?;
-    for row in &refilled {
-        let iccid: String = row.try_get("iccid")?;
-        crate::network::enforce(
-            &mut tx,
-            &iccid,
-            crate::network::Action::Resume,
-            "period_started",
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(u64::try_from(rows.len()).unwrap_or(0))
+/// Who owns the line: `None` when there is no such line, `Some(None)` when nobody does.
+pub async fn owner_of(app: &App, iccid: &Iccid) -> Result<Option<Option<AccountId>>> {
+    let owner: Option<Option<String>> =
+        sqlx::query_scalar("SELECT account_id FROM lines WHERE iccid = $1")
+            .bind(iccid.as_str())
+            .fetch_optional(app.db.reader())
+            .await?;
+    Ok(owner.map(|owner| owner.map(AccountId::from_stored)))
 }
 
-/// The period's data enters the quota ledger (in bytes) when the period is made:
-/// credited to its quota account; any use already known is debited at once.
-async fn post_quota(
+/// Holds the line until the caller's transaction ends (PostgreSQL; SQLite has a
+/// single writer anyway).
+pub async fn lock(tx: &mut Tx, backend: Backend, iccid: &Iccid) -> Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT iccid FROM lines WHERE iccid = $1 FOR UPDATE")
+            .bind(iccid.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The line's stored status and its reason, in the caller's transaction.
+pub(super) async fn status_of(
     tx: &mut Tx,
-    period_id: &str,
-    period: &NewPeriod<'_>,
+    iccid: &Iccid,
+) -> Result<Option<(LineStatus, Option<String>)>> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, status_reason FROM lines WHERE iccid = $1")
+            .bind(iccid.as_str())
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(|(status, reason)| Ok((parse_status(&status)?, reason)))
+        .transpose()
+}
+
+/// Moves the line from `from` to `to` (status and reason); guarded, so that it changes
+/// nothing when the line is no longer in `from`. Returns whether it changed.
+pub(super) async fn set_status(
+    tx: &mut Tx,
+    iccid: &Iccid,
+    from: (LineStatus, Option<&str>),
+    to: (LineStatus, Option<&str>),
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let changed = sqlx::query(
+        "UPDATE lines SET status = $1, status_reason = $2, updated_at = $3 \
+         WHERE iccid = $4 AND status = $5 AND COALESCE(status_reason, '') = $6",
+    )
+    .bind(to.0.as_str())
+    .bind(to.1)
+    .bind(to_millis(now))
+    .bind(iccid.as_str())
+    .bind(from.0.as_str())
+    .bind(from.1.unwrap_or(""))
+    .execute(&mut **tx)
+    .await?;
+    Ok(changed.rows_affected() == 1)
+}
+
+/// Which of `iccids` are lines, locking them in ICCID order on PostgreSQL so that
+/// writers for the same line take turns and never deadlock.
+pub async fn lock_known<'a>(
+    tx: &mut Tx,
+    backend: Backend,
+    iccids: impl Iterator<Item = &'a str>,
+) -> Result<HashSet<String>> {
+    let iccids: Vec<&str> = iccids.collect();
+    let lock = match backend {
+        Backend::Postgres => " ORDER BY iccid FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let mut out = HashSet::new();
+    for chunk in iccids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT iccid FROM lines WHERE iccid IN ({}){lock}",
+            placeholders(1, chunk.len())
+        );
+        let sql = crate::db::positional(backend, &sql);
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for value in chunk {
+            query = query.bind(*value);
+        }
+        out.extend(query.fetch_all(&mut **tx).await?);
+    }
+    Ok(out)
+}
+
+/// Lines the network reports usage on are installed: from then on they are enforced.
+pub async fn mark_installed(
+    tx: &mut Tx,
+    backend: Backend,
+    iccids: &BTreeSet<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let Some(quota) = period
-        .data_allowance
-        .or(period.fair_use_cap)
-        .and_then(|b| i64::try_from(b).ok())
-        .filter(|b| *b > 0)
-    else {
-        return Ok(());
-    };
-    let unit = crate::usage::engine::bytes_unit();
-    let credit = [
-        crate::ledger::house(crate::ledger::HouseAccount::QuotaIssued, unit, quota),
-        crate::usage::engine::quota_posting(period_id, -quota),
-    ];
-    crate::ledger::post(
-        tx,
-        now,
-        "quota",
-        &format!("period:{period_id}:quota"),
-        "Data allowance",
-        unit,
-        &credit,
-    )
-    .await?;
-    let used = i64::try_from(period.data_used)
-        .unwrap_or(i64::MAX)
-        .min(quota);
-    if used > 0 {
-        let debit = [
-            crate::usage::engine::quota_posting(period_id, used),
-            crate::ledger::house(crate::ledger::HouseAccount::UsageConsumed, unit, -used),
-        ];
-        crate::ledger::post(
-            tx,
-            now,
-            "usage",
-            &format!("period:{period_id}:opening_use"),
-            "Data used before import",
-            unit,
-            &debit,
-        )
-        .await?;
+    let iccids: Vec<&str> = iccids.iter().copied().collect();
+    for chunk in iccids.chunks(CHUNK) {
+        let sql = format!(
+            "UPDATE lines SET status = 'active', updated_at = $1 WHERE status = 'pending_install' AND iccid IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let sql = crate::db::positional(backend, &sql);
+        let mut query = sqlx::query(&sql).bind(to_millis(now));
+        for iccid in chunk {
+            query = query.bind(*iccid);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }

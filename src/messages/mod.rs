@@ -6,6 +6,7 @@ pub mod html;
 mod http_sms;
 mod outbox;
 mod qr;
+mod quiet;
 mod smtp;
 pub mod texts;
 
@@ -19,6 +20,7 @@ use crate::i18n::Locale;
 pub use html::{HtmlPart, InlineImage};
 pub use http_sms::HttpSmsSender;
 pub use outbox::{FileOutbox, OutboxEntry};
+pub use quiet::quiet_until;
 pub use smtp::SmtpSender;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

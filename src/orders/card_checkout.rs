@@ -3,7 +3,7 @@
 //! moves by the one door ([`super::apply`]) as it would by a notification.
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::payments::Method;
 use crate::payments::store::{self as payments, Payment};
 use crate::payments::stripe::{self, CardNext};
@@ -17,7 +17,7 @@ pub async fn card_payment_of(
     account_id: &str,
     payment_id: &str,
 ) -> Result<(Payment, Order)> {
-    let not_found = || Error::not_found("payment_not_found");
+    let not_found = || Error::not_found(Code::PaymentNotFound);
     let payment = payments::find(app, payment_id)
         .await?
         .filter(|p| p.provider == "stripe" && p.method == Method::Card)

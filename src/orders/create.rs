@@ -3,7 +3,7 @@
 use chrono::Duration;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::payments::store::{self as payments, Payment};
 use crate::payments::{CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus};
@@ -167,7 +167,7 @@ async fn open_keyed(
     let provider = app
         .providers()
         .get(provider_name)
-        .ok_or_else(|| Error::invalid("payment_method_unavailable"))?;
+        .ok_or_else(|| Error::invalid(Code::PaymentMethodUnavailable))?;
     let payment = Payment {
         id: new_id("pay", now),
         order_id: order.id.clone(),
@@ -211,7 +211,7 @@ async fn reload(app: &App, order: &Order) -> Result<Order> {
 pub async fn refresh(app: &App, account_id: &str, order_id: &str) -> Result<Order> {
     let order = store::find_for_account(app, order_id, account_id)
         .await?
-        .ok_or_else(|| Error::not_found("order_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::OrderNotFound))?;
     if let Some(payment) = &order.payment
         && payment.state.is_open()
     {

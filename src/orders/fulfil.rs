@@ -8,10 +8,11 @@ use sqlx::Row;
 use crate::app::App;
 use crate::catalog::{Allowance, Period, PeriodUnit};
 use crate::clock::to_millis;
-use crate::db::{Backend, Tx};
-use crate::error::{Error, Result};
+use crate::db::Tx;
+use crate::error::{Code, Error, Result};
 use crate::ledger::{self, HouseAccount, Posting};
-use crate::lines::{self, Iccid, LineStatus, NewPeriod, stacking};
+use crate::lines::{self, Iccid, Purchase};
+use crate::volume::DataVolume;
 
 use super::{Order, OrderKind};
 use crate::payments::Method;
@@ -22,7 +23,7 @@ pub enum Fulfilment {
     /// Another payment fulfilled it first.
     AlreadyFulfilled,
     /// The order cannot be fulfilled any more (e.g. no eSIM left): the money goes back.
-    Impossible(&'static str),
+    Impossible(Code),
 }
 
 /// Fulfils `order`, paid by `payment` (`None` for the wallet).
@@ -34,9 +35,9 @@ pub async fn fulfil(
     now: DateTime<Utc>,
 ) -> Result<Fulfilment> {
     let esim = match order.kind {
-        OrderKind::NewEsim => match free_esim(tx, app.db.backend()).await? {
+        OrderKind::NewEsim => match crate::inventory::next_free(tx, app.db.backend()).await? {
             Some(esim) => Some(esim),
-            None => return Ok(Fulfilment::Impossible("no_esim_in_inventory")),
+            None => return Ok(Fulfilment::Impossible(Code::NoEsimInInventory)),
         },
         _ => None,
     };
@@ -58,59 +59,31 @@ pub async fn fulfil(
     match order.kind {
         OrderKind::Renewal => {
             let iccid = Iccid::parse(order.iccid.as_deref().unwrap_or_default())?;
-            // A running period with no data left and nothing after it ends now, so
-            // that what was just bought can be used at once.
-            sqlx::query(
-                "UPDATE line_periods SET ends_at = $1 WHERE iccid = $2 AND starts_at <= $1 AND ends_at > $1 \
-                 AND data_allowance IS NOT NULL AND data_used >= data_allowance \
-                 AND NOT EXISTS (SELECT 1 FROM line_periods q WHERE q.iccid = $2 AND q.starts_at > $1)",
-            )
-            .bind(to_millis(now))
-            .bind(iccid.as_str())
-            .execute(&mut **tx)
-            .await?;
-            add_periods(app, tx, order, &iccid, now).await?;
-            // A line slowed, stopped or lapsed comes back by itself once it has data to
-            // use; if the renewal is queued, the period-start sweep resumes it.
-            let usable: i64 = sqlx::query(
-                "SELECT COUNT(*) FROM line_periods WHERE iccid = $1 AND starts_at <= $2 AND ends_at > $2 \
-                 AND data_used < COALESCE(data_allowance, fair_use_cap)",
-            )
-            .bind(iccid.as_str())
-            .bind(to_millis(now))
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get(0)?;
-            if usable > 0 {
-                crate::network::enforce(
-                    tx,
-                    iccid.as_str(),
-                    crate::network::Action::Resume,
-                    "renewed",
-                    now,
-                )
-                .await?;
-            }
-        }
-        OrderKind::NewEsim => {
-            let (iccid, activation) =
-                esim.ok_or_else(|| Error::internal(anyhow::anyhow!("eSIM vanished")))?;
-            sqlx::query("UPDATE esim_inventory SET order_id = $1, allocated_at = $2 WHERE iccid = $3 AND order_id IS NULL")
-                .bind(&order.id)
-                .bind(to_millis(now))
-                .bind(iccid.as_str())
-                .execute(&mut **tx)
-                .await?;
-            lines::insert_line(
+            let purchase = purchase(tx, order).await?;
+            lines::renew(
                 tx,
+                app.db.backend(),
                 &iccid,
-                Some(&order.account_id),
-                LineStatus::PendingInstall,
-                Some(&activation),
+                &purchase.as_purchase(order),
+                app.config.time_zone(),
                 now,
             )
             .await?;
-            add_periods(app, tx, order, &iccid, now).await?;
+        }
+        OrderKind::NewEsim => {
+            let esim = esim.ok_or_else(|| Error::internal(anyhow::anyhow!("eSIM vanished")))?;
+            crate::inventory::allocate(tx, &esim.iccid, &order.id, now).await?;
+            let purchase = purchase(tx, order).await?;
+            lines::open_line(
+                tx,
+                &esim.iccid,
+                &order.account_id,
+                &esim.activation_code,
+                &purchase.as_purchase(order),
+                app.config.time_zone(),
+                now,
+            )
+            .await?;
         }
         OrderKind::WalletTopup => {}
     }
@@ -136,37 +109,36 @@ pub async fn fulfil(
     Ok(Fulfilment::Fulfilled)
 }
 
-async fn free_esim(tx: &mut Tx, backend: Backend) -> Result<Option<(Iccid, String)>> {
-    let lock = if backend == Backend::Postgres {
-        " FOR UPDATE SKIP LOCKED"
-    } else {
-        ""
-    };
-    let row = sqlx::query(&format!(
-        "SELECT iccid, smdp_address, matching_id FROM esim_inventory WHERE order_id IS NULL ORDER BY imported_at, iccid LIMIT 1{lock}"
-    ))
-    .fetch_optional(&mut **tx)
-    .await?;
-    row.map(|row| {
-        let iccid = Iccid::parse(&row.try_get::<String, _>("iccid")?)?;
-        let smdp: String = row.try_get("smdp_address")?;
-        let matching: String = row.try_get("matching_id")?;
-        Ok((iccid, format!("1${smdp}${matching}")))
-    })
-    .transpose()
+/// What the order's plan version gives per period.
+struct Bought {
+    version_id: String,
+    period: Period,
+    allowance: Allowance,
 }
 
-async fn add_periods(
-    app: &App,
-    tx: &mut Tx,
-    order: &Order,
-    iccid: &Iccid,
-    now: DateTime<Utc>,
-) -> Result<()> {
+impl Bought {
+    fn as_purchase<'a>(&'a self, order: &'a Order) -> Purchase<'a> {
+        Purchase {
+            order_id: &order.id,
+            plan_version_id: &self.version_id,
+            period: self.period,
+            count: order.breakdown.periods,
+            data_allowance: self.allowance.bytes().map(DataVolume::bytes),
+            fair_use_cap: match self.allowance {
+                Allowance::Unlimited { fair_use_cap, .. } => Some(DataVolume::bytes(fair_use_cap)),
+                Allowance::Capped { .. } => None,
+            },
+        }
+    }
+}
+
+async fn purchase(tx: &mut Tx, order: &Order) -> Result<Bought> {
     let version_id = order
         .plan_version_id
         .as_deref()
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order without plan version")))?;
+    // joins plan_versions (owner: catalog): fulfilment (a measured hot path) reads the
+    // bought version in its own transaction; catalog has no look-up by version id yet.
     let row = sqlx::query("SELECT period_unit, period_count, data_allowance, fair_use_cap FROM plan_versions WHERE id = $1")
         .bind(version_id)
         .fetch_one(&mut **tx)
@@ -175,10 +147,14 @@ async fn add_periods(
     let unit = PeriodUnit::parse(&row.try_get::<String, _>("period_unit")?).ok_or_else(corrupt)?;
     let count = u32::try_from(row.try_get::<i64, _>("period_count")?).map_err(|_| corrupt())?;
     let period = Period::new(unit, count).map_err(|_| corrupt())?;
-    let bytes = |v: Option<i64>| v.map(|b| u64::try_from(b).unwrap_or(0));
+    let bytes = |v: Option<i64>| -> Result<Option<u64>> {
+        Ok(v.map(DataVolume::from_stored)
+            .transpose()?
+            .map(DataVolume::as_bytes))
+    };
     let allowance = match (
-        bytes(row.try_get("data_allowance")?),
-        bytes(row.try_get("fair_use_cap")?),
+        bytes(row.try_get("data_allowance")?)?,
+        bytes(row.try_get("fair_use_cap")?)?,
     ) {
         (Some(bytes), _) => Allowance::Capped { bytes },
         (None, Some(cap)) => Allowance::Unlimited {
@@ -187,52 +163,11 @@ async fn add_periods(
         },
         _ => return Err(corrupt()),
     };
-    // Two renewals of one line fulfilled at once must not both stack after the same
-    // last period: hold the line until this transaction ends.
-    if app.db.backend() == Backend::Postgres {
-        sqlx::query("SELECT iccid FROM lines WHERE iccid = $1 FOR UPDATE")
-            .bind(iccid.as_str())
-            .execute(&mut **tx)
-            .await?;
-    }
-    let last_end: Option<i64> =
-        sqlx::query("SELECT MAX(ends_at) AS last_end FROM line_periods WHERE iccid = $1")
-            .bind(iccid.as_str())
-            .fetch_one(&mut **tx)
-            .await?
-            .try_get("last_end")?;
-    let last_end = last_end.map(crate::clock::from_millis);
-    for (starts_at, ends_at) in stacking::stack(
-        last_end,
-        now,
+    Ok(Bought {
+        version_id: version_id.to_owned(),
         period,
-        order.breakdown.periods,
-        app.config.time_zone(),
-    ) {
-        let id = lines::insert_period(
-            tx,
-            &NewPeriod {
-                iccid,
-                plan_version_id: version_id,
-                starts_at,
-                ends_at,
-                data_allowance: allowance.bytes(),
-                fair_use_cap: match allowance {
-                    Allowance::Unlimited { fair_use_cap, .. } => Some(fair_use_cap),
-                    Allowance::Capped { .. } => None,
-                },
-                data_used: 0,
-            },
-            now,
-        )
-        .await?;
-        sqlx::query("UPDATE line_periods SET order_id = $1 WHERE id = $2")
-            .bind(&order.id)
-            .bind(&id)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
+        allowance,
+    })
 }
 
 /// Customer payment, revenue and the provider's fee, as one balanced transaction.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::money::{Currency, Money};
 use crate::promotions::Reason;
 
@@ -83,12 +83,12 @@ pub fn price(
     fee: Fee,
 ) -> Result<Breakdown> {
     if periods == 0 || periods > MAX_PERIODS {
-        return Err(Error::invalid("invalid_periods").on_field("periods"));
+        return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
     }
     if unit_price.amount <= 0 || fee.fixed < 0 || !(0..=10_000).contains(&fee.basis_points) {
-        return Err(Error::invalid("invalid_price"));
+        return Err(Error::invalid(Code::InvalidPrice));
     }
-    let too_large = || Error::invalid("amount_too_large");
+    let too_large = || Error::invalid(Code::AmountTooLarge);
     let list_price = unit_price
         .amount
         .checked_mul(i64::from(periods))
@@ -127,7 +127,7 @@ pub fn price(
 pub fn percent_half_up(amount: i64, basis_points: i64) -> Result<i64> {
     let product = i128::from(amount) * i128::from(basis_points);
     let rounded = (product + 5_000) / 10_000;
-    i64::try_from(rounded).map_err(|_| Error::invalid("amount_too_large"))
+    i64::try_from(rounded).map_err(|_| Error::invalid(Code::AmountTooLarge))
 }
 
 #[cfg(test)]
@@ -232,11 +232,11 @@ mod tests {
     fn refuses_impossible_inputs() {
         assert_eq!(
             price(hkd(8800), 0, vec![], NO_FEE).unwrap_err().code,
-            "invalid_periods"
+            Code::InvalidPeriods
         );
         assert_eq!(
             price(hkd(8800), 37, vec![], NO_FEE).unwrap_err().code,
-            "invalid_periods"
+            Code::InvalidPeriods
         );
         assert!(price(hkd(0), 1, vec![], NO_FEE).is_err());
         assert!(price(hkd(i64::MAX), 2, vec![], NO_FEE).is_err());

@@ -2,11 +2,9 @@
 //! for counting unknown coupon codes, see [`crate::promotions::throttle`]). The
 //! server prices: nothing the client says about prices or discounts is read.
 
-use sqlx::Row;
-
 use crate::app::App;
 use crate::catalog::{self, Plan, PlanCode};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::promotions::{self, Applied, Purchase};
@@ -33,7 +31,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
     let payments = &app.config.payments;
     let method = request.payment_method.config(payments);
     if !method.enabled {
-        return Err(Error::invalid("payment_method_unavailable").on_field("payment_method"));
+        return Err(Error::invalid(Code::PaymentMethodUnavailable).on_field("payment_method"));
     }
     let fee = Fee {
         fixed: method.fee_fixed,
@@ -48,19 +46,21 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
     let (breakdown, plan, iccid, applied) = match request.kind {
         OrderKind::WalletTopup => {
             if request.payment_method == Method::Wallet {
-                return Err(Error::invalid("payment_method_unavailable").on_field("payment_method"));
+                return Err(
+                    Error::invalid(Code::PaymentMethodUnavailable).on_field("payment_method")
+                );
             }
             if request.plan_code.is_some() || request.iccid.is_some() || request.periods != 1 {
-                return Err(Error::invalid("invalid_top_up"));
+                return Err(Error::invalid(Code::InvalidTopUp));
             }
             let amount = request
                 .amount
-                .ok_or_else(|| Error::invalid("invalid_amount").on_field("amount"))?;
+                .ok_or_else(|| Error::invalid(Code::InvalidAmount).on_field("amount"))?;
             if amount.currency != currency || !TOP_UP_RANGE.contains(&amount.amount) {
-                return Err(Error::invalid("invalid_amount").on_field("amount"));
+                return Err(Error::invalid(Code::InvalidAmount).on_field("amount"));
             }
             if coupon.is_some() {
-                return Err(Error::invalid("coupon_not_applicable").on_field("coupon"));
+                return Err(Error::invalid(Code::CouponNotApplicable).on_field("coupon"));
             }
             (
                 pricing::price(amount, 1, Vec::new(), fee)?,
@@ -71,19 +71,19 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
         }
         OrderKind::Renewal | OrderKind::NewEsim => {
             if request.amount.is_some() {
-                return Err(Error::invalid("invalid_body"));
+                return Err(Error::invalid(Code::InvalidBody));
             }
             let code = request
                 .plan_code
                 .as_deref()
-                .ok_or_else(|| Error::invalid("invalid_plan_code").on_field("plan_code"))?;
+                .ok_or_else(|| Error::invalid(Code::InvalidPlanCode).on_field("plan_code"))?;
             let code = PlanCode::parse(code)?;
             let plan = catalog::find(app, &code)
                 .await?
-                .ok_or_else(|| Error::not_found("plan_not_found"))?;
+                .ok_or_else(|| Error::not_found(Code::PlanNotFound))?;
             let unit_price = plan
                 .price(currency)
-                .ok_or_else(|| Error::not_found("plan_not_found"))?;
+                .ok_or_else(|| Error::not_found(Code::PlanNotFound))?;
             let iccid = match (request.kind, &request.iccid) {
                 (OrderKind::Renewal, Some(text)) => {
                     let iccid = Iccid::parse(text)?;
@@ -91,13 +91,13 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
                     Some(iccid)
                 }
                 (OrderKind::Renewal, None) => {
-                    return Err(Error::invalid("invalid_iccid").on_field("iccid"));
+                    return Err(Error::invalid(Code::InvalidIccid).on_field("iccid"));
                 }
-                (_, Some(_)) => return Err(Error::invalid("invalid_body")),
+                (_, Some(_)) => return Err(Error::invalid(Code::InvalidBody)),
                 (_, None) => None,
             };
             if request.periods == 0 || request.periods > MAX_PERIODS {
-                return Err(Error::invalid("invalid_periods").on_field("periods"));
+                return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
             }
             let purchase = Purchase {
                 plan: &plan,
@@ -129,17 +129,9 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
 
 /// Someone else's line, or none, is "not found": we do not say which.
 async fn ensure_line_of(app: &App, iccid: &Iccid, account_id: &str) -> Result<()> {
-    let row = sqlx::query("SELECT account_id FROM lines WHERE iccid = $1")
-        .bind(iccid.as_str())
-        .fetch_optional(app.db.reader())
-        .await?;
-    match row {
-        Some(row)
-            if row.try_get::<Option<String>, _>("account_id")?.as_deref() == Some(account_id) =>
-        {
-            Ok(())
-        }
-        _ => Err(Error::not_found("line_not_found")),
+    match crate::lines::owner_of(app, iccid).await?.flatten() {
+        Some(owner) if owner.as_str() == account_id => Ok(()),
+        _ => Err(Error::not_found(Code::LineNotFound)),
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::jobs::{self, Job};
 use crate::payments::PaymentState;
 use crate::payments::{provider_for, store};
@@ -68,7 +68,7 @@ pub async fn schedule(
 pub async fn query_now(app: &App, payment_id: &str) -> Result<()> {
     let payment = store::find(app, payment_id)
         .await?
-        .ok_or_else(|| Error::not_found("payment_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
     if !payment.state.is_open() {
         return Ok(());
     }
@@ -157,6 +157,6 @@ pub async fn query(app: &App, payment_id: &str) -> Result<PaymentState> {
     query_now(app, payment_id).await?;
     let payment = store::find(app, payment_id)
         .await?
-        .ok_or_else(|| Error::not_found("payment_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
     Ok(payment.state)
 }

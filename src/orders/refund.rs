@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::jobs;
 use crate::ledger::{self, HouseAccount};
 use crate::payments::store::{self, Payment};
@@ -28,9 +28,9 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     let mut tx = crate::audit::begin(&app.db).await?;
     let payment = store::lock(&mut tx, app.db.backend(), payment_id)
         .await?
-        .ok_or_else(|| Error::not_found("payment_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
     if payment.state != PaymentState::Succeeded {
-        return Err(Error::conflict("payment_not_refundable"));
+        return Err(Error::conflict(Code::PaymentNotRefundable));
     }
     let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
     let postings = reversal_postings(&payment, &order);
@@ -45,7 +45,7 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
         .await?;
         let credited = order.breakdown.total - order.breakdown.fee;
         if credit < credited {
-            return Err(Error::conflict("top_up_spent").with_details(vec![format!(
+            return Err(Error::conflict(Code::TopUpSpent).with_details(vec![format!(
                 "the top-up credited {} and the wallet holds {}; refund what is left with a wallet adjustment instead",
                 crate::money::Money::new(credited, payment.amount.currency),
                 crate::money::Money::new(credit.max(0), payment.amount.currency),

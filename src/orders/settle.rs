@@ -6,7 +6,7 @@
 //! fulfilled or cannot be, queues the refund and flags it for the operator.
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::jobs;
 use crate::payments::store::{self, NewEvent};
 use crate::payments::{Notification, Observation, PaymentState, ProviderName, next_state};
@@ -55,9 +55,9 @@ pub async fn apply_notification(
     let mut tx = app.db.begin().await?;
     let payment = store::lock(&mut tx, app.db.backend(), &notification.payment_id).await?;
     let refused = match &payment {
-        None => Some(("unknown_payment", Error::not_found("payment_not_found"))),
+        None => Some(("unknown_payment", Error::not_found(Code::PaymentNotFound))),
         Some(payment) if payment.provider != provider.as_str() => {
-            Some(("wrong_provider", Error::invalid("wrong_provider")))
+            Some(("wrong_provider", Error::invalid(Code::WrongProvider)))
         }
         Some(_) => None,
     };
@@ -106,7 +106,7 @@ pub async fn apply_in(
     let now = app.now();
     let payment = store::lock(tx, app.db.backend(), payment_id)
         .await?
-        .ok_or_else(|| Error::not_found("payment_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
     let event = NewEvent {
         payment_id: Some(&payment.id),
         provider: &payment.provider,
@@ -149,7 +149,7 @@ pub async fn apply_in(
             }
             refused => {
                 let reason = match refused {
-                    Fulfilment::Impossible(reason) => reason,
+                    Fulfilment::Impossible(reason) => reason.as_str(),
                     _ => "duplicate_payment",
                 };
                 if order.state == OrderState::PendingPayment || order.state == OrderState::Expired {

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{Backend, ConstraintExt, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::money::Currency;
 use crate::payments::store as payments;
 
@@ -45,11 +45,14 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
     .await
     .on_constraint(
         "orders_idempotency_key_key",
-        Error::conflict("idempotency_in_progress"),
+        Error::conflict(Code::IdempotencyInProgress),
     )?;
     Ok(())
 }
 
+// joins esim_inventory (owner: inventory): the activation code is read with every order on
+// the checkout path (refresh, notification, fulfilled page); a second query per order would
+// add a round trip there.
 const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_version_id, o.periods, o.currency, \
     o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
     o.paid_at, o.fulfilled_at, \

@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+pub use crate::config::ProviderName;
 use crate::money::Money;
 
 use super::state::ProviderStatus;
@@ -155,48 +156,4 @@ pub enum Acknowledged {
     Applied { duplicate: bool },
     /// Genuine, but not about one of our payments.
     NotForUs,
-}
-
-/// Who serves a payment method, and who may speak about its payments. Parsed once,
-/// from configuration or a webhook's path; stored as [`ProviderName::as_str`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderName {
-    /// The built-in sandbox: demo mode and tests only.
-    Sandbox,
-    Stripe,
-    Alipay,
-    WechatPay,
-    /// The subscriber's own wallet: settled inside our books, no adapter.
-    Wallet,
-}
-
-impl ProviderName {
-    pub const ALL: [ProviderName; 5] = [
-        ProviderName::Sandbox,
-        ProviderName::Stripe,
-        ProviderName::Alipay,
-        ProviderName::WechatPay,
-        ProviderName::Wallet,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderName::Sandbox => "sandbox",
-            ProviderName::Stripe => "stripe",
-            ProviderName::Alipay => "alipay",
-            ProviderName::WechatPay => "wechat_pay",
-            ProviderName::Wallet => "wallet",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<ProviderName> {
-        Self::ALL.into_iter().find(|p| p.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for ProviderName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::{from_millis, to_millis};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Code, Error, ErrorKind, Result};
 use crate::ids::new_id;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +157,7 @@ pub async fn delete(app: &App, account_id: &str, id: &str) -> Result<bool> {
 pub async fn remove(app: &App, account_id: &str, id: &str) -> Result<()> {
     let card = find(app, account_id, id)
         .await?
-        .ok_or_else(|| Error::not_found("card_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::CardNotFound))?;
     match card.provider.as_str() {
         "stripe" => crate::payments::stripe::detach(app, &card.provider_ref).await?,
         other => {
@@ -220,5 +220,5 @@ pub async fn keep_customer(
 /// The provider did not answer: nothing changed, try again.
 pub fn provider_unavailable(why: impl std::fmt::Display) -> Error {
     tracing::warn!(error = %why, "card provider unavailable");
-    Error::new(ErrorKind::Unavailable, "card_provider_unavailable")
+    Error::new(ErrorKind::Unavailable, Code::CardProviderUnavailable)
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use crate::catalog::{PlanCode, Zone};
+use crate::error::Code;
 use crate::money::Money;
 use crate::orders::pricing::{MAX_PERIODS, percent_half_up};
 use crate::payments::Method;
@@ -65,16 +66,16 @@ pub enum CouponRefusal {
 }
 
 impl CouponRefusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            CouponRefusal::NotFound => "coupon_not_found",
-            CouponRefusal::NotYetValid => "coupon_not_yet_valid",
-            CouponRefusal::Expired => "coupon_expired",
-            CouponRefusal::Exhausted => "coupon_exhausted",
-            CouponRefusal::AlreadyUsed => "coupon_already_used",
-            CouponRefusal::NotApplicable => "coupon_not_applicable",
-            CouponRefusal::MinimumSpend => "coupon_minimum_spend",
-            CouponRefusal::NotCombinable => "coupon_not_combinable",
+            CouponRefusal::NotFound => Code::CouponNotFound,
+            CouponRefusal::NotYetValid => Code::CouponNotYetValid,
+            CouponRefusal::Expired => Code::CouponExpired,
+            CouponRefusal::Exhausted => Code::CouponExhausted,
+            CouponRefusal::AlreadyUsed => Code::CouponAlreadyUsed,
+            CouponRefusal::NotApplicable => Code::CouponNotApplicable,
+            CouponRefusal::MinimumSpend => Code::CouponMinimumSpend,
+            CouponRefusal::NotCombinable => Code::CouponNotCombinable,
         }
     }
 }

@@ -16,7 +16,7 @@ use sqlx::Row;
 
 use crate::clock::to_millis;
 use crate::db::{Backend, ConstraintExt, Tx};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::orders::Order;
 
@@ -75,7 +75,7 @@ pub async fn redeem(
         .await
         .on_constraint(
             "promotion_redemptions_claim_key_key",
-            Error::conflict("offer_already_used"),
+            Error::conflict(Code::OfferAlreadyUsed),
         )?;
     }
     Ok(())
@@ -90,7 +90,7 @@ async fn take_coupon(tx: &mut Tx, code: &str, account_id: &str) -> Result<()> {
     .execute(&mut **tx)
     .await?;
     if taken.rows_affected() == 0 {
-        return Err(Error::conflict("coupon_exhausted").on_field("coupon"));
+        return Err(Error::conflict(Code::CouponExhausted).on_field("coupon"));
     }
     sqlx::query(
         "INSERT INTO coupon_account_uses (coupon_code, account_id, used) VALUES ($1, $2, 0) \
@@ -109,7 +109,7 @@ async fn take_coupon(tx: &mut Tx, code: &str, account_id: &str) -> Result<()> {
     .execute(&mut **tx)
     .await?;
     if mine.rows_affected() == 0 {
-        return Err(Error::conflict("coupon_already_used").on_field("coupon"));
+        return Err(Error::conflict(Code::CouponAlreadyUsed).on_field("coupon"));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use chrono::Duration;
 
 use crate::accounts::throttle::{Counter, LoginPolicy, Taken};
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 pub const POLICY: LoginPolicy = LoginPolicy {
     failures_before_lock: 5,
@@ -38,7 +38,7 @@ pub async fn take(app: &App, account_id: &str) -> Result<Taken> {
             }
             Ok(taken)
         }
-        Err(wait) => Err(Error::rate_limited("coupon_attempts_locked", wait).on_field("coupon")),
+        Err(wait) => Err(Error::rate_limited(Code::CouponAttemptsLocked, wait).on_field("coupon")),
     }
 }
 

@@ -5,17 +5,17 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::app::App;
-use crate::clock::to_millis;
 use crate::db::Tx;
 use crate::error::Result;
-use crate::i18n::{Locale, t, tf};
+use crate::i18n::{t, tf};
 use crate::jobs::{self, Job};
+use crate::lines::{self, Iccid};
 use crate::messages::{Channel, Message};
-use crate::network::{self, Action};
+use crate::network::Action;
 
+use super::alert_log;
 use super::charge::PeriodQuota;
 
 pub const ALERT_JOB: &str = "usage.alert";
@@ -74,7 +74,7 @@ struct AlertJob {
 }
 
 /// Exhaustion and a lapse within a day cannot wait for the morning; the rest of the
-/// alerts send no SMS in quiet hours (see [`crate::auto_renew::quiet_until`]).
+/// alerts send no SMS in quiet hours (see [`crate::messages::quiet_until`]).
 fn urgent(kind: &str) -> bool {
     matches!(kind, "exhausted" | "expires_1d")
 }
@@ -88,15 +88,9 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<()> {
     for crossing in crossings {
-        let fresh = sqlx::query("INSERT INTO alerts (period_id, kind, iccid, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT (period_id, kind) DO NOTHING")
-            .bind(&crossing.period_id)
-            .bind(crossing.kind)
-            .bind(&crossing.iccid)
-            .bind(to_millis(now))
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-            == 1;
+        let fresh =
+            alert_log::mark_once(tx, &crossing.period_id, crossing.kind, &crossing.iccid, now)
+                .await?;
         if !fresh {
             continue;
         }
@@ -107,6 +101,10 @@ pub async fn record(
             sms_only: false,
         };
         jobs::enqueue(tx, ALERT_JOB, None, &job, now, now).await?;
+        if !matches!(crossing.kind, "exhausted" | "fair_use") {
+            continue;
+        }
+        let iccid = Iccid::from_stored(&crossing.iccid)?;
         match crossing.kind {
             "exhausted" => {
                 let action = if app.config.network.exhausted_action == "suspend" {
@@ -116,25 +114,12 @@ pub async fn record(
                         kbps: app.config.network.exhausted_throttle_kbps,
                     }
                 };
-                network::enforce(tx, &crossing.iccid, action, "quota_exhausted", now).await?;
+                lines::enforce(tx, &iccid, action, "quota_exhausted", now).await?;
             }
             "fair_use" => {
-                let kbps: Option<i64> = sqlx::query(
-                    "SELECT v.throttle_kbps FROM line_periods p JOIN plan_versions v ON v.id = p.plan_version_id WHERE p.id = $1",
-                )
-                .bind(&crossing.period_id)
-                .fetch_one(&mut **tx)
-                .await?
-                .try_get("throttle_kbps")?;
+                let kbps = lines::fair_use_kbps(tx, &crossing.period_id).await?;
                 let kbps = u32::try_from(kbps.unwrap_or(128)).unwrap_or(128);
-                network::enforce(
-                    tx,
-                    &crossing.iccid,
-                    Action::Throttle { kbps },
-                    "fair_use",
-                    now,
-                )
-                .await?;
+                lines::enforce(tx, &iccid, Action::Throttle { kbps }, "fair_use", now).await?;
             }
             _ => {}
         }
@@ -150,18 +135,10 @@ pub async fn scan_expiring(app: &App) -> Result<usize> {
         ("expires_3d", Duration::days(3)),
         ("expires_1d", Duration::days(1)),
     ] {
-        let rows = sqlx::query(
-            "SELECT p.id, p.iccid FROM line_periods p WHERE p.starts_at <= $1 AND p.ends_at > $1 AND p.ends_at <= $2 \
-             AND NOT EXISTS (SELECT 1 FROM line_periods q WHERE q.iccid = p.iccid AND q.starts_at >= p.ends_at)",
-        )
-        .bind(to_millis(now))
-        .bind(to_millis(now + within))
-        .fetch_all(app.db.reader())
-        .await?;
-        for row in rows {
+        for (period_id, iccid) in lines::ending_by(app, now, now + within).await? {
             found.push(Crossing {
-                period_id: row.try_get("id")?,
-                iccid: row.try_get("iccid")?,
+                period_id: period_id.into_string(),
+                iccid: iccid.to_string(),
                 kind,
             });
         }
@@ -183,20 +160,19 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
     let sms_at = if urgent(&alert.kind) {
         now
     } else {
-        crate::auto_renew::quiet_until(now, app.config.time_zone())
+        crate::messages::quiet_until(now, app.config.time_zone())
     };
-    let row = sqlx::query(
-        "SELECT a.phone, a.email, a.locale, v.plan_code, p.ends_at FROM lines l JOIN accounts a ON a.id = l.account_id \
-         JOIN line_periods p ON p.id = $1 JOIN plan_versions v ON v.id = p.plan_version_id WHERE l.iccid = $2",
-    )
-    .bind(&alert.period_id)
-    .bind(&alert.iccid)
-    .fetch_optional(app.db.reader())
-    .await?;
-    let Some(row) = row else { return Ok(()) };
-    let locale = Locale::parse(&row.try_get::<String, _>("locale")?)
-        .unwrap_or(app.config.locale.default_language);
-    let plan: String = row.try_get("plan_code")?;
+    let Some(period) = lines::period_of_line(app, &alert.period_id, &alert.iccid).await? else {
+        return Ok(());
+    };
+    let Some(account_id) = &period.account_id else {
+        return Ok(());
+    };
+    let Some(account) = crate::accounts::find(app, account_id.as_str()).await? else {
+        return Ok(());
+    };
+    let locale = account.locale;
+    let plan = period.plan_code;
     let link = format!(
         "{}/checkout?plan={plan}&iccid={}",
         app.config.public_url(),
@@ -210,8 +186,8 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         &[("line", tail), ("link", &link)],
     );
     for (channel, to) in [
-        (Channel::Sms, row.try_get::<String, _>("phone")?),
-        (Channel::Email, row.try_get::<String, _>("email")?),
+        (Channel::Sms, account.phone.to_string()),
+        (Channel::Email, account.email.to_string()),
     ] {
         if channel == Channel::Email && alert.sms_only {
             continue;

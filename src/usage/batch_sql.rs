@@ -1,21 +1,19 @@
-//! The statements of one usage batch, each covering many rows: look-ups by key,
-//! multi-row inserts and `UPDATE … FROM (VALUES …)`, in chunks, with `?` placeholders on
-//! SQLite (see `db::positional`) and rows locked in key order on PostgreSQL.
+//! The statements of one usage batch on usage's own tables, each covering many rows:
+//! look-ups by key and multi-row inserts, in chunks, with `?` placeholders on SQLite
+//! (see `db::positional`). The periods' and lines' statements are [`crate::lines`]'.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::db::{Backend, Tx};
 use crate::error::Result;
-use crate::ids::new_id;
-use crate::ledger::{self, HouseAccount, Posting};
+use crate::volume::DataVolume;
 
 use super::UsageRecord;
-use super::charge::{self, Outcome, PeriodQuota, Record};
-use super::engine::{bytes_unit, quota_posting};
+use super::charge::{self, Outcome, Record};
 
 /// Rows per multi-row statement.
 const CHUNK: usize = 500;
@@ -47,43 +45,6 @@ pub(super) async fn select_set<'a>(
     Ok(out)
 }
 
-pub(super) async fn load_periods(
-    tx: &mut Tx,
-    backend: Backend,
-    iccids: BTreeSet<&str>,
-) -> Result<Vec<PeriodQuota>> {
-    let iccids: Vec<&str> = iccids.into_iter().collect();
-    let mut out = Vec::new();
-    for chunk in iccids.chunks(CHUNK) {
-        let placeholders = (1..=chunk.len())
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT id, iccid, starts_at, ends_at, data_allowance, fair_use_cap, data_used FROM line_periods \
-             WHERE iccid IN ({placeholders}) ORDER BY starts_at"
-        );
-        let sql = crate::db::positional(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for value in chunk {
-            query = query.bind(*value);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            let bytes = |v: Option<i64>| v.map(|b| u64::try_from(b).unwrap_or(0));
-            out.push(PeriodQuota {
-                id: row.try_get("id")?,
-                iccid: row.try_get("iccid")?,
-                starts_at: from_millis(row.try_get("starts_at")?),
-                ends_at: from_millis(row.try_get("ends_at")?),
-                allowance: bytes(row.try_get("data_allowance")?),
-                fair_use_cap: bytes(row.try_get("fair_use_cap")?),
-                used: bytes(row.try_get("data_used")?).unwrap_or(0),
-            });
-        }
-    }
-    Ok(out)
-}
-
 /// Inserts the records with their outcome; returns how many were new.
 pub(super) async fn insert_records(
     tx: &mut Tx,
@@ -91,8 +52,8 @@ pub(super) async fn insert_records(
     fresh: &[(Record, &UsageRecord)],
     charges: &charge::Charges,
     now: DateTime<Utc>,
-) -> Result<usize> {
-    let mut inserted = 0;
+) -> Result<u64> {
+    let mut inserted: u64 = 0;
     let rows: Vec<_> = fresh.iter().zip(&charges.outcomes).collect();
     for chunk in rows.chunks(CHUNK) {
         let mut sql = String::from(
@@ -134,95 +95,17 @@ pub(super) async fn insert_records(
                 .bind(record.id.as_str())
                 .bind(record.iccid.as_str())
                 .bind(period_id.clone())
-                .bind(i64::try_from(record.bytes).unwrap_or(i64::MAX))
-                .bind(i64::try_from(charged).unwrap_or(i64::MAX))
-                .bind(i64::try_from(overage).unwrap_or(i64::MAX))
+                .bind(DataVolume::bytes(record.bytes).to_stored()?)
+                .bind(DataVolume::bytes(charged).to_stored()?)
+                .bind(DataVolume::bytes(overage).to_stored()?)
                 .bind(to_millis(raw.started_at))
                 .bind(to_millis(raw.ended_at))
                 .bind(to_millis(now))
                 .bind(label);
         }
-        inserted += usize::try_from(query.execute(&mut **tx).await?.rows_affected()).unwrap_or(0);
+        inserted += query.execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
-}
-
-/// Adds each period's charge in a few statements (periods in id order, so that
-/// concurrent batches on PostgreSQL lock them alike).
-pub(super) async fn add_to_periods(
-    tx: &mut Tx,
-    backend: Backend,
-    periods: &BTreeMap<String, (u64, u64)>,
-) -> Result<()> {
-    let rows: Vec<_> = periods.iter().collect();
-    for chunk in rows.chunks(CHUNK) {
-        if backend == Backend::Postgres {
-            let placeholders = (1..=chunk.len())
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT id FROM line_periods WHERE id IN ({placeholders}) ORDER BY id FOR UPDATE"
-            );
-            let sql = crate::db::positional(backend, &sql);
-            let mut query = sqlx::query(&sql);
-            for (id, _) in chunk {
-                query = query.bind(id.as_str());
-            }
-            query.fetch_all(&mut **tx).await?;
-        }
-        let values = (0..chunk.len())
-            .map(|n| {
-                format!(
-                    "(${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                    n * 3 + 1,
-                    n * 3 + 2,
-                    n * 3 + 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "WITH v(id, charged, overage) AS (VALUES {values}) UPDATE line_periods \
-             SET data_used = line_periods.data_used + v.charged, overage = line_periods.overage + v.overage \
-             FROM v WHERE line_periods.id = v.id"
-        );
-        let sql = crate::db::positional(backend, &sql);
-        let mut query = sqlx::query(&sql);
-        for (id, (charged, overage)) in chunk {
-            query = query
-                .bind(id.as_str())
-                .bind(i64::try_from(*charged).unwrap_or(i64::MAX))
-                .bind(i64::try_from(*overage).unwrap_or(i64::MAX));
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-pub(super) async fn mark_installed(
-    tx: &mut Tx,
-    backend: Backend,
-    iccids: &BTreeSet<&str>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let iccids: Vec<&str> = iccids.iter().copied().collect();
-    for chunk in iccids.chunks(CHUNK) {
-        let placeholders = (2..chunk.len() + 2)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE lines SET status = 'active', updated_at = $1 WHERE status = 'pending_install' AND iccid IN ({placeholders})"
-        );
-        let sql = crate::db::positional(backend, &sql);
-        let mut query = sqlx::query(&sql).bind(to_millis(now));
-        for iccid in chunk {
-            query = query.bind(*iccid);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
 }
 
 pub(super) async fn add_hourly(tx: &mut Tx, backend: Backend, records: &[Record]) -> Result<()> {
@@ -230,7 +113,7 @@ pub(super) async fn add_hourly(tx: &mut Tx, backend: Backend, records: &[Record]
     for record in records {
         let hour = record.started_at.timestamp() / 3600 * 3600 * 1000;
         *hours.entry((record.iccid.as_str(), hour)).or_default() +=
-            i64::try_from(record.bytes).unwrap_or(i64::MAX);
+            DataVolume::bytes(record.bytes).to_stored()?;
     }
     let rows: Vec<_> = hours.into_iter().collect();
     for chunk in rows.chunks(CHUNK) {
@@ -251,34 +134,5 @@ pub(super) async fn add_hourly(tx: &mut Tx, backend: Backend, records: &[Record]
         }
         query.execute(&mut **tx).await?;
     }
-    Ok(())
-}
-
-/// Quota moves by double entry too: each period's quota account is debited what was
-/// charged to it, the network's consumption account credited the sum.
-pub(super) async fn post_quota(
-    tx: &mut Tx,
-    backend: Backend,
-    periods: &BTreeMap<String, (u64, u64)>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let unit = bytes_unit();
-    let mut postings: Vec<Posting> = periods
-        .iter()
-        .filter(|(_, (charged, _))| *charged > 0)
-        .map(|(id, (charged, _))| quota_posting(id, i64::try_from(*charged).unwrap_or(i64::MAX)))
-        .collect();
-    let total: i64 = postings.iter().map(|p| p.amount).sum();
-    if total == 0 {
-        return Ok(());
-    }
-    postings.push(ledger::house(HouseAccount::UsageConsumed, unit, -total));
-    let header = ledger::Header {
-        kind: "usage",
-        reference: &new_id("usage", now),
-        description: "Data used",
-        currency: unit,
-    };
-    ledger::post_bulk(tx, backend, now, &header, &postings).await?;
     Ok(())
 }

@@ -6,36 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-/// A period as charging sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodQuota {
-    pub id: String,
-    pub iccid: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    /// `None` for unlimited plans.
-    pub allowance: Option<u64>,
-    pub fair_use_cap: Option<u64>,
-    pub used: u64,
-}
-
-impl PeriodQuota {
-    pub fn remaining(&self) -> Option<u64> {
-        self.allowance.map(|a| a.saturating_sub(self.used))
-    }
-
-    /// The share used, in percent, of the allowance or the fair-use cap.
-    pub fn percent_used(&self) -> Option<u64> {
-        let total = self.allowance.or(self.fair_use_cap)?;
-        if total == 0 {
-            return Some(100);
-        }
-        Some(
-            u64::try_from(u128::from(self.used.min(total)) * 100 / u128::from(total))
-                .unwrap_or(100),
-        )
-    }
-}
+pub use crate::lines::PeriodQuota;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {

@@ -8,7 +8,7 @@ use std::io::Read;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 use super::engine::{RecordResult, ingest};
 use super::{MAX_BATCH, UsageRecord};
@@ -46,7 +46,7 @@ pub async fn import(
         .from_reader(input);
     let header = reader
         .byte_headers()
-        .map_err(|_| Error::invalid("invalid_csv"))?
+        .map_err(|_| Error::invalid(Code::InvalidCsv))?
         .clone();
     let names: Vec<String> = header
         .iter()
@@ -58,7 +58,7 @@ pub async fn import(
         })
         .collect();
     if names != COLUMNS {
-        return Err(Error::invalid("wrong_columns"));
+        return Err(Error::invalid(Code::WrongColumns));
     }
     let mut report = ImportReport::default();
     let mut batch: Vec<(u64, UsageRecord)> = Vec::with_capacity(MAX_BATCH);

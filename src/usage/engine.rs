@@ -8,29 +8,19 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
-use crate::db::Backend;
 use crate::error::Result;
-use crate::ledger::{AccountKind, Posting};
-use crate::lines::Iccid;
-use crate::money::Currency;
+use crate::lines::{self, Iccid};
+use crate::volume::DataVolume;
 
 use super::UsageRecord;
 use super::alerts::{self, Crossing};
-use super::batch_sql::{
-    add_hourly, add_to_periods, insert_records, load_periods, mark_installed, post_quota,
-    select_set,
-};
+use super::batch_sql::{add_hourly, insert_records, select_set};
 use super::charge::{self, PeriodQuota, Record};
 
 /// One record in a day is already absurd at this size.
 const MAX_RECORD_BYTES: i64 = 1 << 40;
 /// Records may come in a little ahead of our clock, not more.
 const FUTURE_SLACK_MINUTES: i64 = 10;
-
-/// The quota ledger's unit: bytes, as a pseudo-currency.
-pub fn bytes_unit() -> Currency {
-    Currency::parse("BYT").unwrap_or(Currency::HKD)
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordResult {
@@ -62,7 +52,7 @@ pub fn validate(record: &UsageRecord, now: DateTime<Utc>) -> Result<Record, &'st
     Ok(Record {
         id: record.id.clone(),
         iccid: iccid.to_string(),
-        bytes: u64::try_from(record.bytes).unwrap_or(0),
+        bytes: u64::try_from(record.bytes).map_err(|_| "invalid_bytes")?,
         started_at: record.started_at,
     })
 }
@@ -100,17 +90,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     // app nodes, a CDR import beside the API) then take turns, so the `data_used` read
     // below is the latest and their record inserts never deadlock.
     let iccids: BTreeSet<&str> = valid.iter().map(|(_, r, _)| r.iccid.as_str()).collect();
-    let known = select_set(
-        &mut tx,
-        app.db.backend(),
-        "SELECT iccid FROM lines WHERE iccid IN",
-        iccids.iter().copied(),
-        match app.db.backend() {
-            Backend::Postgres => " ORDER BY iccid FOR UPDATE",
-            Backend::Sqlite => "",
-        },
-    )
-    .await?;
+    let known = lines::lock_known(&mut tx, app.db.backend(), iccids.iter().copied()).await?;
     let existing = select_set(
         &mut tx,
         app.db.backend(),
@@ -133,7 +113,7 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
         tx.commit().await?;
         return Ok(Some(results));
     }
-    let mut periods = load_periods(
+    let mut periods = lines::load_quotas(
         &mut tx,
         app.db.backend(),
         fresh.iter().map(|(r, _)| r.iccid.as_str()).collect(),
@@ -144,15 +124,20 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     let plain: Vec<Record> = fresh.iter().map(|(r, _)| r.clone()).collect();
     let charges = charge::charge(&mut periods, &plain, now);
     let inserted = insert_records(&mut tx, app.db.backend(), &fresh, &charges, now).await?;
-    if inserted != fresh.len() {
+    if usize::try_from(inserted).ok() != Some(fresh.len()) {
         return Ok(None);
     }
-    add_to_periods(&mut tx, app.db.backend(), &charges.periods).await?;
+    lines::add_charges(&mut tx, app.db.backend(), &charges.periods).await?;
     // A line the network reports usage on is installed: from now on it is enforced.
     let used_lines: BTreeSet<&str> = plain.iter().map(|r| r.iccid.as_str()).collect();
-    mark_installed(&mut tx, app.db.backend(), &used_lines, now).await?;
+    lines::mark_installed(&mut tx, app.db.backend(), &used_lines, now).await?;
     add_hourly(&mut tx, app.db.backend(), &plain).await?;
-    post_quota(&mut tx, app.db.backend(), &charges.periods, now).await?;
+    let charged: BTreeMap<String, DataVolume> = charges
+        .periods
+        .iter()
+        .map(|(id, (charged, _))| (id.clone(), DataVolume::bytes(*charged)))
+        .collect();
+    crate::ledger::quota::post_usage(&mut tx, app.db.backend(), &charged, now).await?;
     let crossings: Vec<Crossing> = periods
         .iter()
         .filter(|p| charges.periods.contains_key(&p.id))
@@ -161,14 +146,4 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
     alerts::record(app, &mut tx, &crossings, now).await?;
     tx.commit().await?;
     Ok(Some(results))
-}
-
-/// The quota account of one period (a liability in bytes: what we still owe).
-pub fn quota_posting(period_id: &str, amount: i64) -> Posting {
-    Posting {
-        code: format!("quota:{period_id}"),
-        kind: AccountKind::Liability,
-        owner: None,
-        amount,
-    }
 }

@@ -1,6 +1,7 @@
 //! Usage: records from the network applied to quota exactly once, with hourly totals,
 //! enforcement when quota or validity runs out, and alerts that lead to renewal.
 
+pub mod alert_log;
 pub mod alerts;
 mod batch_sql;
 mod batcher;
@@ -8,6 +9,7 @@ pub mod charge;
 pub mod csv;
 pub mod engine;
 pub mod keys;
+pub mod totals;
 pub mod view;
 
 use chrono::{DateTime, Utc};

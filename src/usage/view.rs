@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::app::App;
 use crate::catalog::{self, Allowance, PeriodUnit, Plan};
 use crate::clock::to_millis;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines::{self, Line};
 
 pub const DAYS: i64 = 30;
@@ -38,7 +38,7 @@ pub async fn for_line(app: &App, account_id: &str, iccid: &str) -> Result<UsageV
         .await?
         .into_iter()
         .find(|line| line.iccid.as_str() == iccid)
-        .ok_or_else(|| Error::not_found("line_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::LineNotFound))?;
     let zone = app.config.time_zone();
     let now = app.now();
     let today = now.with_timezone(&zone).date_naive();
@@ -56,7 +56,8 @@ pub async fn for_line(app: &App, account_id: &str, iccid: &str) -> Result<UsageV
         let hour = crate::clock::from_millis(row.try_get("hour")?);
         let day = hour.with_timezone(&zone).date_naive();
         if let Some(total) = by_day.get_mut(&day) {
-            *total += u64::try_from(row.try_get::<i64, _>("bytes")?).unwrap_or(0);
+            let bytes = crate::volume::DataVolume::from_stored(row.try_get("bytes")?)?;
+            *total = total.saturating_add(bytes.as_bytes());
         }
     }
     let days: Vec<(NaiveDate, u64)> = by_day.into_iter().collect();
@@ -91,7 +92,7 @@ pub fn forecast(
     currency: crate::money::Currency,
 ) -> Forecast {
     let runs_out_at = line.current.as_ref().and_then(|period| {
-        let remaining = period.data_remaining()?;
+        let remaining = period.data_remaining()?.as_bytes();
         if daily_average == 0 {
             return None;
         }

@@ -28,7 +28,12 @@ pub struct ErrorDetail {
 }
 
 pub fn status_of(error: &Error) -> StatusCode {
-    match error.kind {
+    status_of_kind(error.kind)
+}
+
+/// The HTTP status errors of `kind` are answered with.
+pub fn status_of_kind(kind: ErrorKind) -> StatusCode {
+    match kind {
         ErrorKind::Invalid => StatusCode::BAD_REQUEST,
         ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorKind::Forbidden => StatusCode::FORBIDDEN,
@@ -59,7 +64,7 @@ pub fn json_response(error: &Error, locale: Locale) -> Response {
     log_if_internal(error);
     let body = ErrorBody {
         error: ErrorDetail {
-            code: error.code.to_owned(),
+            code: error.code.as_str().to_owned(),
             message: message(error, locale),
             details: error.details.clone(),
         },

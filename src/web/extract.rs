@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::accounts::{self, Account};
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::Locale;
 use crate::payments::Payer;
 
@@ -32,13 +32,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: &JsonRejection) -> Error {
     match rejection {
-        JsonRejection::JsonDataError(_) => Error::invalid("invalid_body"),
-        JsonRejection::JsonSyntaxError(_) => Error::invalid("malformed_json"),
+        JsonRejection::JsonDataError(_) => Error::invalid(Code::InvalidBody),
+        JsonRejection::JsonSyntaxError(_) => Error::invalid(Code::MalformedJson),
         JsonRejection::MissingJsonContentType(_) => {
-            Error::new(ErrorKind::UnsupportedMediaType, "unsupported_media_type")
+            Error::new(ErrorKind::UnsupportedMediaType, Code::UnsupportedMediaType)
         }
-        JsonRejection::BytesRejection(_) => Error::new(ErrorKind::TooLarge, "body_too_large"),
-        _ => Error::invalid("malformed_json"),
+        JsonRejection::BytesRejection(_) => Error::new(ErrorKind::TooLarge, Code::BodyTooLarge),
+        _ => Error::invalid(Code::MalformedJson),
     }
 }
 
@@ -165,10 +165,10 @@ impl FromRequestParts<App> for SignedIn {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let token = token_of(parts).ok_or_else(|| Error::unauthenticated("unauthenticated"))?;
+        let token = token_of(parts).ok_or_else(|| Error::unauthenticated(Code::Unauthenticated))?;
         let account = accounts::authenticate(app, &token)
             .await?
-            .ok_or_else(|| Error::unauthenticated("unauthenticated"))?;
+            .ok_or_else(|| Error::unauthenticated(Code::Unauthenticated))?;
         Ok(SignedIn { account, token })
     }
 }

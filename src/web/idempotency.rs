@@ -26,7 +26,7 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::to_millis;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::Locale;
 
 use super::error::json_response;
@@ -91,7 +91,7 @@ where
         {
             key
         }
-        _ => return json_response(&Error::invalid("invalid_idempotency_key"), locale),
+        _ => return json_response(&Error::invalid(Code::InvalidIdempotencyKey), locale),
     };
     let scope = caller.scope(action);
     let claimed = match digest(&app.secret, body) {
@@ -152,7 +152,7 @@ fn lease_at(claimed_until: Option<i64>, now: i64) -> Lease {
 }
 
 fn in_progress(retry_after_secs: i64) -> Error {
-    let mut error = Error::conflict("idempotency_in_progress");
+    let mut error = Error::conflict(Code::IdempotencyInProgress);
     error.retry_after_secs = Some(retry_after_secs.max(1));
     error
 }
@@ -189,7 +189,7 @@ async fn claim(app: &App, scope: &str, key: &str, body_digest: &str) -> Result<C
     if request_hash != body_digest {
         return Err(Error::new(
             ErrorKind::Unprocessable,
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
         ));
     }
     let status: Option<i64> = row.try_get("status")?;

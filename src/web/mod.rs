@@ -23,7 +23,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 
 /// The whole application as one router.
 pub fn router(app: App) -> Router {
@@ -99,7 +99,7 @@ async fn readyz(State(app): State<App>) -> Response {
     if app.db.ping().await {
         (StatusCode::OK, "ready").into_response()
     } else {
-        Error::new(ErrorKind::Unavailable, "database_unavailable").into_response()
+        Error::new(ErrorKind::Unavailable, Code::DatabaseUnavailable).into_response()
     }
 }
 
@@ -108,12 +108,12 @@ async fn not_found(State(app): State<App>, request: Request) -> Response {
     if wants_html(&request) {
         portal::not_found_page(&app, request).await
     } else {
-        Error::not_found("not_found").into_response()
+        Error::not_found(Code::NotFound).into_response()
     }
 }
 
 async fn method_not_allowed() -> Response {
-    Error::new(ErrorKind::MethodNotAllowed, "method_not_allowed").into_response()
+    Error::new(ErrorKind::MethodNotAllowed, Code::MethodNotAllowed).into_response()
 }
 
 fn wants_html(request: &Request) -> bool {

@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::to_millis;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
 use crate::money::{Currency, Money};
 
@@ -145,7 +145,7 @@ async fn transition(
     to: BankStatus,
 ) -> Result<bool> {
     let Some(payment) = find(app, merchant_ref).await? else {
-        return Err(Error::not_found("payment_not_found"));
+        return Err(Error::not_found(Code::PaymentNotFound));
     };
     if !from.contains(&payment.status) {
         return Ok(false);

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::bank;
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 pub fn routes() -> Router<App> {
     Router::new().route("/sandbox/pay/{payment_id}", get(page).post(pay))
@@ -22,7 +22,7 @@ pub fn routes() -> Router<App> {
 async fn page(State(app): State<App>, Path(payment_id): Path<String>) -> Response {
     let payment = match bank::find(&app, &payment_id).await {
         Ok(Some(payment)) => payment,
-        Ok(None) => return Error::not_found("payment_not_found").into_response(),
+        Ok(None) => return Error::not_found(Code::PaymentNotFound).into_response(),
         Err(error) => return error.into_response(),
     };
     let open = payment.status == bank::BankStatus::Pending;
@@ -74,11 +74,11 @@ async fn pay(
     let succeed = match form.outcome.as_str() {
         "succeed" => true,
         "fail" => false,
-        _ => return Error::invalid("invalid_outcome").into_response(),
+        _ => return Error::invalid(Code::InvalidOutcome).into_response(),
     };
     let payment = match bank::find(&app, &payment_id).await {
         Ok(Some(payment)) => payment,
-        Ok(None) => return Error::not_found("payment_not_found").into_response(),
+        Ok(None) => return Error::not_found(Code::PaymentNotFound).into_response(),
         Err(error) => return error.into_response(),
     };
     match bank::pay(&app, &payment_id, succeed).await {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
+use crate::error::Code;
 use crate::money::{Currency, Money};
 
 use super::bank::{self, BankStatus, Event, SIGNATURE_HEADER};
@@ -110,7 +111,7 @@ impl Provider for SandboxProvider {
         let app = self.app()?;
         match bank::close(&app, payment_id).await {
             Ok(_) => Ok(()),
-            Err(error) if error.code == "payment_not_found" => Ok(()),
+            Err(error) if error.code == Code::PaymentNotFound => Ok(()),
             Err(error) => Err(unavailable(error)),
         }
     }

@@ -22,7 +22,7 @@
 //! `next_action.alipay_handle_redirect.url` becomes a redirect and
 //! `next_action.wechat_pay_display_qr_code.data` a QR code.
 //!
-//! Checked against localstripe by `tests/stripe_localstripe.rs`, and against
+//! Checked against localstripe by `tests/suite/stripe/localstripe.rs`, and against
 //! Stripe's documented shapes and stripe-python's signatures by the fixtures in
 //! `tests/fixtures/stripe/`.
 

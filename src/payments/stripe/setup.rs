@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::payments::saved_cards::provider_unavailable;
 use crate::payments::store::Payment;
 
@@ -101,7 +101,7 @@ pub(super) async fn verified(
 ) -> Result<Verified> {
     let refused = |why: &str| {
         tracing::info!(payment.id = %payment.id, why, "setup intent refused");
-        Error::invalid("invalid_setup_intent")
+        Error::invalid(Code::InvalidSetupIntent)
     };
     if !looks_like_setup_intent(id) {
         return Err(refused("not a setup intent id"));

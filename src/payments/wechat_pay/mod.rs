@@ -236,7 +236,7 @@ impl Provider for WechatPayProvider {
         match outcome {
             Ok(_) => axum::http::StatusCode::NO_CONTENT.into_response(),
             Err(error) => {
-                let body = serde_json::json!({ "code": "FAIL", "message": error.code });
+                let body = serde_json::json!({ "code": "FAIL", "message": error.code.as_str() });
                 (error.into_response().status(), axum::Json(body)).into_response()
             }
         }

@@ -11,9 +11,12 @@ use utoipa::ToSchema;
 
 use crate::accounts::{self, Account, Destination, Email, Phone, Purpose};
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
-use crate::web::error::{ErrorBody, json_response};
+use crate::web::api::refusals::{
+    CODE_CHECK, IDEMPOTENT, JSON_BODY, PASSWORD_HASH, SIGNED_IN, refusals,
+};
+use crate::web::error::json_response;
 use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
 use crate::web::idempotency::{self, Caller};
 
@@ -82,17 +85,36 @@ pub struct PhoneChangeBody {
     pub code: String,
 }
 
-fn destination(phone: Option<&str>, email: Option<&str>) -> Result<Destination> {
+fn destination(app: &App, phone: Option<&str>, email: Option<&str>) -> Result<Destination> {
     match (phone, email) {
-        (Some(phone), None) => Ok(Destination::Phone(Phone::parse(phone)?)),
+        (Some(phone), None) => Ok(Destination::Phone(Phone::parse_in(
+            phone,
+            app.config.locale.phone_region,
+        )?)),
         (None, Some(email)) => Ok(Destination::Email(Email::parse(email)?)),
-        _ => Err(Error::invalid("phone_or_email_required")),
+        _ => Err(Error::invalid(Code::PhoneOrEmailRequired)),
     }
 }
 
+refusals!(
+    RequestCodeRefusals = [
+        JSON_BODY,
+        IDEMPOTENT,
+        &[
+            Code::PhoneOrEmailRequired,
+            Code::InvalidPhone,
+            Code::InvalidEmail,
+            Code::Unauthenticated,
+            Code::TooManyCodes,
+        ],
+    ]
+);
+
 /// Sends a verification code. Answers the same whether or not an account exists.
 #[utoipa::path(post, path = "/api/v1/verification-codes", tag = "accounts", request_body = CodeRequestBody,
-    responses((status = 202, body = CodeSent), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    security((), ("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header,
+        description = "1–255 printable ASCII characters: the same key and body again replay the first success")),
+    responses((status = 202, body = CodeSent), RequestCodeRefusals))]
 pub async fn request_code(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -110,7 +132,7 @@ pub async fn request_code(
         None => Caller::Address(&client),
     };
     idempotency::run(&app, &headers, "codes", caller, &body, locale, |_| async {
-        let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+        let destination = destination(&app, body.phone.as_deref(), body.email.as_deref())?;
         let request = accounts::CodeRequest {
             destination,
             purpose: body.purpose,
@@ -124,10 +146,25 @@ pub async fn request_code(
     .await
 }
 
+refusals!(
+    RegisterRefusals = [
+        JSON_BODY,
+        CODE_CHECK,
+        PASSWORD_HASH,
+        &[
+            Code::InvalidPhone,
+            Code::InvalidEmail,
+            Code::WeakPassword,
+            Code::EmailTaken,
+            Code::PhoneTaken,
+        ],
+    ]
+);
+
 /// Creates an account with the code sent for `register`. An `Idempotency-Key` is
 /// ignored: nothing derived from a password is kept, and a retry finds the code used.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterBody,
-    responses((status = 201, body = AccountBody), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = AccountBody), RegisterRefusals))]
 pub async fn register(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -149,22 +186,45 @@ pub async fn register(
     }
 }
 
+refusals!(
+    ResetPasswordRefusals = [
+        JSON_BODY,
+        CODE_CHECK,
+        PASSWORD_HASH,
+        &[
+            Code::PhoneOrEmailRequired,
+            Code::InvalidPhone,
+            Code::InvalidEmail,
+            Code::WeakPassword
+        ],
+    ]
+);
+
 /// Sets a new password with a `reset_password` code; every session ends.
 #[utoipa::path(post, path = "/api/v1/password-resets", tag = "accounts", request_body = PasswordResetBody,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204, description = "The password is changed; every session has ended"), ResetPasswordRefusals))]
 pub async fn reset_password(
     State(app): State<App>,
     ApiJson(body): ApiJson<PasswordResetBody>,
 ) -> Result<StatusCode> {
-    let destination = destination(body.phone.as_deref(), body.email.as_deref())?;
+    let destination = destination(&app, body.phone.as_deref(), body.email.as_deref())?;
     accounts::reset_password(&app, &destination, &body.code, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+refusals!(
+    ChangePhoneRefusals = [
+        SIGNED_IN,
+        JSON_BODY,
+        CODE_CHECK,
+        &[Code::InvalidPhone, Code::PhoneTaken],
+    ]
+);
+
 /// Moves the account to a new phone with the `change_phone` code sent to it.
 #[utoipa::path(post, path = "/api/v1/me/phone", tag = "accounts", request_body = PhoneChangeBody,
     security(("bearer" = [])),
-    responses((status = 200, body = AccountBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AccountBody), ChangePhoneRefusals))]
 pub async fn change_phone(
     State(app): State<App>,
     signed_in: SignedIn,
@@ -181,10 +241,14 @@ pub struct EmailVerificationBody {
     pub token: String,
 }
 
+refusals!(
+    EmailVerificationRefusals = [SIGNED_IN, &[Code::EmailAlreadyVerified, Code::TooManyCodes],]
+);
+
 /// Sends the signed-in subscriber a new link to verify their email.
 #[utoipa::path(post, path = "/api/v1/me/email-verification", tag = "accounts",
     security(("bearer" = [])),
-    responses((status = 202), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 202, description = "A link is on its way to the account's email"), EmailVerificationRefusals))]
 pub async fn request_email_verification(
     State(app): State<App>,
     signed_in: SignedIn,
@@ -193,9 +257,11 @@ pub async fn request_email_verification(
     Ok(StatusCode::ACCEPTED)
 }
 
+refusals!(ConfirmEmailRefusals = [JSON_BODY, &[Code::InvalidToken, Code::TokenExpired]]);
+
 /// Confirms an email with the token from its link.
 #[utoipa::path(post, path = "/api/v1/email-verifications", tag = "accounts", request_body = EmailVerificationBody,
-    responses((status = 200, body = AccountBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = AccountBody), ConfirmEmailRefusals))]
 pub async fn confirm_email(
     State(app): State<App>,
     ApiJson(body): ApiJson<EmailVerificationBody>,

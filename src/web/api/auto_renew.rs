@@ -9,11 +9,11 @@ use utoipa::ToSchema;
 
 use crate::app::App;
 use crate::auto_renew::{self, Change, Settings, Trigger};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lines;
 use crate::money::Money;
 use crate::payments::Method;
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{JSON_BODY, SIGNED_IN, refusals};
 use crate::web::extract::{ApiJson, SignedIn};
 
 /// What to change; a field left out keeps its value.
@@ -86,33 +86,45 @@ async fn body(app: &App, account_id: &str, settings: Settings) -> Result<AutoRen
     })
 }
 
+refusals!(ShowRefusals = [SIGNED_IN, &[Code::LineNotFound]]);
+
 /// The line's auto-renew settings and next charge.
 #[utoipa::path(get, path = "/api/v1/lines/{iccid}/auto-renew", tag = "lines", security(("bearer" = [])),
     params(("iccid" = String, Path, description = "The line's ICCID")),
-    responses((status = 200, body = AutoRenewBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "line_not_found: no such line on this account")))]
+    responses((status = 200, body = AutoRenewBody), ShowRefusals))]
 pub async fn show(
     State(app): State<App>,
     signed_in: SignedIn,
     Path(iccid): Path<String>,
 ) -> Result<Json<AutoRenewBody>> {
     let account_id = &signed_in.account.id;
-    let iccid = lines::Iccid::parse(&iccid).map_err(|_| Error::not_found("line_not_found"))?;
+    let iccid = lines::Iccid::parse(&iccid).map_err(|_| Error::not_found(Code::LineNotFound))?;
     if auto_renew::owner_of(&app, iccid.as_str()).await?.as_deref() != Some(account_id.as_str()) {
-        return Err(Error::not_found("line_not_found"));
+        return Err(Error::not_found(Code::LineNotFound));
     }
     let settings = auto_renew::settings(&app, iccid.as_str()).await?;
     Ok(Json(body(&app, account_id, settings).await?))
 }
 
+refusals!(
+    UpdateRefusals = [
+        SIGNED_IN,
+        JSON_BODY,
+        &[
+            Code::LineNotFound,
+            Code::InvalidHoursBefore,
+            Code::InvalidPeriods,
+            Code::InvalidPlanCode,
+            Code::PaymentMethodUnavailable,
+            Code::NoSavedCard,
+        ],
+    ]
+);
+
 /// Switches auto-renew on or off and sets how it renews.
 #[utoipa::path(put, path = "/api/v1/lines/{iccid}/auto-renew", tag = "lines", request_body = AutoRenewRequest,
     security(("bearer" = [])), params(("iccid" = String, Path, description = "The line's ICCID")),
-    responses((status = 200, body = AutoRenewBody),
-        (status = 400, body = ErrorBody, description = "invalid_body (e.g. an unknown method or trigger), invalid_hours_before, invalid_periods, invalid_plan_code, payment_method_unavailable (cards are not served by Stripe)"),
-        (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "line_not_found: no such line on this account"),
-        (status = 409, body = ErrorBody, description = "no_saved_card: card auto-renew needs a saved card")))]
+    responses((status = 200, body = AutoRenewBody), UpdateRefusals))]
 pub async fn update(
     State(app): State<App>,
     signed_in: SignedIn,

@@ -10,9 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::Result;
+use crate::error::{Code, Result};
 use crate::payments::saved_cards::{self, SavedCard};
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{SIGNED_IN, refusals};
 use crate::web::extract::SignedIn;
 
 #[derive(Serialize, ToSchema)]
@@ -45,10 +45,12 @@ impl From<SavedCard> for CardBody {
     }
 }
 
+refusals!(ListRefusals = [SIGNED_IN]);
+
 /// The account's saved cards. A card is saved by ticking "save this card for
 /// auto-renew" on the card page when paying by card.
 #[utoipa::path(get, path = "/api/v1/me/cards", tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, body = CardsBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = CardsBody), ListRefusals))]
 pub async fn list(State(app): State<App>, signed_in: SignedIn) -> Result<Json<CardsBody>> {
     let cards = saved_cards::list(&app, &signed_in.account.id).await?;
     Ok(Json(CardsBody {
@@ -56,14 +58,19 @@ pub async fn list(State(app): State<App>, signed_in: SignedIn) -> Result<Json<Ca
     }))
 }
 
+refusals!(
+    RemoveRefusals = [
+        SIGNED_IN,
+        &[Code::CardNotFound, Code::CardProviderUnavailable]
+    ]
+);
+
 /// Removes a saved card: detached at the provider, so that it cannot be charged
 /// again, then forgotten. Card auto-renew with no card left fails and tells the
 /// subscriber.
 #[utoipa::path(delete, path = "/api/v1/me/cards/{id}", tag = "accounts", security(("bearer" = [])),
     params(("id" = String, Path, description = "The saved card's id")),
-    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody, description = "card_not_found: no such card on this account"),
-        (status = 503, body = ErrorBody, description = "card_provider_unavailable: the provider did not answer; the card is still saved")))]
+    responses((status = 204, description = "Removed"), RemoveRefusals))]
 pub async fn remove(
     State(app): State<App>,
     signed_in: SignedIn,

@@ -12,7 +12,8 @@ use crate::i18n::Locale;
 use crate::ledger;
 use crate::lines::{self, Line, LinePeriod, LineStatus};
 use crate::money::Money;
-use crate::web::error::ErrorBody;
+use crate::volume::DataVolume;
+use crate::web::api::refusals::{SIGNED_IN, refusals};
 use crate::web::extract::SignedIn;
 
 #[derive(Serialize, ToSchema)]
@@ -60,9 +61,9 @@ impl From<&LinePeriod> for PeriodBody {
             plan_code: period.plan_code.clone(),
             starts_at: period.starts_at,
             ends_at: period.ends_at,
-            data_allowance: period.data_allowance,
-            data_used: period.data_used,
-            data_remaining: period.data_remaining(),
+            data_allowance: period.data_allowance.map(DataVolume::as_bytes),
+            data_used: period.data_used.as_bytes(),
+            data_remaining: period.data_remaining().map(DataVolume::as_bytes),
         }
     }
 }
@@ -82,9 +83,11 @@ impl From<&Line> for LineBody {
     }
 }
 
+refusals!(MeRefusals = [SIGNED_IN]);
+
 /// The signed-in subscriber with wallet balance and lines.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, body = MeBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = MeBody), MeRefusals))]
 pub async fn me(State(app): State<App>, signed_in: SignedIn) -> Result<Json<MeBody>> {
     let account = signed_in.account;
     let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;

@@ -7,9 +7,13 @@ mod cards;
 mod me;
 mod orders;
 mod plans;
+mod refusals;
 mod sessions;
 mod usage;
 mod webhooks;
+
+#[cfg(test)]
+mod document_tests;
 
 use axum::Json;
 use axum::Router;
@@ -73,6 +77,7 @@ pub fn routes() -> Router<App> {
         admin::promotions::put_coupon, admin::promotions::retire_coupon,
         admin::audit::list,
     ),
+    components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"),
         (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME`) as the bearer token.")),
@@ -96,6 +101,18 @@ impl utoipa::Modify for BearerAuth {
                     .bearer_format("dco_…")
                     .description(Some(
                         "An operator key from `datacard operator-keys create NAME`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "network_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dck_…")
+                    .description(Some(
+                        "A network API key from `datacard network-keys create NAME`.",
                     ))
                     .build(),
             ),

@@ -12,13 +12,14 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::money::Money;
 use crate::orders::{self, Order, OrderKind, OrderRequest, OrderState};
 use crate::payments::Method;
 use crate::payments::{NextAction, PaymentState};
-use crate::web::error::{ErrorBody, json_response};
+use crate::web::api::refusals::{COUPON, IDEMPOTENT, JSON_BODY, QUOTE, SIGNED_IN, refusals};
+use crate::web::error::json_response;
 use crate::web::extract::{ApiJson, PayerDevice, RequestLocale, SignedIn};
 use crate::web::idempotency;
 
@@ -198,12 +199,12 @@ pub fn order_view(order: &Order, locale: Locale) -> OrderView {
     }
 }
 
+refusals!(QuoteRefusals = [SIGNED_IN, JSON_BODY, QUOTE, COUPON]);
+
 /// The price breakdown of an order, promotions included, without creating it. A
 /// coupon that does not apply answers its reason (in the request's language).
 #[utoipa::path(post, path = "/api/v1/quotes", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
-    responses((status = 200, body = QuoteBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "coupon_exhausted, coupon_already_used"),
-        (status = 429, body = ErrorBody, description = "coupon_attempts_locked")))]
+    responses((status = 200, body = QuoteBody), QuoteRefusals))]
 pub async fn quote(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -224,12 +225,28 @@ pub async fn quote(
     }
 }
 
+refusals!(
+    CreateRefusals = [
+        SIGNED_IN,
+        JSON_BODY,
+        IDEMPOTENT,
+        QUOTE,
+        COUPON,
+        &[
+            Code::PriceChanged,
+            Code::OfferAlreadyUsed,
+            Code::NoEsimInInventory,
+            Code::InsufficientBalance,
+        ],
+    ]
+);
+
 /// Creates the order, redeeming its promotions; `payment.next_action` says where the
 /// payer goes (an order that promotions made free is fulfilled at once).
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", request_body = OrderBody, security(("bearer" = [])),
-    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "also coupon_exhausted, coupon_already_used, offer_already_used"),
-        (status = 429, body = ErrorBody, description = "coupon_attempts_locked")))]
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "1–255 printable ASCII characters: the same key and body again replay the first success")),
+    responses((status = 201, body = OrderView), CreateRefusals))]
 pub async fn create(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -255,7 +272,7 @@ pub async fn create(
             if let Some(expected) = body.expected_total {
                 let quote = orders::quote(app, account_id, &body.request()).await?;
                 if quote.total() != expected {
-                    return Err(crate::error::Error::conflict("price_changed"));
+                    return Err(crate::error::Error::conflict(Code::PriceChanged));
                 }
             }
             let request = body.request();
@@ -267,8 +284,11 @@ pub async fn create(
     .await
 }
 
+refusals!(ShowRefusals = [SIGNED_IN, &[Code::OrderNotFound]]);
+
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, body = OrderView), ShowRefusals))]
 pub async fn show(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -277,13 +297,16 @@ pub async fn show(
 ) -> Result<Json<OrderView>> {
     let order = orders::store::find_for_account(&app, &id, &signed_in.account.id)
         .await?
-        .ok_or_else(|| Error::not_found("order_not_found"))?;
+        .ok_or_else(|| Error::not_found(Code::OrderNotFound))?;
     Ok(Json(order_view(&order, locale)))
 }
 
+refusals!(RefreshRefusals = [SIGNED_IN, &[Code::OrderNotFound]]);
+
 /// Asks the provider about the payment now, then answers the order.
 #[utoipa::path(post, path = "/api/v1/orders/{id}/refresh", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, body = OrderView), RefreshRefusals))]
 pub async fn refresh(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -294,9 +317,11 @@ pub async fn refresh(
     Ok(Json(order_view(&order, locale)))
 }
 
+refusals!(ListRefusals = [SIGNED_IN]);
+
 /// The account's orders, newest first.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = Vec<OrderView>)))]
+    responses((status = 200, body = Vec<OrderView>), ListRefusals))]
 pub async fn list(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,

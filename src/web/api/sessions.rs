@@ -10,8 +10,9 @@ use utoipa::ToSchema;
 
 use crate::accounts::{self, SessionKind};
 use crate::app::App;
-use crate::error::Result;
-use crate::web::error::{ErrorBody, json_response};
+use crate::error::{Code, Result};
+use crate::web::api::refusals::{JSON_BODY, PASSWORD_HASH, SIGNED_IN, refusals};
+use crate::web::error::json_response;
 use crate::web::extract::{ApiJson, ClientAddr, RequestLocale, SignedIn};
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -29,11 +30,19 @@ pub struct SessionBody {
     pub expires_at: DateTime<Utc>,
 }
 
+refusals!(
+    LogInRefusals = [
+        JSON_BODY,
+        PASSWORD_HASH,
+        &[Code::InvalidCredentials, Code::LoginLocked],
+    ]
+);
+
 /// Logs in with phone or email and password; returns a bearer token. An
 /// `Idempotency-Key` is ignored: a session token is never kept to be replayed, and
 /// each login is a session of its own.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginBody,
-    responses((status = 201, body = SessionBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = SessionBody), LogInRefusals))]
 pub async fn log_in(
     State(app): State<App>,
     RequestLocale(locale): RequestLocale,
@@ -52,9 +61,11 @@ pub async fn log_in(
     }
 }
 
+refusals!(LogOutRefusals = [SIGNED_IN]);
+
 /// Revokes the token used for this request.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204, description = "Logged out"), LogOutRefusals))]
 pub async fn log_out(State(app): State<App>, signed_in: SignedIn) -> Result<StatusCode> {
     accounts::log_out(&app, &signed_in.token).await?;
     Ok(StatusCode::NO_CONTENT)

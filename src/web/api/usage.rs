@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::usage::{self, MAX_BATCH, RecordResult, UsageRecord};
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{JSON_BODY, refusals};
 use crate::web::extract::ApiJson;
 
 /// Room for a full batch: 10 000 records of up to ~600 bytes of JSON each.
@@ -36,9 +36,20 @@ pub struct Rejected {
     pub code: String,
 }
 
+refusals!(
+    PostRefusals = [
+        JSON_BODY,
+        &[
+            Code::InvalidNetworkKey,
+            Code::NoRecords,
+            Code::BatchTooLarge
+        ],
+    ]
+);
+
 /// Applies the records; each id at most once, ever.
-#[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body = UsageBody, security(("bearer" = [])),
-    responses((status = 200, body = UsageAnswer), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/usage", tag = "usage", request_body = UsageBody, security(("network_key" = [])),
+    responses((status = 200, body = UsageAnswer), PostRefusals))]
 pub async fn post(
     State(app): State<App>,
     headers: HeaderMap,
@@ -51,14 +62,14 @@ pub async fn post(
         .unwrap_or("");
     let source = usage::keys::authenticate(&app, key.trim())
         .await?
-        .ok_or_else(|| Error::unauthenticated("invalid_network_key"))?;
+        .ok_or_else(|| Error::unauthenticated(Code::InvalidNetworkKey))?;
     if body.records.is_empty() {
-        return Err(Error::invalid("no_records"));
+        return Err(Error::invalid(Code::NoRecords));
     }
     if body.records.len() > MAX_BATCH {
         return Err(Error::new(
             crate::error::ErrorKind::TooLarge,
-            "batch_too_large",
+            Code::BatchTooLarge,
         ));
     }
     let ids: Vec<String> = body.records.iter().map(|r| r.id.clone()).collect();

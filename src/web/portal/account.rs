@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auto_renew;
-use crate::catalog::format_bytes;
 use crate::i18n::{t, tf};
 use crate::ledger;
 use crate::lines::{self, Line, LinePeriod};
@@ -140,17 +139,14 @@ fn data_left(portal: &Portal, period: &LinePeriod) -> Markup {
         (Some(left), Some(total), _) => tf(
             locale,
             "account.data_left_of",
-            &[
-                ("left", &format_bytes(left)),
-                ("total", &format_bytes(total)),
-            ],
+            &[("left", &left.to_string()), ("total", &total.to_string())],
         ),
         (_, _, Some(cap)) => tf(
             locale,
             "account.unlimited_used",
             &[
-                ("used", &format_bytes(period.data_used)),
-                ("cap", &format_bytes(cap)),
+                ("used", &period.data_used.to_string()),
+                ("cap", &cap.to_string()),
             ],
         ),
         _ => t(locale, "plans.unlimited"),

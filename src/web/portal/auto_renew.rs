@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::auto_renew::{self, Change, NextCharge, RENEW_METHODS, Settings, Trigger};
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::i18n::{t, tf};
 use crate::payments::Method;
 
@@ -38,16 +38,16 @@ pub async fn save(
         Err(redirect) => return redirect.into_response(),
     };
     let Some(method) = Method::parse(&input.method) else {
-        return error_page(&portal, &Error::invalid("invalid_form"));
+        return error_page(&portal, &Error::invalid(Code::InvalidForm));
     };
     let Some(trigger) = Trigger::parse(&input.when) else {
-        return error_page(&portal, &Error::invalid("invalid_form"));
+        return error_page(&portal, &Error::invalid(Code::InvalidForm));
     };
     let hours_before = match input.hours_before.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => match text.parse::<i64>() {
             Ok(hours) => Some(hours),
-            Err(_) => return error_page(&portal, &Error::invalid("invalid_hours_before")),
+            Err(_) => return error_page(&portal, &Error::invalid(Code::InvalidHoursBefore)),
         },
     };
     let change = Change {

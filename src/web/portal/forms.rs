@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::t;
 
 use super::{Portal, error_page};
@@ -24,11 +24,14 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
         let Some(portal) = request.extensions().get::<Portal>().cloned() else {
             return Err(Error::internal(anyhow::anyhow!("portal context missing")).into_response());
         };
-        let bytes = Bytes::from_request(request, app)
-            .await
-            .map_err(|_| error_page(&portal, &Error::new(ErrorKind::TooLarge, "body_too_large")))?;
+        let bytes = Bytes::from_request(request, app).await.map_err(|_| {
+            error_page(
+                &portal,
+                &Error::new(ErrorKind::TooLarge, Code::BodyTooLarge),
+            )
+        })?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&portal, &Error::invalid("invalid_form")))?;
+            .map_err(|_| error_page(&portal, &Error::invalid(Code::InvalidForm)))?;
         let sent = pairs
             .iter()
             .find(|(key, _)| key == "csrf")
@@ -39,11 +42,11 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
             tracing::info!("form refused: CSRF token missing or wrong");
             return Err(error_page(
                 &portal,
-                &Error::new(ErrorKind::Forbidden, "csrf_failed"),
+                &Error::new(ErrorKind::Forbidden, Code::CsrfFailed),
             ));
         }
         let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&portal, &Error::invalid("invalid_form")))?;
+            .map_err(|_| error_page(&portal, &Error::invalid(Code::InvalidForm)))?;
         Ok(CsrfForm(value))
     }
 }

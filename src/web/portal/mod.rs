@@ -30,7 +30,7 @@ use maud::html;
 
 use crate::accounts::{self, Account};
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::{Locale, t};
 use crate::ids::new_token;
 
@@ -177,7 +177,10 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
             public_url = %app.config.public_url(),
             "form refused: sent from another origin"
         );
-        return error_page(&portal, &Error::new(ErrorKind::Forbidden, "cross_origin"));
+        return error_page(
+            &portal,
+            &Error::new(ErrorKind::Forbidden, Code::CrossOrigin),
+        );
     }
     if chosen
         && let Some(account) = &portal.account

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::i18n::{t, tf};
 use crate::orders::{self, Order, OrderState};
 use crate::payments::NextAction;
@@ -92,7 +92,7 @@ pub async fn show(
     };
     let order = match orders::store::find_for_account(&app, &id, &account.id).await {
         Ok(Some(order)) => order,
-        Ok(None) => return error_page(&portal, &Error::not_found("order_not_found")),
+        Ok(None) => return error_page(&portal, &Error::not_found(Code::OrderNotFound)),
         Err(error) => return error_page(&portal, &error),
     };
     let locale = portal.locale;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::accounts::{self, CodeRequest, Destination, Email, Phone, Purpose};
 use crate::app::App;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Code, Error, ErrorKind, Result};
 use crate::i18n::{t, tf};
 use crate::web::extract::ClientAddr;
 
@@ -25,11 +25,12 @@ pub struct ResetForm {
     new_password: String,
 }
 
-/// A phone if it starts with `+`, else an email.
-fn destination(login: &str) -> Result<Destination> {
-    if login.trim().starts_with('+') {
+/// An email if it has an `@`, else a phone (local numbers in the configured region).
+fn destination(app: &App, login: &str) -> Result<Destination> {
+    if !login.contains('@') {
         Ok(Destination::Phone(
-            Phone::parse(login).map_err(|e| e.on_field("login"))?,
+            Phone::parse_in(login, app.config.locale.phone_region)
+                .map_err(|e| e.on_field("login"))?,
         ))
     } else {
         Ok(Destination::Email(
@@ -64,7 +65,7 @@ pub async fn reset(
 ) -> Response {
     let result = async {
         let request = CodeRequest {
-            destination: destination(&form.login)?,
+            destination: destination(&app, &form.login)?,
             purpose: Purpose::ResetPassword,
             locale: portal.locale,
             client,
@@ -113,11 +114,11 @@ pub async fn confirm(
     CsrfForm(form): CsrfForm<ResetForm>,
 ) -> Response {
     let result = async {
-        let destination = destination(&form.login)?;
+        let destination = destination(&app, &form.login)?;
         accounts::reset_password(&app, &destination, &form.code, &form.new_password)
             .await
             .map_err(|e| {
-                if e.code == "weak_password" {
+                if e.code == Code::WeakPassword {
                     e.on_field("new_password")
                 } else {
                     e
@@ -174,7 +175,10 @@ pub async fn phone(
     };
     let result = async {
         let request = CodeRequest {
-            destination: Destination::Phone(Phone::parse(&form.phone)?),
+            destination: Destination::Phone(Phone::parse_in(
+                &form.phone,
+                app.config.locale.phone_region,
+            )?),
             purpose: Purpose::ChangePhone,
             locale: account.locale,
             client,
@@ -185,7 +189,7 @@ pub async fn phone(
     .await;
     match result {
         Ok(_) => {
-            let phone = Phone::parse(&form.phone)
+            let phone = Phone::parse_in(&form.phone, app.config.locale.phone_region)
                 .map(|p| p.to_string())
                 .unwrap_or_default();
             Redirect::to(&format!(

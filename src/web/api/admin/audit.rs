@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::app::App;
 use crate::audit::{self, MAX_PAGE};
-use crate::error::{Error, Result};
-use crate::web::error::ErrorBody;
+use crate::error::{Code, Error, Result};
+use crate::web::api::refusals::{OPERATOR, refusals};
 
 use super::Operator;
 
@@ -53,20 +53,21 @@ pub struct AuditEntryBody {
     pub detail: String,
 }
 
+refusals!(ListRefusals = [OPERATOR, &[Code::InvalidQuery]]);
+
 /// Who changed what and when, newest (highest `seq`) first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("operator_key" = [])), params(AuditQuery),
-    responses((status = 200, body = AuditPageBody), (status = 400, body = ErrorBody, description = "invalid_query"),
-        (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AuditPageBody), ListRefusals))]
 pub async fn list(
     State(app): State<App>,
     _operator: Operator,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPageBody>> {
     let Query(query) =
-        query.map_err(|r| Error::invalid("invalid_query").with_details(vec![r.body_text()]))?;
+        query.map_err(|r| Error::invalid(Code::InvalidQuery).with_details(vec![r.body_text()]))?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Error::invalid("invalid_query")
+        return Err(Error::invalid(Code::InvalidQuery)
             .with_details(vec![format!("limit must be between 1 and {MAX_PAGE}")]));
     }
     let subject = query

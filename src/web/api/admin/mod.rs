@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 
 use crate::api_keys::{self, OPERATOR};
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -73,7 +73,7 @@ impl FromRequestParts<App> for Operator {
             .unwrap_or("");
         match api_keys::authenticate(app, &OPERATOR, key).await? {
             Some(name) => Ok(Operator { name }),
-            None => Err(Error::unauthenticated("invalid_operator_key")),
+            None => Err(Error::unauthenticated(Code::InvalidOperatorKey)),
         }
     }
 }
@@ -90,18 +90,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
             Ok(axum::Json(value)) => Ok(AdminJson(value)),
             Err(rejection) => {
                 let error = match &rejection {
-                    JsonRejection::JsonDataError(_) => Error::invalid("invalid_body"),
-                    JsonRejection::JsonSyntaxError(_) => Error::invalid("malformed_json"),
+                    JsonRejection::JsonDataError(_) => Error::invalid(Code::InvalidBody),
+                    JsonRejection::JsonSyntaxError(_) => Error::invalid(Code::MalformedJson),
                     JsonRejection::MissingJsonContentType(_) => {
                         return Err(Error::new(
                             ErrorKind::UnsupportedMediaType,
-                            "unsupported_media_type",
+                            Code::UnsupportedMediaType,
                         ));
                     }
                     JsonRejection::BytesRejection(_) => {
-                        return Err(Error::new(ErrorKind::TooLarge, "body_too_large"));
+                        return Err(Error::new(ErrorKind::TooLarge, Code::BodyTooLarge));
                     }
-                    _ => Error::invalid("malformed_json"),
+                    _ => Error::invalid(Code::MalformedJson),
                 };
                 Err(error.with_details(vec![rejection.body_text()]))
             }
@@ -126,9 +126,11 @@ fn same_code(address: &str, body: &str) -> Result<(), Error> {
     if body.trim().to_ascii_uppercase() == address {
         Ok(())
     } else {
-        Err(Error::invalid("code_mismatch").with_details(vec![format!(
-            "the address names {address}, the body {:?}",
-            body.trim()
-        )]))
+        Err(
+            Error::invalid(Code::CodeMismatch).with_details(vec![format!(
+                "the address names {address}, the body {:?}",
+                body.trim()
+            )]),
+        )
     }
 }

@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::catalog::history::{self, PlanRecord};
 use crate::catalog::{self, Allowance, Period, Plan, PlanCode, PlanEntry, Zone, edit};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::money::Money;
 use crate::web::api::plans::FairUseBody;
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator, Outcome, same_code};
 
@@ -107,7 +107,7 @@ async fn load(app: &App, code: &PlanCode) -> Result<AdminPlanBody> {
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| Error::not_found("unknown_plan"))?;
+        .ok_or_else(|| Error::not_found(Code::UnknownPlan))?;
     Ok(plan_body(&record, app.now()))
 }
 
@@ -115,19 +115,23 @@ fn code_in_address(code: &str) -> Result<PlanCode> {
     PlanCode::parse(code)
 }
 
+refusals!(ListRefusals = [OPERATOR]);
+
 /// Every plan, retired ones too, in catalog order, each with all its versions.
 #[utoipa::path(get, path = "/api/v1/admin/plans", tag = "admin", security(("operator_key" = [])),
-    responses((status = 200, body = Vec<AdminPlanBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AdminPlanBody>), ListRefusals))]
 pub async fn list(State(app): State<App>, _operator: Operator) -> Result<Json<Vec<AdminPlanBody>>> {
     let now = app.now();
     let records = history::plans(&app, None).await?;
     Ok(Json(records.iter().map(|r| plan_body(r, now)).collect()))
 }
 
+refusals!(ShowRefusals = [OPERATOR, &[Code::InvalidPlanCode, Code::UnknownPlan]]);
+
 /// One plan with all its versions.
 #[utoipa::path(get, path = "/api/v1/admin/plans/{code}", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path, description = "The plan's code")),
-    responses((status = 200, body = AdminPlanBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminPlanBody), ShowRefusals))]
 pub async fn show(
     State(app): State<App>,
     _operator: Operator,
@@ -135,6 +139,19 @@ pub async fn show(
 ) -> Result<Json<AdminPlanBody>> {
     Ok(Json(load(&app, &code_in_address(&code)?).await?))
 }
+
+refusals!(
+    PutRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[
+            Code::InvalidPlanCode,
+            Code::CodeMismatch,
+            Code::InvalidPlan,
+            Code::CatalogChangedConcurrently,
+        ],
+    ]
+);
 
 /// Creates the plan or changes it to what the entry says, with the checks of
 /// `datacard plans import` (`invalid_plan` lists every problem in `details`). A
@@ -144,9 +161,7 @@ pub async fn show(
 #[utoipa::path(put, path = "/api/v1/admin/plans/{code}", tag = "admin", request_body = PlanEntry,
     security(("operator_key" = [])), params(("code" = String, Path, description = "The plan's code, as in the body")),
     responses((status = 200, body = PlanChangeBody, description = "changed or unchanged"),
-        (status = 201, body = PlanChangeBody, description = "created"),
-        (status = 400, body = ErrorBody, description = "invalid_plan (see details), code_mismatch, invalid_body, malformed_json"),
-        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "catalog_changed_concurrently")))]
+        (status = 201, body = PlanChangeBody, description = "created"), PutRefusals))]
 pub async fn put(
     State(app): State<App>,
     operator: Operator,
@@ -156,7 +171,7 @@ pub async fn put(
     let code = code_in_address(&code)?;
     same_code(code.as_str(), entry.code())?;
     let spec = catalog::check_plan(entry)
-        .map_err(|problems| Error::invalid("invalid_plan").with_details(problems))?;
+        .map_err(|problems| Error::invalid(Code::InvalidPlan).with_details(problems))?;
     let change = edit::put_plan(&app, &spec, &operator.name).await?;
     tracing::info!(operator = %operator.name, plan.code = %code, new_version = ?change.new_version,
         retired = ?change.retirement, "plan put");
@@ -179,11 +194,13 @@ pub async fn put(
     ))
 }
 
+refusals!(RetireRefusals = [OPERATOR, &[Code::InvalidPlanCode, Code::UnknownPlan]]);
+
 /// Stops new sales of the plan; lines keep the periods they have and orders already
 /// made are fulfilled with their version. Retiring a retired plan is `unchanged`.
 #[utoipa::path(post, path = "/api/v1/admin/plans/{code}/retire", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path, description = "The plan's code")),
-    responses((status = 200, body = PlanChangeBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PlanChangeBody), RetireRefusals))]
 pub async fn retire(
     State(app): State<App>,
     operator: Operator,

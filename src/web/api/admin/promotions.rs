@@ -12,9 +12,9 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::catalog::history::{self, PromotionRecord};
 use crate::catalog::{self, PromotionEntry, edit};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::promotions::PromotionCode;
-use crate::web::error::ErrorBody;
+use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator, Outcome, same_code};
 
@@ -66,7 +66,7 @@ fn promotion_body(record: &PromotionRecord) -> AdminPromotionBody {
 }
 
 fn code_in_address(code: &str) -> Result<PromotionCode> {
-    PromotionCode::parse(code).map_err(|_| Error::invalid("invalid_promotion_code"))
+    PromotionCode::parse(code).map_err(|_| Error::invalid(Code::InvalidPromotionCode))
 }
 
 async fn list(app: &App, coupons: bool) -> Result<Json<Vec<AdminPromotionBody>>> {
@@ -88,9 +88,9 @@ async fn load(app: &App, code: &PromotionCode, coupon: bool) -> Result<AdminProm
         .map(promotion_body)
         .ok_or_else(|| {
             Error::not_found(if coupon {
-                "unknown_coupon"
+                Code::UnknownCoupon
             } else {
-                "unknown_promotion"
+                Code::UnknownPromotion
             })
         })
 }
@@ -106,7 +106,7 @@ async fn put(
     same_code(code.as_str(), entry.code())?;
     let plans = history::plan_codes(app).await?;
     let spec = catalog::check_promotion(entry, coupon, &plans)
-        .map_err(|problems| Error::invalid("invalid_promotion").with_details(problems))?;
+        .map_err(|problems| Error::invalid(Code::InvalidPromotion).with_details(problems))?;
     let change = edit::put_promotion(app, &spec, coupon, &operator.name).await?;
     tracing::info!(operator = %operator.name, promotion.code = %code, created = change.created,
         updated = change.updated, retired = ?change.retirement, "promotion put");
@@ -148,9 +148,11 @@ async fn retire(
     }))
 }
 
+refusals!(ListRefusals = [OPERATOR]);
+
 /// Every promotion (first-period discounts, buy N get M), retired ones too, by code.
 #[utoipa::path(get, path = "/api/v1/admin/promotions", tag = "admin", security(("operator_key" = [])),
-    responses((status = 200, body = Vec<AdminPromotionBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AdminPromotionBody>), ListRefusals))]
 pub async fn list_promotions(
     State(app): State<App>,
     _operator: Operator,
@@ -160,7 +162,7 @@ pub async fn list_promotions(
 
 /// Every coupon, retired ones too, by code.
 #[utoipa::path(get, path = "/api/v1/admin/coupons", tag = "admin", security(("operator_key" = [])),
-    responses((status = 200, body = Vec<AdminPromotionBody>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AdminPromotionBody>), ListRefusals))]
 pub async fn list_coupons(
     State(app): State<App>,
     _operator: Operator,
@@ -168,9 +170,16 @@ pub async fn list_coupons(
     list(&app, true).await
 }
 
+refusals!(
+    ShowPromotionRefusals = [
+        OPERATOR,
+        &[Code::InvalidPromotionCode, Code::UnknownPromotion],
+    ]
+);
+
 #[utoipa::path(get, path = "/api/v1/admin/promotions/{code}", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path)),
-    responses((status = 200, body = AdminPromotionBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminPromotionBody), ShowPromotionRefusals))]
 pub async fn show_promotion(
     State(app): State<App>,
     _operator: Operator,
@@ -179,9 +188,11 @@ pub async fn show_promotion(
     Ok(Json(load(&app, &code_in_address(&code)?, false).await?))
 }
 
+refusals!(ShowCouponRefusals = [OPERATOR, &[Code::InvalidPromotionCode, Code::UnknownCoupon]]);
+
 #[utoipa::path(get, path = "/api/v1/admin/coupons/{code}", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path)),
-    responses((status = 200, body = AdminPromotionBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminPromotionBody), ShowCouponRefusals))]
 pub async fn show_coupon(
     State(app): State<App>,
     _operator: Operator,
@@ -190,15 +201,27 @@ pub async fn show_coupon(
     Ok(Json(load(&app, &code_in_address(&code)?, true).await?))
 }
 
+refusals!(
+    PutPromotionRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[
+            Code::InvalidPromotionCode,
+            Code::CodeMismatch,
+            Code::InvalidPromotion,
+            Code::IsACoupon,
+            Code::CatalogChangedConcurrently,
+        ],
+    ]
+);
+
 /// Creates the promotion or changes it to what the entry says (a `[[promotions]]`
 /// entry of the catalog file, with its checks: `invalid_promotion` lists every
 /// problem in `details`). Orders already made keep the discounts they got. The same
 /// entry again changes nothing: 200 `unchanged`.
 #[utoipa::path(put, path = "/api/v1/admin/promotions/{code}", tag = "admin", request_body = PromotionEntry,
     security(("operator_key" = [])), params(("code" = String, Path, description = "As in the body")),
-    responses((status = 200, body = PromotionChangeBody), (status = 201, body = PromotionChangeBody),
-        (status = 400, body = ErrorBody, description = "invalid_promotion (see details), code_mismatch, invalid_body"),
-        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "is_a_coupon, catalog_changed_concurrently")))]
+    responses((status = 200, body = PromotionChangeBody, description = "changed or unchanged"), (status = 201, body = PromotionChangeBody, description = "created"), PutPromotionRefusals))]
 pub async fn put_promotion(
     State(app): State<App>,
     operator: Operator,
@@ -208,13 +231,25 @@ pub async fn put_promotion(
     put(&app, &operator, &code, entry, false).await
 }
 
+refusals!(
+    PutCouponRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[
+            Code::InvalidPromotionCode,
+            Code::CodeMismatch,
+            Code::InvalidPromotion,
+            Code::IsAPromotion,
+            Code::CatalogChangedConcurrently,
+        ],
+    ]
+);
+
 /// Creates the coupon or changes it (a `[[coupons]]` entry: no `kind`). Its
 /// redemption count is kept, so lowering a limit never hands out uses already taken.
 #[utoipa::path(put, path = "/api/v1/admin/coupons/{code}", tag = "admin", request_body = PromotionEntry,
     security(("operator_key" = [])), params(("code" = String, Path, description = "As in the body")),
-    responses((status = 200, body = PromotionChangeBody), (status = 201, body = PromotionChangeBody),
-        (status = 400, body = ErrorBody, description = "invalid_promotion (see details), code_mismatch, invalid_body"),
-        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody, description = "is_a_promotion, catalog_changed_concurrently")))]
+    responses((status = 200, body = PromotionChangeBody, description = "changed or unchanged"), (status = 201, body = PromotionChangeBody, description = "created"), PutCouponRefusals))]
 pub async fn put_coupon(
     State(app): State<App>,
     operator: Operator,
@@ -224,10 +259,21 @@ pub async fn put_coupon(
     put(&app, &operator, &code, entry, true).await
 }
 
+refusals!(
+    RetirePromotionRefusals = [
+        OPERATOR,
+        &[
+            Code::InvalidPromotionCode,
+            Code::UnknownPromotion,
+            Code::IsACoupon
+        ],
+    ]
+);
+
 /// Stops the promotion; orders already made keep it. Retiring it again is `unchanged`.
 #[utoipa::path(post, path = "/api/v1/admin/promotions/{code}/retire", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path)),
-    responses((status = 200, body = PromotionChangeBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PromotionChangeBody), RetirePromotionRefusals))]
 pub async fn retire_promotion(
     State(app): State<App>,
     operator: Operator,
@@ -236,10 +282,21 @@ pub async fn retire_promotion(
     retire(&app, &operator, &code, false).await
 }
 
+refusals!(
+    RetireCouponRefusals = [
+        OPERATOR,
+        &[
+            Code::InvalidPromotionCode,
+            Code::UnknownCoupon,
+            Code::IsAPromotion
+        ],
+    ]
+);
+
 /// Stops the coupon: its code is refused at checkout from now on.
 #[utoipa::path(post, path = "/api/v1/admin/coupons/{code}/retire", tag = "admin", security(("operator_key" = [])),
     params(("code" = String, Path)),
-    responses((status = 200, body = PromotionChangeBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PromotionChangeBody), RetireCouponRefusals))]
 pub async fn retire_coupon(
     State(app): State<App>,
     operator: Operator,

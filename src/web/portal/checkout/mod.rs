@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::i18n::{t, tf};
 use crate::ledger;
 use crate::lines;
@@ -62,24 +62,28 @@ impl Choice {
             .map(str::to_ascii_uppercase)
     }
 
-    fn periods(&self) -> u32 {
-        self.periods
-            .as_deref()
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or(1)
+    /// One when the form leaves it out; anything else that is not a whole number of
+    /// periods is refused, never quietly read as one.
+    fn periods(&self) -> Result<u32, Error> {
+        match self.periods.as_deref().map(str::trim) {
+            None | Some("") => Ok(1),
+            Some(text) => text
+                .parse()
+                .map_err(|_| Error::invalid(Code::InvalidPeriods).on_field("periods")),
+        }
     }
 
     fn request(&self, app: &App) -> Result<OrderRequest, Error> {
         let method = Method::parse(&self.method)
-            .ok_or_else(|| Error::invalid("payment_method_unavailable").on_field("method"))?;
+            .ok_or_else(|| Error::invalid(Code::PaymentMethodUnavailable).on_field("method"))?;
         if let Some(topup) = self.topup.as_deref() {
             let dollars: i64 = topup
                 .trim()
                 .parse()
-                .map_err(|_| Error::invalid("invalid_amount").on_field("topup"))?;
+                .map_err(|_| Error::invalid(Code::InvalidAmount).on_field("topup"))?;
             let amount = dollars
                 .checked_mul(100)
-                .ok_or_else(|| Error::invalid("invalid_amount").on_field("topup"))?;
+                .ok_or_else(|| Error::invalid(Code::InvalidAmount).on_field("topup"))?;
             return Ok(OrderRequest {
                 kind: OrderKind::WalletTopup,
                 iccid: None,
@@ -103,7 +107,7 @@ impl Choice {
             kind,
             iccid,
             plan_code: Some(self.plan.clone()),
-            periods: self.periods(),
+            periods: self.periods()?,
             payment_method: method,
             amount: None,
             coupon: self.coupon(),
@@ -184,7 +188,7 @@ async fn choose_page(
                 }
                 div {
                     label for="f-periods" { (t(locale, "checkout.periods")) }
-                    input #f-periods type="number" aria-invalid=[error.filter(|e| e.field == Some("periods")).map(|_| "true")] name="periods" min="1" max="36" value=(choice.periods()) inputmode="numeric";
+                    input #f-periods type="number" aria-invalid=[error.filter(|e| e.field == Some("periods")).map(|_| "true")] name="periods" min="1" max="36" value=(choice.periods.as_deref().map(str::trim).filter(|p| !p.is_empty()).unwrap_or("1")) inputmode="numeric";
                 }
             } @else {
                 div {
@@ -298,17 +302,18 @@ pub async fn pay(
         Ok(account) => account.clone(),
         Err(redirect) => return redirect.into_response(),
     };
-    // A price or offer that changed since the review (a new catalog version, a coupon
-    // used up) is shown again for confirmation instead of being charged.
+    // The total the subscriber confirmed on the review must be today's total: a price
+    // or offer that changed since (a new catalog version, a coupon used up), or a total
+    // missing or not a number, shows the review again instead of charging.
     let confirmed: Option<i64> = choice
         .confirmed_total
         .as_deref()
         .and_then(|t| t.trim().parse().ok());
-    if let (Some(confirmed), Ok(request)) = (confirmed, choice.request(&app))
+    if let Ok(request) = choice.request(&app)
         && let Ok(quote) = orders::quote(&app, &account.id, &request).await
-        && quote.breakdown.total != confirmed
+        && confirmed != Some(quote.breakdown.total)
     {
-        let mut page = review_page(&portal, &choice, &quote, Some(confirmed), false);
+        let mut page = review_page(&portal, &choice, &quote, confirmed, false);
         *page.status_mut() = axum::http::StatusCode::CONFLICT;
         return page;
     }

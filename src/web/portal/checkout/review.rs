@@ -109,7 +109,10 @@ fn hidden_fields(choice: &Choice) -> Vec<(&'static str, String)> {
     if let Some(coupon) = choice.coupon() {
         fields.push(("coupon", coupon));
     }
-    fields.push(("periods", choice.periods().to_string()));
+    // Reached only with a quote, so the periods parsed.
+    if let Ok(periods) = choice.periods() {
+        fields.push(("periods", periods.to_string()));
+    }
     if let Some(topup) = &choice.topup {
         fields.push(("topup", topup.clone()));
     }

@@ -19,7 +19,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Code, Error, ErrorKind};
 use crate::orders::card_checkout::card_payment_of;
 
 use super::{Portal, error_page, render, require_account};
@@ -43,7 +43,7 @@ pub async fn show(
     let unavailable = || {
         error_page(
             &portal,
-            &Error::new(ErrorKind::Unavailable, "payment_method_unavailable"),
+            &Error::new(ErrorKind::Unavailable, Code::PaymentMethodUnavailable),
         )
     };
     if let Some(hosted) = app.providers().hosted_card_page {

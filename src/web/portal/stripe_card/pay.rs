@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::App;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::orders::card_checkout::{self, card_payment_of};
 use crate::payments::stripe::{self, CardNext};
 use crate::web::error::json_response;
@@ -41,7 +41,7 @@ pub async fn setup(
         let account = signed_in(&portal)?;
         let (payment, _) = card_payment_of(&app, &account, &payment_id).await?;
         if !payment.state.is_open() {
-            return Err(Error::conflict("payment_not_open"));
+            return Err(Error::conflict(Code::PaymentNotOpen));
         }
         let save = input.save.is_some_and(|value| !value.is_empty());
         stripe::begin_setup(&app, &account, &payment, save).await
@@ -91,5 +91,5 @@ fn signed_in(portal: &Portal) -> Result<String, Error> {
         .account
         .as_ref()
         .map(|account| account.id.clone())
-        .ok_or_else(|| Error::unauthenticated("unauthenticated"))
+        .ok_or_else(|| Error::unauthenticated(Code::Unauthenticated))
 }

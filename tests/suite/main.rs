@@ -1,0 +1,41 @@
+//! The integration tests: one binary, one module per subject. Shared helpers are in
+//! `support/` (the story harness, and local stand-ins for the payment providers).
+//!
+//! Run one subject with `cargo test --test suite <module>::`, e.g.
+//! `cargo test --test suite orders::story::`.
+
+#[macro_use]
+mod support;
+
+mod accounts;
+mod admin;
+mod alipay {
+    mod api;
+    mod story;
+    mod vectors;
+}
+mod architecture;
+mod auto_renew;
+mod browser;
+mod card;
+mod cli;
+mod fakes;
+mod hostile;
+mod orders {
+    mod checkout_portal;
+    mod concurrency;
+    mod story;
+}
+mod phone_numbers;
+mod promotions;
+mod stripe {
+    mod fixtures;
+    mod localstripe;
+    mod wire;
+}
+mod usage;
+mod wechat_pay {
+    mod api;
+    mod story;
+    mod vectors;
+}
