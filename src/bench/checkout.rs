@@ -225,7 +225,7 @@ async fn verify(app: &App, expected: usize) -> anyhow::Result<()> {
     let (fulfilled, receipts) =
         orders::store::fulfilled_and_receipts(app, OrderKind::Renewal).await?;
     let periods = lines::count_bought(app).await?;
-    let report = crate::ledger::check(&app.db).await?;
+    let report = crate::orders::store::check_books(&app.db).await?;
     let expected = i64::try_from(expected)?;
     anyhow::ensure!(
         fulfilled == expected && receipts == fulfilled && periods == fulfilled,

@@ -42,7 +42,7 @@ pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Resul
 pub async fn ledger_check(config: Config) -> anyhow::Result<ExitCode> {
     let db = connect(&config).await?;
     db.migrate().await?;
-    let report = crate::ledger::check(&db).await?;
+    let report = crate::orders::store::check_books(&db).await?;
     println!(
         "{} transactions, {} ledger accounts",
         report.transactions, report.accounts

@@ -17,7 +17,7 @@ use crate::money::{Currency, Money};
 
 pub use accounts::HouseAccount;
 pub use bulk::{Header, post_bulk};
-pub use store::{CheckReport, check, post, wallet_balance, wallet_credit_in};
+pub use store::{CheckReport, RefundedTopUp, check, post, wallet_balance, wallet_credit_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

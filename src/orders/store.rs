@@ -276,3 +276,27 @@ pub async fn fulfilled_and_receipts(app: &App, kind: OrderKind) -> Result<(i64, 
         .await?;
     Ok((fulfilled, receipts))
 }
+
+/// Wallet top-ups refunded to the payer, each with its refunded payments.
+pub async fn refunded_top_ups(db: &crate::db::Db) -> Result<Vec<crate::ledger::RefundedTopUp>> {
+    let orders: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM orders WHERE kind = 'wallet_topup' AND state = 'refunded' ORDER BY id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    let mut out = Vec::new();
+    for (order_id,) in orders {
+        for payment_id in payments::refunded_of_order(db, &order_id).await? {
+            out.push(crate::ledger::RefundedTopUp {
+                order_id: order_id.clone(),
+                payment_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The books check ([`crate::ledger::check`]) with the refunded top-ups it looks at.
+pub async fn check_books(db: &crate::db::Db) -> Result<crate::ledger::CheckReport> {
+    crate::ledger::check(db, &refunded_top_ups(db).await?).await
+}

@@ -278,3 +278,14 @@ where
     })
     .transpose()
 }
+
+/// The order's payments that were refunded.
+pub async fn refunded_of_order(db: &crate::db::Db, order_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM payments WHERE order_id = $1 AND state = 'refunded' ORDER BY id",
+    )
+    .bind(order_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

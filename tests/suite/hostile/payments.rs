@@ -296,7 +296,9 @@ story!(a_refunded_top_up_takes_its_credit_back, |app| {
         "the credit leaves with the money: {me}"
     );
     // Spending what is left with a wallet order now fails for want of money.
-    let report = datacard::ledger::check(&app.db).await.expect("check");
+    let report = datacard::orders::store::check_books(&app.db)
+        .await
+        .expect("check");
     assert!(report.is_clean(), "{report:?}");
 });
 
@@ -358,7 +360,9 @@ story!(
             .expect("applied");
         let (_, _, me) = app.me(&sub.token).await;
         assert_eq!(me["wallet"]["balance"]["amount"], 0, "{me}");
-        let report = datacard::ledger::check(&app.db).await.expect("check");
+        let report = datacard::orders::store::check_books(&app.db)
+            .await
+            .expect("check");
         assert!(report.is_clean(), "{report:?}");
     }
 );
