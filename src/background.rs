@@ -18,8 +18,9 @@ pub struct JobKinds;
 #[async_trait::async_trait]
 impl crate::jobs::Handlers for JobKinds {
     async fn run(&self, app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
-        use crate::payments::apply::REFUND_JOB;
-        use crate::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
+        use crate::orders::expire::EXPIRE_JOB;
+        use crate::orders::reconcile::{self, RECONCILE_JOB};
+        use crate::orders::refund::REFUND_JOB;
         match job.kind.as_str() {
             RECONCILE_JOB | EXPIRE_JOB | REFUND_JOB => reconcile::handle(app, job).await,
             crate::usage::alerts::ALERT_JOB => {
@@ -51,7 +52,7 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
         let app = jobs_app.clone();
         let worker = worker.clone();
         async move {
-            if let Err(error) = crate::payments::reconcile::run_due(&app, &worker).await {
+            if let Err(error) = crate::orders::reconcile::run_due(&app, &worker).await {
                 tracing::warn!(%error, "job runner");
             }
         }

@@ -1,7 +1,7 @@
 //! Auto-renew by saved card: the renewal order opened as any card order is, then
 //! charged off-session to the account's newest saved card at Stripe
 //! ([`crate::payments::stripe::charge_off_session`]); what Stripe answers goes through
-//! [`crate::payments::apply`] like every other word about a payment. A decline, a
+//! [`crate::orders::apply`] like every other word about a payment. A decline, a
 //! bank that wants the payer (the PaymentIntent is cancelled then, so that it cannot
 //! be completed later) or no card left is a failed attempt for the dunning schedule.
 //!
@@ -10,15 +10,13 @@
 //! never charges a second time.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 
 use crate::app::App;
 use crate::clock::to_millis;
 use crate::error::{Code, Error, ErrorKind, Result};
-use crate::orders::{self, Opened, Opening, OrderRequest, OrderState};
-use crate::payments::apply::apply_in;
+use crate::orders::{self, Opened, Opening, OrderRequest, OrderState, apply_in, reconcile};
 use crate::payments::stripe::charge_off_session;
-use crate::payments::{NextAction, provider_for, reconcile, saved_cards};
+use crate::payments::{NextAction, provider_for, saved_cards};
 
 /// How an attempt by card went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,19 +137,20 @@ fn outcome_of(state: OrderState, why: &'static str) -> Outcome {
     }
 }
 
-/// The period's card charge still waiting for its payment, if any.
+/// The period's card charge still waiting for its payment, if any (the newest).
 async fn in_flight(app: &App, period_id: &str) -> Result<Option<String>> {
-    let row = sqlx::query(
-        "SELECT c.order_id FROM auto_renew_charges c JOIN orders o ON o.id = c.order_id \
-         WHERE c.period_id = $1 AND o.state = 'pending_payment' ORDER BY c.created_at DESC LIMIT 1",
+    let charged: Vec<(String,)> = sqlx::query_as(
+        "SELECT order_id FROM auto_renew_charges WHERE period_id = $1 ORDER BY created_at DESC",
     )
     .bind(period_id)
-    .fetch_optional(app.db.reader())
+    .fetch_all(app.db.reader())
     .await?;
-    Ok(match row {
-        Some(row) => Some(row.try_get("order_id")?),
-        None => None,
-    })
+    for (order_id,) in charged {
+        if orders::store::state_of(app, &order_id).await? == Some(OrderState::PendingPayment) {
+            return Ok(Some(order_id));
+        }
+    }
+    Ok(None)
 }
 
 async fn record(

@@ -24,53 +24,30 @@ use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::orders::{self, OrderKind, OrderRequest};
+use crate::payments::Method;
 
 pub use notify::{NOTIFY_JOB, send_notification};
 pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RenewMethod {
-    Wallet,
-    /// The account's newest saved card, charged off-session.
-    Card,
-    Alipay,
-    WechatPay,
+/// The methods auto-renew offers, in the order the settings page lists them.
+pub const RENEW_METHODS: [Method; 4] = [
+    Method::Wallet,
+    Method::Card,
+    Method::Alipay,
+    Method::WechatPay,
+];
+
+/// Whether we can take the money without the subscriber (the wallet, a saved card).
+pub fn off_session(method: Method) -> bool {
+    matches!(method, Method::Wallet | Method::Card)
 }
 
-impl RenewMethod {
-    pub const ALL: [RenewMethod; 4] = [
-        RenewMethod::Wallet,
-        RenewMethod::Card,
-        RenewMethod::Alipay,
-        RenewMethod::WechatPay,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RenewMethod::Wallet => "wallet",
-            RenewMethod::Card => "card",
-            RenewMethod::Alipay => "alipay",
-            RenewMethod::WechatPay => "wechat_pay",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<RenewMethod> {
-        RenewMethod::ALL.into_iter().find(|m| m.as_str() == text)
-    }
-
-    /// Whether we can take the money without the subscriber (the wallet, a saved card).
-    pub fn off_session(self) -> bool {
-        matches!(self, RenewMethod::Wallet | RenewMethod::Card)
-    }
-
-    /// How a renewal by this method is paid (Alipay and WeChat Pay only remind: their
-    /// reminder's checkout lets the subscriber choose).
-    pub fn order_method(self) -> orders::Method {
-        match self {
-            RenewMethod::Card => orders::Method::Card,
-            _ => orders::Method::Wallet,
-        }
+/// How a renewal by `method` is paid (Alipay and WeChat Pay only remind: their
+/// reminder's checkout lets the subscriber choose).
+pub fn order_method(method: Method) -> Method {
+    match method {
+        Method::Card => Method::Card,
+        _ => Method::Wallet,
     }
 }
 
@@ -105,7 +82,7 @@ pub const PERIODS: std::ops::RangeInclusive<i64> = 1..=36;
 pub struct Settings {
     pub iccid: String,
     pub enabled: bool,
-    pub method: RenewMethod,
+    pub method: Method,
     pub trigger: Trigger,
     pub hours_before: i64,
     /// `None`: the plan the line is on.
@@ -121,7 +98,7 @@ impl Settings {
         Settings {
             iccid: iccid.to_owned(),
             enabled: false,
-            method: RenewMethod::Wallet,
+            method: Method::Wallet,
             trigger: Trigger::BeforeExpiry,
             hours_before: 24,
             plan_code: None,
@@ -139,7 +116,7 @@ fn settings_of(row: &sqlx::any::AnyRow) -> Result<Settings> {
     Ok(Settings {
         iccid: row.try_get("iccid")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        method: RenewMethod::parse(&method).ok_or_else(|| bad("method"))?,
+        method: Method::parse(&method).ok_or_else(|| bad("method"))?,
         trigger: Trigger::parse(&trigger).ok_or_else(|| bad("trigger"))?,
         hours_before: row.try_get("hours_before")?,
         plan_code: row.try_get("plan_code")?,
@@ -191,7 +168,7 @@ pub async fn owner_of(app: &App, iccid: &str) -> Result<Option<String>> {
 #[derive(Debug, Clone, Default)]
 pub struct Change {
     pub enabled: bool,
-    pub method: Option<RenewMethod>,
+    pub method: Option<Method>,
     pub trigger: Option<Trigger>,
     pub hours_before: Option<i64>,
     pub plan_code: Option<String>,
@@ -240,7 +217,7 @@ pub async fn update(app: &App, account_id: &str, iccid: &str, change: &Change) -
     if let Some(sms) = change.sms {
         next.sms = sms;
     }
-    if next.enabled && next.method == RenewMethod::Card {
+    if next.enabled && next.method == Method::Card {
         card::check_usable(app, account_id).await?;
     }
     next.updated_at = app.now();
@@ -278,7 +255,7 @@ pub fn request_for(settings: &Settings, plan_code: &str) -> OrderRequest {
                 .unwrap_or_else(|| plan_code.to_owned()),
         ),
         periods: u32::try_from(settings.periods).unwrap_or(1),
-        payment_method: settings.method.order_method(),
+        payment_method: order_method(settings.method),
         amount: None,
         coupon: None,
     }

@@ -11,7 +11,8 @@ use crate::usage::alert_log;
 
 use super::card::{self, Outcome};
 use super::notify::remind;
-use super::{RenewMethod, Trigger, next_charge, request_for, settings};
+use super::{Trigger, next_charge, off_session, request_for, settings};
+use crate::payments::Method;
 
 pub const ATTEMPT_JOB: &str = "auto_renew.attempt";
 
@@ -58,7 +59,7 @@ pub async fn scan(app: &App) -> Result<usize> {
             Trigger::BeforeExpiry => ends_at <= now + Duration::hours(settings.hours_before),
             Trigger::OnExhaustion => period.is_exhausted(),
         };
-        if settings.method == RenewMethod::Wallet {
+        if settings.method == Method::Wallet {
             low_balance(app, account_id, &iccid, &period_id, plan_code, ends_at).await?;
         }
         if !due {
@@ -153,7 +154,7 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     let period = &work.period_id;
     let iccid = &work.iccid;
 
-    if !settings.method.off_session() {
+    if !off_session(settings.method) {
         let mut tx = app.db.begin().await?;
         remind(
             &mut tx,
@@ -172,10 +173,10 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
 
     let request = request_for(&settings, &plan_code);
     let (done, failed) = match settings.method {
-        RenewMethod::Card => ("auto_renew_card_done", "auto_renew_card_failed"),
+        Method::Card => ("auto_renew_card_done", "auto_renew_card_failed"),
         _ => ("auto_renew_done", "auto_renew_failed"),
     };
-    let code = if settings.method == RenewMethod::Card {
+    let code = if settings.method == Method::Card {
         match card::renew(app, &account_id, period, iccid, &request).await? {
             Outcome::Renewed => None,
             Outcome::InFlight => return Ok(Some(now + IN_FLIGHT_CHECK)),

@@ -10,8 +10,10 @@ use sqlx::Row;
 use crate::app::App;
 use crate::demo::sandbox::bank;
 use crate::lines::{self, Iccid, LineStatus};
-use crate::orders::{self, Method, OrderKind, OrderRequest};
-use crate::payments::{apply, provider_for};
+use crate::orders::apply;
+use crate::orders::{self, OrderKind, OrderRequest};
+use crate::payments::Method;
+use crate::payments::provider_for;
 
 use super::checkout_floor;
 use super::setup::Installation;
@@ -220,17 +222,10 @@ async fn one_checkout(
 
 /// Every order fulfilled exactly once, one period each, and the books balance.
 async fn verify(app: &App, expected: usize) -> anyhow::Result<()> {
-    let count = |sql: &'static str| async move {
-        sqlx::query(sql)
-            .fetch_one(app.db.reader())
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-    };
-    let fulfilled =
-        count("SELECT COUNT(*) FROM orders WHERE state = 'fulfilled' AND kind = 'renewal'").await?;
-    let receipts = count("SELECT COUNT(*) FROM receipts").await?;
+    let (fulfilled, receipts) =
+        orders::store::fulfilled_and_receipts(app, OrderKind::Renewal).await?;
     let periods = lines::count_bought(app).await?;
-    let report = crate::ledger::check(&app.db).await?;
+    let report = crate::orders::store::check_books(&app.db).await?;
     let expected = i64::try_from(expected)?;
     anyhow::ensure!(
         fulfilled == expected && receipts == fulfilled && periods == fulfilled,

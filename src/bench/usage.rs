@@ -203,7 +203,7 @@ async fn verify(app: &App, records: &[UsageRecord]) -> anyhow::Result<()> {
         again.iter().all(|r| *r == RecordResult::Duplicate),
         "a replay changed something"
     );
-    let report = crate::ledger::check(&app.db).await?;
+    let report = crate::orders::store::check_books(&app.db).await?;
     anyhow::ensure!(report.is_clean(), "ledger check failed: {report:?}");
     Ok(())
 }

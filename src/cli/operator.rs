@@ -15,7 +15,7 @@ pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Resul
     let app = crate::server::build(config, Arc::new(SystemClock)).await?;
     match command {
         PaymentsCommand::Attention => {
-            let items = crate::payments::operator::needing_attention(&app).await?;
+            let items = crate::orders::attention::needing_attention(&app).await?;
             if items.is_empty() {
                 println!("nothing needs attention");
             }
@@ -27,12 +27,12 @@ pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Resul
             }
         }
         PaymentsCommand::Query { payment_id } => {
-            let state = crate::payments::operator::query(&app, &payment_id).await?;
+            let state = crate::orders::reconcile::query(&app, &payment_id).await?;
             println!("{payment_id}: {}", state.as_str());
         }
         PaymentsCommand::Refund { payment_id } => {
-            crate::payments::operator::refund(&app, &payment_id, "cli").await?;
-            crate::payments::reconcile::run_due(&app, "cli").await?;
+            crate::orders::refund::refund(&app, &payment_id, "cli").await?;
+            crate::orders::reconcile::run_due(&app, "cli").await?;
             println!("{payment_id}: refund requested");
         }
     }
@@ -42,7 +42,7 @@ pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Resul
 pub async fn ledger_check(config: Config) -> anyhow::Result<ExitCode> {
     let db = connect(&config).await?;
     db.migrate().await?;
-    let report = crate::ledger::check(&db).await?;
+    let report = crate::orders::store::check_books(&db).await?;
     println!(
         "{} transactions, {} ledger accounts",
         report.transactions, report.accounts

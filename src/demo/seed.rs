@@ -7,7 +7,7 @@ use crate::accounts::{self, Email, Phone};
 use crate::app::App;
 use crate::catalog::{self, PlanCode};
 use crate::i18n::Locale;
-use crate::ledger::{self, AccountKind};
+use crate::ledger::{self, HouseAccount};
 use crate::lines::{self, Iccid, LineStatus, NewPeriod};
 use crate::money::Currency;
 use crate::promotions;
@@ -121,12 +121,7 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         "Demo welcome credit",
         currency,
         &[
-            ledger::house(
-                "expense:promotions",
-                AccountKind::Expense,
-                currency,
-                DEMO_WALLET_CREDIT,
-            ),
+            ledger::house(HouseAccount::Promotions, currency, DEMO_WALLET_CREDIT),
             ledger::wallet(&account.id, currency, -DEMO_WALLET_CREDIT),
         ],
     )

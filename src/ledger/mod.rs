@@ -5,6 +5,7 @@
 //! carry debit balances; liabilities (the subscribers' wallets) and revenue carry credit
 //! balances, shown to people with the sign turned.
 
+mod accounts;
 mod bulk;
 pub mod quota;
 mod store;
@@ -14,8 +15,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::money::{Currency, Money};
 
+pub use accounts::HouseAccount;
 pub use bulk::{Header, post_bulk};
-pub use store::{CheckReport, check, post, wallet_balance, wallet_credit_in};
+pub use store::{CheckReport, RefundedTopUp, check, post, wallet_balance, wallet_credit_in};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,10 +65,10 @@ pub fn wallet(account_id: &str, currency: Currency, amount: i64) -> Posting {
 }
 
 /// An operator-side account such as `revenue:plans:HKD`.
-pub fn house(code: &str, kind: AccountKind, currency: Currency, amount: i64) -> Posting {
+pub fn house(account: HouseAccount, currency: Currency, amount: i64) -> Posting {
     Posting {
-        code: format!("{code}:{currency}"),
-        kind,
+        code: format!("{}:{currency}", account.code()),
+        kind: account.kind(),
         owner: None,
         amount,
     }
@@ -102,24 +104,24 @@ mod tests {
     fn only_balanced_transactions_pass() {
         let hkd = Currency::HKD;
         let ok = [
-            house("expense:promotions", AccountKind::Expense, hkd, 500),
+            house(HouseAccount::Promotions, hkd, 500),
             wallet("acc_1", hkd, -500),
         ];
         assert!(validate(&ok).is_ok());
         assert!(validate(&ok[..1]).is_err());
         let off = [
-            house("expense:promotions", AccountKind::Expense, hkd, 500),
+            house(HouseAccount::Promotions, hkd, 500),
             wallet("acc_1", hkd, -499),
         ];
         assert!(validate(&off).is_err());
         let zero = [
-            house("a", AccountKind::Asset, hkd, 0),
+            house(HouseAccount::Clearing("a".into()), hkd, 0),
             wallet("acc_1", hkd, 0),
         ];
         assert!(validate(&zero).is_err());
         let overflow = [
-            house("a", AccountKind::Asset, hkd, i64::MAX),
-            house("b", AccountKind::Asset, hkd, 1),
+            house(HouseAccount::Clearing("a".into()), hkd, i64::MAX),
+            house(HouseAccount::Clearing("b".into()), hkd, 1),
             wallet("acc_1", hkd, i64::MIN),
         ];
         assert!(validate(&overflow).is_err());
@@ -130,7 +132,7 @@ mod tests {
         fn any_split_that_sums_to_zero_balances(amounts in proptest::collection::vec(1i64..1_000_000, 1..8)) {
             let hkd = Currency::HKD;
             let total: i64 = amounts.iter().sum();
-            let mut postings: Vec<Posting> = amounts.iter().map(|a| house("asset:x", AccountKind::Asset, hkd, *a)).collect();
+            let mut postings: Vec<Posting> = amounts.iter().map(|a| house(HouseAccount::Clearing("x".into()), hkd, *a)).collect();
             postings.push(wallet("acc_1", hkd, -total));
             prop_assert!(validate(&postings).is_ok());
             prop_assert_eq!(shown_balance(AccountKind::Liability, -total, hkd).amount, total);

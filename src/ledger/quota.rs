@@ -13,7 +13,7 @@ use crate::ids::new_id;
 use crate::money::Currency;
 use crate::volume::DataVolume;
 
-use super::{AccountKind, Header, Posting, house, post, post_bulk};
+use super::{AccountKind, Header, HouseAccount, Posting, house, post, post_bulk};
 
 /// The quota ledger's unit: bytes, kept in the ledger's currency column as `BYT`.
 pub fn unit() -> Currency {
@@ -49,7 +49,7 @@ pub async fn open_period(
     let quota_amount = amount(quota)?;
     let unit = unit();
     let credit = [
-        house("quota:issued", AccountKind::Expense, unit, quota_amount),
+        house(HouseAccount::QuotaIssued, unit, quota_amount),
         period_account(period_id, -quota_amount),
     ];
     post(
@@ -66,7 +66,7 @@ pub async fn open_period(
     if used > 0 {
         let debit = [
             period_account(period_id, used),
-            house("usage:consumed", AccountKind::Revenue, unit, -used),
+            house(HouseAccount::UsageConsumed, unit, -used),
         ];
         post(
             tx,
@@ -103,7 +103,7 @@ pub async fn post_usage(
     if total == 0 {
         return Ok(());
     }
-    postings.push(house("usage:consumed", AccountKind::Revenue, unit, -total));
+    postings.push(house(HouseAccount::UsageConsumed, unit, -total));
     let header = Header {
         kind: "usage",
         reference: &new_id("usage", now),

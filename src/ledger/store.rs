@@ -175,9 +175,17 @@ impl CheckReport {
     }
 }
 
+/// A wallet top-up refunded to the payer, with the refunded payment (the orders
+/// module finds them; the books check looks for their reversal).
+#[derive(Debug, Clone)]
+pub struct RefundedTopUp {
+    pub order_id: String,
+    pub payment_id: String,
+}
+
 /// Verifies the books: every transaction balances, every cached balance is the sum
-/// of its entries.
-pub async fn check(db: &Db) -> Result<CheckReport> {
+/// of its entries, and every refunded top-up in `refunded_top_ups` took its credit back.
+pub async fn check(db: &Db, refunded_top_ups: &[RefundedTopUp]) -> Result<CheckReport> {
     let reader = db.reader();
     let count = |sql: &'static str| async move {
         sqlx::query(sql)
@@ -221,19 +229,24 @@ pub async fn check(db: &Db) -> Result<CheckReport> {
     )?;
     // A top-up that credited the wallet (its order's fulfilment) and was refunded
     // must have taken that credit back (or booked what was spent as a loss).
-    report.unreversed_top_ups = strings(
-        sqlx::query(
-            "SELECT DISTINCT o.id FROM orders o JOIN payments p ON p.order_id = o.id \
-             WHERE o.kind = 'wallet_topup' AND o.state = 'refunded' AND p.state = 'refunded' \
-             AND EXISTS (SELECT 1 FROM ledger_transactions f WHERE f.reference = 'order:' || o.id || ':fulfil') \
+    for top_up in refunded_top_ups {
+        let unreversed: Option<(String,)> = sqlx::query_as(
+            "SELECT f.id FROM ledger_transactions f WHERE f.reference = $1 \
              AND NOT EXISTS (SELECT 1 FROM ledger_transactions t \
                  JOIN ledger_entries e ON e.transaction_id = t.id \
                  JOIN ledger_accounts a ON a.id = e.ledger_account_id \
-                 WHERE t.reference IN ('payment:' || p.id || ':reversal', 'payment:' || p.id || ':refund') \
-                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = 'expense:refund_losses'))",
+                 WHERE t.reference IN ($2, $3) \
+                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = $4))",
         )
-        .fetch_all(reader)
-        .await?,
-    )?;
+        .bind(format!("order:{}:fulfil", top_up.order_id))
+        .bind(format!("payment:{}:reversal", top_up.payment_id))
+        .bind(format!("payment:{}:refund", top_up.payment_id))
+        .bind(super::accounts::REFUND_LOSSES)
+        .fetch_optional(reader)
+        .await?;
+        if unreversed.is_some() && !report.unreversed_top_ups.contains(&top_up.order_id) {
+            report.unreversed_top_ups.push(top_up.order_id.clone());
+        }
+    }
     Ok(report)
 }

@@ -5,20 +5,20 @@ use chrono::Duration;
 use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::ids::new_id;
-use crate::payments::apply::apply_in;
 use crate::payments::store::{self as payments, Payment};
-use crate::payments::{
-    CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus, reconcile,
-};
+use crate::payments::{CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus};
 use crate::promotions;
 
 use super::fulfil::{Fulfilment, fulfil};
-use super::{Method, Order, OrderRequest, OrderState, quote, store};
+use super::reconcile;
+use super::settle::apply_in;
+use super::{Order, OrderRequest, OrderState, quote, store};
+use crate::payments::Method;
 
 /// Prices the request and creates the order, reserving its promotions in the same
 /// transaction. A wallet payment is taken and the order fulfilled in that
 /// transaction too, and so is an order that promotions made free; any other method
-/// opens a payment at its provider, whose answer comes back through [`crate::payments::apply`].
+/// opens a payment at its provider, whose answer comes back through [`super::apply`].
 pub async fn create(app: &App, account_id: &str, request: &OrderRequest) -> Result<Order> {
     create_for(app, account_id, request, &Payer::default(), None).await
 }
@@ -45,7 +45,7 @@ pub async fn create_for(
     let request = CreateRequest {
         payment_id: payment.id.clone(),
         amount: payment.amount,
-        method: payment.method.clone(),
+        method: payment.method,
         description: order
             .plan_code
             .clone()
@@ -177,7 +177,7 @@ async fn open_keyed(
         id: new_id("pay", now),
         order_id: order.id.clone(),
         provider: provider_name.as_str().to_owned(),
-        method: request.payment_method.as_str().to_owned(),
+        method: request.payment_method,
         amount: quote.total(),
         state: PaymentState::Created,
         queries: 0,

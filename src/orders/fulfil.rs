@@ -9,11 +9,12 @@ use crate::catalog::{Allowance, Period};
 use crate::clock::to_millis;
 use crate::db::Tx;
 use crate::error::{Code, Error, Result};
-use crate::ledger::{self, AccountKind, Posting};
+use crate::ledger::{self, HouseAccount, Posting};
 use crate::lines::{self, Iccid, Purchase};
 use crate::volume::DataVolume;
 
-use super::{Method, Order, OrderKind};
+use super::{Order, OrderKind};
+use crate::payments::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fulfilment {
@@ -158,45 +159,28 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
     if order.method == Method::Wallet {
         postings.push(ledger::wallet(&order.account_id, currency, b.total));
         if b.fee > 0 {
-            postings.push(ledger::house(
-                "revenue:payment_fees",
-                AccountKind::Revenue,
-                currency,
-                -b.fee,
-            ));
+            postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
     } else {
         postings.push(ledger::house(
-            &format!("asset:clearing:{provider}"),
-            AccountKind::Asset,
+            HouseAccount::Clearing(provider.to_owned()),
             currency,
             b.total - b.fee,
         ));
         if b.fee > 0 {
             postings.push(ledger::house(
-                &format!("expense:provider_fees:{provider}"),
-                AccountKind::Expense,
+                HouseAccount::ProviderFees(provider.to_owned()),
                 currency,
                 b.fee,
             ));
-            postings.push(ledger::house(
-                "revenue:payment_fees",
-                AccountKind::Revenue,
-                currency,
-                -b.fee,
-            ));
+            postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
     }
     match order.kind {
         OrderKind::WalletTopup => {
             postings.push(ledger::wallet(&order.account_id, currency, -subtotal))
         }
-        _ => postings.push(ledger::house(
-            "revenue:plans",
-            AccountKind::Revenue,
-            currency,
-            -subtotal,
-        )),
+        _ => postings.push(ledger::house(HouseAccount::Plans, currency, -subtotal)),
     }
     postings.retain(|p| p.amount != 0);
     if postings.len() < 2 {

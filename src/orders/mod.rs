@@ -1,22 +1,30 @@
 //! Orders: renewals, new eSIMs and wallet top-ups, priced, paid and fulfilled once.
 
+pub mod attention;
+pub mod card_checkout;
 mod create;
+pub mod expire;
 pub mod fulfil;
 pub mod pricing;
 #[cfg(test)]
 mod promotion_properties;
 mod quote;
+pub mod reconcile;
+pub mod refund;
+pub mod settle;
 pub mod store;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::money::Money;
-use crate::payments::{NextAction, PaymentState};
+use crate::payments::Method;
+pub use crate::payments::store::PaymentSummary;
 
 pub use create::{Opened, Opening, already_made, create, create_for, open, refresh};
 pub use pricing::{Breakdown, Discount};
 pub use quote::{Quote, quote};
+pub use settle::{Applied, apply, apply_in, apply_notification};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -86,46 +94,6 @@ impl OrderState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Method {
-    Card,
-    Alipay,
-    WechatPay,
-    Wallet,
-}
-
-impl Method {
-    pub const ALL: [Method; 4] = [
-        Method::Card,
-        Method::Alipay,
-        Method::WechatPay,
-        Method::Wallet,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Card => "card",
-            Method::Alipay => "alipay",
-            Method::WechatPay => "wechat_pay",
-            Method::Wallet => "wallet",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str() == text)
-    }
-
-    pub fn config(self, config: &crate::config::PaymentsConfig) -> &crate::config::MethodConfig {
-        match self {
-            Method::Card => &config.card,
-            Method::Alipay => &config.alipay,
-            Method::WechatPay => &config.wechat_pay,
-            Method::Wallet => &config.wallet,
-        }
-    }
-}
-
 /// What the subscriber asks to buy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -174,13 +142,4 @@ impl Order {
             .map(String::as_str)
             .or(self.plan_code.as_deref())
     }
-}
-
-#[derive(Debug, Clone)]
-pub struct PaymentSummary {
-    pub id: String,
-    pub provider: String,
-    pub method: Method,
-    pub state: PaymentState,
-    pub next_action: NextAction,
 }

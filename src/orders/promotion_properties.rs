@@ -10,12 +10,12 @@ use proptest::prelude::*;
 
 use crate::catalog::{MAX_PERIODS, PlanCode, Zone};
 use crate::money::{Currency, Money};
+use crate::payments::Method;
 use crate::promotions::{
     Context, Coupon, CouponUsage, EnteredCoupon, FirstOrderOf, History, Kind, KindTag, Off,
     Promotion, PromotionCode, Scope, Stacking, Window, evaluate, free_periods,
 };
 
-use super::Method;
 use super::pricing::{Fee, discounts, price};
 
 fn off() -> impl Strategy<Value = Off> {

@@ -11,7 +11,8 @@ use crate::promotions::{self, Applied, History, Purchase};
 
 use super::pricing::{self, Breakdown, Fee};
 use super::store;
-use super::{Method, OrderKind, OrderRequest};
+use super::{OrderKind, OrderRequest};
+use crate::payments::Method;
 
 /// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
 const TOP_UP_RANGE: std::ops::RangeInclusive<i64> = 1_000..=1_000_000;

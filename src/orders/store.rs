@@ -11,9 +11,10 @@ use crate::clock::{from_millis, to_millis};
 use crate::db::{Backend, ConstraintExt, Tx};
 use crate::error::{Code, Error, Result};
 use crate::money::Currency;
-use crate::payments::{NextAction, PaymentState};
+use crate::payments::store as payments;
 
-use super::{Breakdown, Method, Order, OrderKind, OrderState, PaymentSummary};
+use super::{Breakdown, Order, OrderKind, OrderState, PaymentSummary};
+use crate::payments::Method;
 
 /// Stores a new order; `idempotency_key`, the key of the request that made it, is
 /// the account's once: a second order with it is refused (`idempotency_in_progress`,
@@ -118,33 +119,6 @@ fn order_from_row(row: &AnyRow) -> Result<Order> {
     })
 }
 
-async fn latest_payment<'e, E>(executor: E, order_id: &str) -> Result<Option<PaymentSummary>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let row = sqlx::query(
-        "SELECT id, provider, method, state, next_action FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(order_id)
-    .fetch_optional(executor)
-    .await?;
-    row.map(|row| {
-        let next_action: Option<String> = row.try_get("next_action")?;
-        Ok(PaymentSummary {
-            id: row.try_get("id")?,
-            provider: row.try_get("provider")?,
-            method: Method::parse(&row.try_get::<String, _>("method")?)
-                .ok_or_else(|| corrupt("payment method"))?,
-            state: PaymentState::parse(&row.try_get::<String, _>("state")?)
-                .ok_or_else(|| corrupt("payment state"))?,
-            next_action: next_action
-                .and_then(|text| serde_json::from_str(&text).ok())
-                .unwrap_or(NextAction::None),
-        })
-    })
-    .transpose()
-}
-
 /// The order as the account sees it; someone else's order is "not found".
 pub async fn find_for_account(
     app: &App,
@@ -180,7 +154,7 @@ async fn find_of_account(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let mut order = order_from_row(&row)?;
-    order.payment = latest_payment(app.db.reader(), &order.id).await?;
+    order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
     Ok(Some(order))
 }
 
@@ -211,7 +185,7 @@ pub async fn list_for_account(app: &App, account_id: &str, limit: i64) -> Result
     let mut orders = Vec::with_capacity(rows.len());
     for row in &rows {
         let mut order = order_from_row(row)?;
-        order.payment = latest_payment(app.db.reader(), &order.id).await?;
+        order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
         orders.push(order);
     }
     Ok(orders)
@@ -273,5 +247,75 @@ pub async fn ordered_plans(app: &App, account_id: &str) -> Result<BTreeSet<Strin
 
 /// The newest payment attempt of an order.
 pub async fn latest_payment_of(app: &App, order_id: &str) -> Result<Option<PaymentSummary>> {
-    latest_payment(app.db.reader(), order_id).await
+    payments::latest_of_order(app.db.reader(), order_id).await
+}
+
+/// Orders flagged for the operator, most recently changed first.
+pub async fn flagged(app: &App) -> Result<Vec<crate::payments::store::Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT id, state, attention AS reasons FROM orders WHERE attention IS NOT NULL ORDER BY updated_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}
+
+/// Expires the order if it is still waiting for its payment (a guarded update: a
+/// payment that arrived meanwhile wins).
+pub async fn expire_if_pending(tx: &mut Tx, order_id: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "UPDATE orders SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'pending_payment'",
+    )
+    .bind(to_millis(now))
+    .bind(order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The order's state, if there is such an order.
+pub async fn state_of(app: &App, order_id: &str) -> Result<Option<OrderState>> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT state FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(app.db.reader())
+        .await?;
+    found
+        .map(|(state,)| OrderState::parse(&state).ok_or_else(|| corrupt("state")))
+        .transpose()
+}
+
+/// How many orders of `kind` are fulfilled, and how many receipts were issued.
+pub async fn fulfilled_and_receipts(app: &App, kind: OrderKind) -> Result<(i64, i64)> {
+    let (fulfilled,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM orders WHERE state = 'fulfilled' AND kind = $1")
+            .bind(kind.as_str())
+            .fetch_one(app.db.reader())
+            .await?;
+    let (receipts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM receipts")
+        .fetch_one(app.db.reader())
+        .await?;
+    Ok((fulfilled, receipts))
+}
+
+/// Wallet top-ups refunded to the payer, each with its refunded payments.
+pub async fn refunded_top_ups(db: &crate::db::Db) -> Result<Vec<crate::ledger::RefundedTopUp>> {
+    let orders: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM orders WHERE kind = 'wallet_topup' AND state = 'refunded' ORDER BY id",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    let mut out = Vec::new();
+    for (order_id,) in orders {
+        for payment_id in payments::refunded_of_order(db, &order_id).await? {
+            out.push(crate::ledger::RefundedTopUp {
+                order_id: order_id.clone(),
+                payment_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The books check ([`crate::ledger::check`]) with the refunded top-ups it looks at.
+pub async fn check_books(db: &crate::db::Db) -> Result<crate::ledger::CheckReport> {
+    crate::ledger::check(db, &refunded_top_ups(db).await?).await
 }

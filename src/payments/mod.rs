@@ -1,14 +1,13 @@
-//! Payments: one attempt per provider order, driven by a single idempotent `apply`,
-//! the provider adapters, and the reconciliation jobs that ask providers about
-//! payments whose confirmation is late or lost.
+//! Payments: the methods a subscriber pays by, the provider trait and its adapters,
+//! the payment attempts and the events about them (store), and saved cards. What a
+//! payment's news does to its order (settling, refunds, expiry, reconciliation) is
+//! the orders module's: payments knows nothing of orders.
 
 pub mod alipay;
-pub mod apply;
 mod config_check;
 pub mod http;
-pub mod operator;
+mod method;
 pub mod provider;
-pub mod reconcile;
 pub mod registry;
 pub mod rsa;
 pub mod saved_cards;
@@ -17,8 +16,8 @@ pub mod store;
 pub mod stripe;
 pub mod wechat_pay;
 
-pub use apply::{Applied, apply};
 pub use config_check::check_config;
+pub use method::Method;
 pub use provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,
     ProviderName,

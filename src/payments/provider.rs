@@ -17,7 +17,7 @@ pub struct CreateRequest {
     /// Our payment id: the provider's merchant reference and idempotency key.
     pub payment_id: String,
     pub amount: Money,
-    pub method: String,
+    pub method: super::Method,
     pub description: String,
     /// Where the payer comes back to after the provider's page.
     pub return_url: String,
@@ -73,6 +73,18 @@ pub struct Observation {
     /// What the provider says was paid, checked against the order.
     pub amount: Option<Money>,
     pub raw: String,
+}
+
+impl Observation {
+    /// An observation our own code makes (expiry, an accepted refund), in the same
+    /// shape as a provider's.
+    pub fn local(status: ProviderStatus, why: &str) -> Observation {
+        Observation {
+            status,
+            amount: None,
+            raw: format!("{{\"local\":\"{why}\"}}"),
+        }
+    }
 }
 
 /// A verified notification.

@@ -9,15 +9,15 @@ use crate::error::{Error, Result};
 use crate::ids::new_id;
 use crate::money::{Currency, Money};
 
-use super::PaymentState;
 use super::provider::NextAction;
+use super::{Method, PaymentState};
 
 #[derive(Debug, Clone)]
 pub struct Payment {
     pub id: String,
     pub order_id: String,
     pub provider: String,
-    pub method: String,
+    pub method: super::Method,
     pub amount: Money,
     pub state: PaymentState,
     pub queries: i64,
@@ -31,7 +31,7 @@ pub async fn insert(tx: &mut Tx, payment: &Payment, now: DateTime<Utc>) -> Resul
     .bind(&payment.id)
     .bind(&payment.order_id)
     .bind(&payment.provider)
-    .bind(&payment.method)
+    .bind(payment.method.as_str())
     .bind(payment.amount.amount)
     .bind(payment.amount.currency.as_str())
     .bind(payment.state.as_str())
@@ -68,7 +68,8 @@ where
             id: row.try_get("id")?,
             order_id: row.try_get("order_id")?,
             provider: row.try_get("provider")?,
-            method: row.try_get("method")?,
+            method: Method::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| corrupt("method"))?,
             amount: Money::new(
                 row.try_get("amount")?,
                 Currency::parse(&row.try_get::<String, _>("currency")?)
@@ -198,4 +199,93 @@ pub async fn set_event_outcome(tx: &mut Tx, event_id: &str, outcome: &str) -> Re
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Something flagged for a person: its id, where it stands and why.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Flagged {
+    pub id: String,
+    pub state: String,
+    pub reasons: String,
+}
+
+/// Payments flagged for the operator, most recently changed first.
+pub async fn flagged(app: &crate::app::App) -> Result<Vec<Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT id, state, attention AS reasons FROM payments WHERE attention IS NOT NULL ORDER BY updated_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}
+
+/// Notifications kept but not applied (about no payment of ours, another provider's
+/// payment, or another amount), newest first.
+pub async fn unmatched_events(app: &crate::app::App) -> Result<Vec<Flagged>> {
+    Ok(sqlx::query_as(
+        "SELECT provider_event_id AS id, provider_status AS state, outcome AS reasons FROM payment_events \
+         WHERE outcome IN ('unknown_payment', 'amount_mismatch', 'wrong_provider') ORDER BY received_at DESC",
+    )
+    .fetch_all(app.db.reader())
+    .await?)
+}
+
+/// The provider's reference for the payment (Stripe's PaymentIntent id), set once the
+/// create answered; `None` before that, or for no such payment.
+pub async fn provider_ref(app: &crate::app::App, payment_id: &str) -> Result<Option<String>> {
+    let found: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT provider_ref FROM payments WHERE id = $1")
+            .bind(payment_id)
+            .fetch_optional(app.db.reader())
+            .await?;
+    Ok(found.and_then(|(provider_ref,)| provider_ref))
+}
+
+/// What an order shows of its newest payment attempt.
+#[derive(Debug, Clone)]
+pub struct PaymentSummary {
+    pub id: String,
+    pub provider: String,
+    pub method: Method,
+    pub state: PaymentState,
+    pub next_action: NextAction,
+}
+
+/// The newest payment attempt of an order.
+pub async fn latest_of_order<'e, E>(executor: E, order_id: &str) -> Result<Option<PaymentSummary>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(
+        "SELECT id, provider, method, state, next_action FROM payments WHERE order_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        let next_action: Option<String> = row.try_get("next_action")?;
+        let corrupt = |what: &str| Error::internal(anyhow::anyhow!("payment row has a bad {what}"));
+        Ok(PaymentSummary {
+            id: row.try_get("id")?,
+            provider: row.try_get("provider")?,
+            method: Method::parse(&row.try_get::<String, _>("method")?)
+                .ok_or_else(|| corrupt("method"))?,
+            state: PaymentState::parse(&row.try_get::<String, _>("state")?)
+                .ok_or_else(|| corrupt("state"))?,
+            next_action: next_action
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(NextAction::None),
+        })
+    })
+    .transpose()
+}
+
+/// The order's payments that were refunded.
+pub async fn refunded_of_order(db: &crate::db::Db, order_id: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT id FROM payments WHERE order_id = $1 AND state = 'refunded' ORDER BY id",
+    )
+    .bind(order_id)
+    .fetch_all(db.reader())
+    .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::catalog::{MAX_PERIODS, PlanCode, Zone};
 use crate::error::Code;
 use crate::money::{Money, percent_half_up};
-use crate::orders::Method;
+use crate::payments::Method;
 
 use super::model::{FirstOrderOf, Kind, KindTag, Off, Promotion, PromotionCode, Stacking};
 use super::reason::Reason;

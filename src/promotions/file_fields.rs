@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::fields::instant;
 use crate::catalog::{PlanCode, Zone};
 use crate::money::Currency;
-use crate::orders::Method;
+use crate::payments::Method;
 
 use super::{Scope, Window};
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{PlanCode, Zone};
 use crate::i18n::Locale;
 use crate::money::{Currency, Money};
-use crate::orders::Method;
+use crate::payments::Method;
 
 /// What identifies a promotion; for a coupon, the code the subscriber types.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::catalog::Plan;
 use crate::error::{Error, Result};
 use crate::money::Money;
-use crate::orders::Method;
+use crate::payments::Method;
 
 use super::{
     Applied, Context, CouponRefusal, EnteredCoupon, History, PromotionCode, evaluate, store,

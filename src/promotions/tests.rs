@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::catalog::{PlanCode, Zone};
 use crate::money::{Currency, Money};
-use crate::orders::Method;
+use crate::payments::Method;
 
 use super::*;
 

@@ -696,7 +696,7 @@ story!(the_portal_switch_needs_csrf_and_the_owner, |app| {
         .await
         .expect("settings");
     assert!(!settings.sms);
-    assert_eq!(settings.method, datacard::auto_renew::RenewMethod::Alipay);
+    assert_eq!(settings.method, datacard::payments::Method::Alipay);
     let page = account_page(&app, &cookie).await;
     assert!(page.contains("when the data runs out"), "{page}");
 });

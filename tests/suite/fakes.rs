@@ -145,10 +145,10 @@ impl Demo {
     /// Refunds through the operator's path and the refund job, as `datacard payments refund` does.
     async fn refund(&self, order: &Value) {
         let payment = payment_id(order);
-        datacard::payments::operator::refund(&self.app, &payment, "test")
+        datacard::orders::refund::refund(&self.app, &payment, "test")
             .await
             .expect("refund");
-        datacard::payments::reconcile::run_due(&self.app, "test")
+        datacard::orders::reconcile::run_due(&self.app, "test")
             .await
             .expect("run the refund job");
         let state = datacard::payments::store::find(&self.app, &payment)
@@ -471,7 +471,7 @@ async fn alipay_page_pay_at_the_fake_cashier() {
     let request = CreateRequest {
         payment_id: "pay_PAGEPAY0000000000000000001".into(),
         amount: Money::new(8800, Currency::HKD),
-        method: "alipay".into(),
+        method: datacard::payments::Method::Alipay,
         description: "HK-30D-20G".into(),
         return_url: return_url.clone(),
         expires_at: demo.app.now() + chrono::Duration::minutes(30),

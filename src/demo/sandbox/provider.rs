@@ -10,6 +10,7 @@ use crate::error::Code;
 use crate::money::{Currency, Money};
 
 use super::bank::{self, BankStatus, Event, SIGNATURE_HEADER};
+use crate::payments::Method;
 use crate::payments::provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
 };
@@ -62,7 +63,7 @@ impl Provider for SandboxProvider {
             &app,
             &request.payment_id,
             request.amount,
-            &request.method,
+            request.method.as_str(),
             &request.description,
             &request.return_url,
         )
@@ -73,8 +74,8 @@ impl Provider for SandboxProvider {
             app.config.public_url(),
             request.payment_id
         );
-        let next_action = match request.method.as_str() {
-            "alipay" | "wechat_pay" => NextAction::Qr {
+        let next_action = match request.method {
+            Method::Alipay | Method::WechatPay => NextAction::Qr {
                 data: url.clone(),
                 url,
             },

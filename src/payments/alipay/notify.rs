@@ -1,7 +1,7 @@
 //! Alipay's asynchronous notification (`trade_status_sync`): a form POST, verified
 //! with Alipay's public key, then checked to be for our app and merchant. Whether
 //! `out_trade_no` is one of our payments and `total_amount` its amount is decided by
-//! [`crate::payments::apply`], which refuses both mismatches.
+//! `orders::apply`, which refuses both mismatches.
 
 use crate::payments::provider::{Notification, Observation, ProviderError};
 use crate::payments::rsa::VerifyingKey;

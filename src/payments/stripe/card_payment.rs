@@ -3,16 +3,14 @@
 //! localstripe's `/confirm` refuses a `payment_method` and Stripe accepts either way,
 //! so the PaymentIntent gets the card (and the customer it is attached to) by an
 //! update, then is confirmed; both keyed by the payment and the SetupIntent, so that
-//! a post sent twice confirms once. What Stripe then says is asked again through
-//! [`crate::payments::reconcile::query_now`], so the order moves by the one door,
-//! [`crate::payments::apply`], as it would by a notification.
+//! a post sent twice confirms once. The caller (orders' card checkout) then asks
+//! Stripe what happened, so the order moves by the one door, as it would by a
+//! notification.
 
 use crate::app::App;
-use crate::error::{Code, Error, Result};
-use crate::orders::{self, Order};
-use crate::payments::reconcile;
+use crate::error::{Error, Result};
 use crate::payments::saved_cards::{self, provider_unavailable};
-use crate::payments::store::{self as payments, Payment};
+use crate::payments::store::Payment;
 
 use super::api::{Api, ApiError};
 use super::intent::PaymentIntent;
@@ -28,36 +26,18 @@ pub enum CardNext {
     Authenticate { client_secret: String },
 }
 
-/// A Stripe card payment of one of the account's orders, with its order; someone
-/// else's payment is as good as none (`payment_not_found`).
-pub async fn card_payment_of(
-    app: &App,
-    account_id: &str,
-    payment_id: &str,
-) -> Result<(Payment, Order)> {
-    let not_found = || Error::not_found(Code::PaymentNotFound);
-    let payment = payments::find(app, payment_id)
-        .await?
-        .filter(|p| p.provider == "stripe" && p.method == "card")
-        .ok_or_else(not_found)?;
-    let order = orders::store::find_for_account(app, &payment.order_id, account_id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((payment, order))
-}
-
 /// Pays the payment with the card of the SetupIntent `setup_intent` (refused with
 /// `invalid_setup_intent` unless we made it for this payment and Stripe says it
-/// succeeded), saving the card first when the payer asked to.
+/// succeeded), saving the card first when the payer asked to. `payment` is one of the
+/// account's Stripe card payments (the caller checked).
 pub async fn pay_with_setup(
     app: &App,
     account_id: &str,
-    payment_id: &str,
+    payment: &Payment,
     setup_intent: &str,
 ) -> Result<CardNext> {
-    let (payment, _) = card_payment_of(app, account_id, payment_id).await?;
     let api = Api::new(&app.config.payments.providers.stripe);
-    let setup = verified(app, &api, account_id, &payment, setup_intent).await?;
+    let setup = verified(app, &api, account_id, payment, setup_intent).await?;
     if setup.save {
         let card =
             super::payment_method::card_of(&api, &setup.payment_method, &setup.customer).await?;
@@ -102,7 +82,6 @@ pub async fn pay_with_setup(
             Err(error) => tracing::warn!(payment.id = %payment.id, %error, "card confirm failed"),
         }
     }
-    reconcile::query_now(app, &payment.id).await?;
     Ok(match (status(&intent).as_str(), intent.client_secret) {
         ("requires_action", Some(client_secret)) => CardNext::Authenticate { client_secret },
         _ => CardNext::Done,

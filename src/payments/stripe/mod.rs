@@ -2,7 +2,7 @@
 //!
 //! Our payment id is the create's `Idempotency-Key` and `metadata[payment_id]`;
 //! Stripe's PaymentIntent id is our `provider_ref`. Answers, notifications and status
-//! queries all become [`Observation`]s for [`crate::payments::apply`].
+//! queries all become [`Observation`]s for `orders::apply`.
 //!
 //! **Cards.** The PaymentIntent is created unconfirmed (`requires_payment_method`)
 //! and the payer is sent to our card page, [`StripeProvider::card_page_url`]. There
@@ -45,13 +45,14 @@ use crate::app::App;
 use crate::config::StripeConfig;
 use crate::money::Money;
 
+use super::Method;
 use super::provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Provider, ProviderError,
 };
 use super::state::ProviderStatus;
 use api::Api;
 pub use api::ApiError;
-pub use card_payment::{CardNext, card_payment_of, pay_with_setup};
+pub use card_payment::{CardNext, pay_with_setup};
 pub use event::parse as parse_event;
 pub use intent::{PaymentIntent, create_form};
 pub use off_session::{OffSessionCharge, charge_off_session};
@@ -163,13 +164,14 @@ impl Provider for StripeProvider {
                 "payment intent without an id".into(),
             ));
         }
-        let next_action = match request.method.as_str() {
-            "card" => NextAction::Redirect {
+        let next_action = match request.method {
+            Method::Card => NextAction::Redirect {
                 url: self.card_page_url(&request.payment_id),
             },
-            method => intent.wallet_next_action(method).ok_or_else(|| {
+            method => intent.wallet_next_action(method.as_str()).ok_or_else(|| {
                 ProviderError::Unavailable(format!(
-                    "no next action for {method} in a {} payment intent",
+                    "no next action for {} in a {} payment intent",
+                    method.as_str(),
                     intent.status.as_deref().unwrap_or("statusless")
                 ))
             })?,

@@ -2,7 +2,7 @@
 //! (checked first, with a 300 s window), then the `resource` opened with the APIv3
 //! key, then checked to be for our merchant and app. Whether `out_trade_no` is one of
 //! our payments and the amount and currency ours is decided by
-//! [`crate::payments::apply`].
+//! `orders::apply`.
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::App;
-use crate::auto_renew::{self, Change, RenewMethod, Settings, Trigger};
+use crate::auto_renew::{self, Change, Settings, Trigger};
 use crate::error::{Code, Error, Result};
 use crate::lines;
 use crate::money::Money;
+use crate::payments::Method;
 use crate::web::api::refusals::{JSON_BODY, SIGNED_IN, refusals};
 use crate::web::extract::{ApiJson, SignedIn};
 
@@ -24,7 +25,7 @@ pub struct AutoRenewRequest {
     /// `wallet` and `card` (the newest saved card, see `/api/v1/me/cards`) charge by
     /// themselves; `alipay` and `wechat_pay` send a reminder with a one-tap renewal
     /// instead (they cannot charge off-session).
-    pub method: Option<RenewMethod>,
+    pub method: Option<Method>,
     /// `before_expiry` (default) or `on_exhaustion`.
     pub trigger: Option<Trigger>,
     /// For `before_expiry`: how long before the end (1–168 hours, 24 by default).
@@ -50,7 +51,7 @@ pub struct NextChargeBody {
 pub struct AutoRenewBody {
     pub iccid: String,
     pub enabled: bool,
-    pub method: RenewMethod,
+    pub method: Method,
     pub trigger: Trigger,
     pub hours_before: i64,
     pub plan_code: Option<String>,

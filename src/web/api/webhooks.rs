@@ -13,9 +13,9 @@ use utoipa::openapi::{self, ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 use crate::app::App;
 use crate::error::{Code, Error, Result};
-use crate::payments::apply::apply_notification;
+use crate::orders::{Applied, apply_notification};
 use crate::payments::provider::Acknowledged;
-use crate::payments::{Applied, Provider, ProviderError, ProviderName};
+use crate::payments::{Provider, ProviderError, ProviderName};
 
 use super::refusals;
 

@@ -6,9 +6,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::auto_renew::{self, Change, NextCharge, RenewMethod, Settings, Trigger};
+use crate::auto_renew::{self, Change, NextCharge, RENEW_METHODS, Settings, Trigger};
 use crate::error::{Code, Error};
 use crate::i18n::{t, tf};
+use crate::payments::Method;
 
 use super::format::datetime;
 use super::forms::{CsrfForm, form};
@@ -36,7 +37,7 @@ pub async fn save(
         Ok(account) => account.clone(),
         Err(redirect) => return redirect.into_response(),
     };
-    let Some(method) = RenewMethod::parse(&input.method) else {
+    let Some(method) = Method::parse(&input.method) else {
         return error_page(&portal, &Error::invalid(Code::InvalidForm));
     };
     let Some(trigger) = Trigger::parse(&input.when) else {
@@ -87,8 +88,8 @@ pub fn section(
                         } @else {
                             (tf(locale, "autorenew.next_on_exhaustion", &[("amount", &amount)]))
                         }
-                        @if !settings.method.off_session() { br; span.hint { (t(locale, "autorenew.reminder_only")) } }
-                        @if settings.method == RenewMethod::Card { br; span.hint { (t(locale, "autorenew.card_only")) } }
+                        @if !auto_renew::off_session(settings.method) { br; span.hint { (t(locale, "autorenew.reminder_only")) } }
+                        @if settings.method == Method::Card { br; span.hint { (t(locale, "autorenew.card_only")) } }
                     }
                     None => { (t(locale, "autorenew.off")) }
                 }
@@ -103,7 +104,7 @@ pub fn section(
                 div {
                     label for=(id("method")) { (t(locale, "autorenew.method")) }
                     select id=(id("method")) name="method" {
-                        @for method in RenewMethod::ALL {
+                        @for method in RENEW_METHODS {
                             option value=(method.as_str()) selected[method == settings.method] {
                                 (t(locale, &format!("autorenew.methods.{}", method.as_str())))
                             }

@@ -81,7 +81,7 @@ story!(the_demo_subscriber_has_a_line_mid_period, |app| {
     assert!(used > 0 && remaining > 0, "{period}");
     assert_eq!(remaining, allowance - used);
 
-    let report = datacard::ledger::check(&app.db)
+    let report = datacard::orders::store::check_books(&app.db)
         .await
         .expect("ledger check");
     assert!(report.is_clean(), "{report:?}");

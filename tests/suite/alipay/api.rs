@@ -27,7 +27,7 @@ fn request(amount: Money) -> CreateRequest {
     CreateRequest {
         payment_id: PAYMENT_ID.into(),
         amount,
-        method: "alipay".into(),
+        method: datacard::payments::Method::Alipay,
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_1".into(),
         expires_at: "2026-11-25T02:30:00Z".parse().unwrap(),

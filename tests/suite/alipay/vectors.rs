@@ -146,7 +146,7 @@ async fn our_page_pay_redirect_carries_what_the_sdk_sends() {
     let request = CreateRequest {
         payment_id: PAYMENT_ID.into(),
         amount: Money::new(8800, Currency::parse("CNY").unwrap()),
-        method: "alipay".into(),
+        method: datacard::payments::Method::Alipay,
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_01JTEST0000000000000000000".into(),
         expires_at: vector_time() + chrono::Duration::minutes(30),

@@ -379,7 +379,7 @@ async fn the_database_the_outbox_and_the_secret_are_private_to_the_server() {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{:?}", body);
     // The code leaves from the job queue: send it, so the outbox exists.
-    datacard::payments::reconcile::run_due(&app, "files")
+    datacard::orders::reconcile::run_due(&app, "files")
         .await
         .expect("jobs run");
 

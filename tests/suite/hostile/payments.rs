@@ -6,7 +6,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use datacard::demo::sandbox::bank;
-use datacard::payments::apply::apply_notification;
+use datacard::orders::apply_notification;
 use datacard::payments::{Notification, Observation, ProviderName, ProviderStatus};
 
 use crate::support::{Numbering, TestApp, Used, start_time};
@@ -131,7 +131,7 @@ story!(
             assert_eq!(me["wallet"]["balance"]["amount"], 0, "{provider}: {me}");
         }
         // The operator sees each refused notification.
-        let attention = datacard::payments::operator::needing_attention(&app)
+        let attention = datacard::orders::attention::needing_attention(&app)
             .await
             .expect("attention");
         let wrong = attention
@@ -161,7 +161,7 @@ story!(every_provider_speaks_only_for_its_own_payments, |app| {
             .await
             .expect("the owner's notification");
         assert!(
-            matches!(own, datacard::payments::Applied::Moved(_)),
+            matches!(own, datacard::orders::Applied::Moved(_)),
             "{own:?}"
         );
         assert_eq!(order_state(&app, &held).await, "fulfilled", "{owner}");
@@ -286,7 +286,7 @@ story!(a_refunded_top_up_takes_its_credit_back, |app| {
         .expect("a balance");
     assert!(credit >= 10_000, "{me}");
     let payment = order["payment"]["id"].as_str().expect("a payment");
-    datacard::payments::operator::refund(&app, payment, "test")
+    datacard::orders::refund::refund(&app, payment, "test")
         .await
         .expect("refund");
     let (_, _, me) = app.me(&sub.token).await;
@@ -296,7 +296,9 @@ story!(a_refunded_top_up_takes_its_credit_back, |app| {
         "the credit leaves with the money: {me}"
     );
     // Spending what is left with a wallet order now fails for want of money.
-    let report = datacard::ledger::check(&app.db).await.expect("check");
+    let report = datacard::orders::store::check_books(&app.db)
+        .await
+        .expect("check");
     assert!(report.is_clean(), "{report:?}");
 });
 
@@ -318,7 +320,7 @@ story!(a_spent_top_up_is_not_refunded_and_nothing_changes, |app| {
     assert_eq!(status, StatusCode::CREATED, "{renewal}");
     let (_, _, before) = app.me(&sub.token).await;
     let payment = order["payment"]["id"].as_str().expect("a payment");
-    let refused = datacard::payments::operator::refund(&app, payment, "test")
+    let refused = datacard::orders::refund::refund(&app, payment, "test")
         .await
         .expect_err("a spent top-up is not refunded");
     assert_eq!(refused.code, datacard::error::Code::TopUpSpent);
@@ -358,7 +360,9 @@ story!(
             .expect("applied");
         let (_, _, me) = app.me(&sub.token).await;
         assert_eq!(me["wallet"]["balance"]["amount"], 0, "{me}");
-        let report = datacard::ledger::check(&app.db).await.expect("check");
+        let report = datacard::orders::store::check_books(&app.db)
+            .await
+            .expect("check");
         assert!(report.is_clean(), "{report:?}");
     }
 );

@@ -199,7 +199,7 @@ story!(renewing_by_hand_a_line_that_renews_itself_says_so, |app| {
         .expect("the demo line has an owner");
     let change = datacard::auto_renew::Change {
         enabled: true,
-        method: Some(datacard::auto_renew::RenewMethod::Wallet),
+        method: Some(datacard::payments::Method::Wallet),
         trigger: None,
         hours_before: None,
         plan_code: None,

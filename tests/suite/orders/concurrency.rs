@@ -16,7 +16,7 @@ use sqlx::Row;
 use datacard::app::App;
 use datacard::demo::sandbox::bank::{self, Outgoing};
 use datacard::lines::Iccid;
-use datacard::payments::reconcile;
+use datacard::orders::reconcile;
 
 use crate::support::*;
 
@@ -445,7 +445,7 @@ async fn second_attempt(app: &App, order: &Value) -> String {
         id: datacard::ids::new_id("pay", now),
         order_id: order_id.clone(),
         provider: "sandbox".into(),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         amount: Money::new(
             order["breakdown"]["total"]["amount"]
                 .as_i64()
@@ -464,7 +464,7 @@ async fn second_attempt(app: &App, order: &Value) -> String {
         .create(&CreateRequest {
             payment_id: payment.id.clone(),
             amount: payment.amount,
-            method: payment.method.clone(),
+            method: payment.method,
             description: "second attempt".into(),
             return_url: format!("https://datacard.test/orders/{order_id}"),
             expires_at: now + chrono::Duration::minutes(30),

@@ -149,7 +149,7 @@ async fn second_attempt(app: &TestApp, order: &Value) -> String {
         id: datacard::ids::new_id("pay", now),
         order_id: id_of(order),
         provider: "sandbox".into(),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         amount: Money::new(
             order["breakdown"]["total"]["amount"]
                 .as_i64()
@@ -168,7 +168,7 @@ async fn second_attempt(app: &TestApp, order: &Value) -> String {
         .create(&CreateRequest {
             payment_id: payment.id.clone(),
             amount: payment.amount,
-            method: payment.method.clone(),
+            method: payment.method,
             description: PLAN.into(),
             return_url: format!("https://datacard.test/orders/{}", payment.order_id),
             expires_at: now + chrono::Duration::minutes(30),

@@ -10,9 +10,11 @@ pub(super) use sqlx::Row;
 pub(super) use datacard::demo::sandbox::{SandboxProvider, bank};
 pub(super) use datacard::lines::Iccid;
 pub(super) use datacard::money::{Currency, Money};
+pub(super) use datacard::orders::Applied;
+pub(super) use datacard::orders::expire::EXPIRE_JOB;
+pub(super) use datacard::orders::reconcile::{self, RECONCILE_JOB};
 pub(super) use datacard::payments::provider::{CreateRequest, Provider};
-pub(super) use datacard::payments::reconcile::{self, EXPIRE_JOB, RECONCILE_JOB};
-pub(super) use datacard::payments::{Applied, Observation, PaymentState, ProviderStatus};
+pub(super) use datacard::payments::{Observation, PaymentState, ProviderStatus};
 
 pub(super) use crate::support::*;
 

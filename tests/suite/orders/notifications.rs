@@ -220,7 +220,7 @@ story_with!(
             amount: Some(total),
             raw: "{}".into(),
         };
-        let replay = datacard::payments::apply(
+        let replay = datacard::orders::apply(
             &app,
             &first_payment,
             "sync",
@@ -251,7 +251,7 @@ story_with!(
         assert_eq!((fresh, repeats), (2, 16), "one new event per payment");
 
         // A late "pending" answer, after the success: the payment does not go back.
-        let late = datacard::payments::apply(&app, &first_payment, "sync", "sync:late", &pending)
+        let late = datacard::orders::apply(&app, &first_payment, "sync", "sync:late", &pending)
             .await
             .expect("apply");
         assert_eq!(late, Applied::NoChange);

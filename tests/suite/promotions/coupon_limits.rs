@@ -143,7 +143,7 @@ async fn priced_order(
         iccid: None,
         plan_code: Some(PLAIN.into()),
         periods: 1,
-        payment_method: orders::Method::Card,
+        payment_method: datacard::payments::Method::Card,
         amount: None,
         coupon: Some(coupon.into()),
     };
@@ -159,7 +159,7 @@ async fn priced_order(
         plan_code: Some(PLAIN.into()),
         plan_version_id: quote.plan.as_ref().map(|p| p.version_id.clone()),
         breakdown: quote.breakdown.clone(),
-        method: orders::Method::Card,
+        method: datacard::payments::Method::Card,
         state: OrderState::PendingPayment,
         attention: None,
         created_at: now,

@@ -11,8 +11,8 @@ pub(super) use sqlx::Row;
 
 pub(super) use datacard::catalog::DEMO_CATALOG;
 pub(super) use datacard::demo::sandbox::bank;
+pub(super) use datacard::orders::reconcile;
 pub(super) use datacard::orders::{self, Order, OrderKind, OrderRequest, OrderState};
-pub(super) use datacard::payments::reconcile;
 use datacard::promotions::catalog_file;
 
 pub(super) use crate::support::*;

@@ -119,7 +119,7 @@ async fn a_card_payment_is_fulfilled_by_the_notification_localstripe_signs_then_
     );
 
     // The operator refunds: the refund job asks Stripe, keyed by our refund id.
-    datacard::payments::operator::refund(&server.app, &payment_id, "test")
+    datacard::orders::refund::refund(&server.app, &payment_id, "test")
         .await
         .expect("refund accepted");
     server.run_jobs().await;

@@ -128,7 +128,7 @@ async fn a_retried_create_gives_the_same_payment_intent() {
     let request = CreateRequest {
         payment_id: "pay_retried".into(),
         amount: Money::new(9020, Currency::HKD),
-        method: "card".into(),
+        method: datacard::payments::Method::Card,
         description: "HK-30D-20G".into(),
         return_url: format!("{}/orders/ord_retried", server.base),
         expires_at: server.app.now() + chrono::Duration::minutes(30),
@@ -212,7 +212,7 @@ async fn refunds_are_keyed_by_our_refund_id_and_one_made_already_counts() {
     fake.set("pi_wire_1", json!({"status": "succeeded"}));
     assert_eq!(server.refresh(&id_of(&order)).await["state"], "fulfilled");
 
-    datacard::payments::operator::refund(&server.app, &payment_id, "test")
+    datacard::orders::refund::refund(&server.app, &payment_id, "test")
         .await
         .expect("refund accepted");
     server.run_jobs().await;

@@ -208,7 +208,7 @@ impl TestApp {
 
     /// What every story ends with: the books balance.
     pub async fn finish(self) {
-        let report = datacard::ledger::check(&self.app.db)
+        let report = datacard::orders::store::check_books(&self.app.db)
             .await
             .expect("ledger check runs");
         assert!(report.is_clean(), "the ledger is not clean: {report:?}");

@@ -27,7 +27,7 @@ fn request(amount: Money) -> CreateRequest {
     CreateRequest {
         payment_id: PAYMENT_ID.into(),
         amount,
-        method: "wechat_pay".into(),
+        method: datacard::payments::Method::WechatPay,
         description: "eSIM 10GB 30d".into(),
         return_url: "https://shop.example.com/orders/ord_1".into(),
         expires_at: chrono::DateTime::from_timestamp(crate::support::wechat_pay::NOW + 15 * 60, 0)

@@ -14,7 +14,8 @@ use crate::i18n::{t, tf};
 use crate::ledger;
 use crate::lines;
 use crate::money::Money;
-use crate::orders::{self, Method, OrderKind, OrderRequest};
+use crate::orders::{self, OrderKind, OrderRequest};
+use crate::payments::Method;
 use crate::payments::NextAction;
 use crate::web::extract::PayerDevice;
 

@@ -6,7 +6,7 @@
 //! card, and posts its id back ([`pay::confirm`]); we set the card on the
 //! PaymentIntent and confirm it, and the page does 3-D Secure when the bank asks,
 //! then shows the order. The browser's word settles nothing: the order moves only by
-//! what Stripe says, through [`crate::payments::apply`]. The same works with
+//! what Stripe says, through [`crate::orders::apply`]. The same works with
 //! localstripe's fake Stripe.js (`js_url`), which the tests use.
 //!
 //! With the local fake Stripe (demo mode, `crate::demo::fakes`) the page forwards to the
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::App;
 use crate::error::{Code, Error, ErrorKind};
-use crate::payments::stripe::card_payment_of;
+use crate::orders::card_checkout::card_payment_of;
 
 use super::{Portal, error_page, render, require_account};
 

@@ -11,7 +11,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::error::{Code, Error};
-use crate::payments::stripe::{self, CardNext, card_payment_of};
+use crate::orders::card_checkout::{self, card_payment_of};
+use crate::payments::stripe::{self, CardNext};
 use crate::web::error::json_response;
 
 use super::super::forms::CsrfForm;
@@ -65,7 +66,8 @@ pub async fn confirm(
         let account = signed_in(&portal)?;
         let (_, order) = card_payment_of(&app, &account, &payment_id).await?;
         let next =
-            stripe::pay_with_setup(&app, &account, &payment_id, input.setup_intent.trim()).await?;
+            card_checkout::pay_with_setup(&app, &account, &payment_id, input.setup_intent.trim())
+                .await?;
         Ok::<_, Error>((next, order.id))
     }
     .await;

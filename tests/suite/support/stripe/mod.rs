@@ -185,7 +185,7 @@ impl Server {
     }
 
     pub async fn run_jobs(&self) {
-        datacard::payments::reconcile::run_due(&self.app, "stripe-test")
+        datacard::orders::reconcile::run_due(&self.app, "stripe-test")
             .await
             .expect("jobs run");
     }

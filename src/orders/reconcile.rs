@@ -1,5 +1,6 @@
-//! Reconciliation: durable jobs that ask providers about payments still open, expire
-//! unpaid orders (close at the provider first, then ask again), and carry out refunds.
+//! Reconciliation: durable jobs that ask providers about payments still open, and the
+//! dispatch of the order-and-payment jobs (expiry in [`super::expire`], refunds in
+//! [`super::refund`]).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,14 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::jobs::{self, Job};
-use crate::orders::{OrderState, store as orders};
+use crate::payments::PaymentState;
+use crate::payments::{provider_for, store};
 
-use super::apply::{REFUND_JOB, RefundJob, apply, local};
-use super::state::ProviderStatus;
-use super::{provider_for, store};
+use super::expire::{EXPIRE_JOB, expire};
+use super::refund::{REFUND_JOB, refund_at_provider};
+use super::settle::apply;
+use super::store as orders;
 
 pub const RECONCILE_JOB: &str = "payment.reconcile";
-pub const EXPIRE_JOB: &str = "order.expire";
 
 /// When to ask again about a payment still open: about 1 min, 5 min, 15 min, 1 h,
 /// 6 h and 24 h after it was created; then it is flagged for the operator.
@@ -24,11 +26,6 @@ pub const SCHEDULE: [i64; 6] = [60, 5 * 60, 15 * 60, 3600, 6 * 3600, 24 * 3600];
 pub struct ReconcileJob {
     pub payment_id: String,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ExpireJob {
-    pub order_id: String,
 }
 
 /// Queues the first status query and the expiry, in the order's transaction.
@@ -52,7 +49,7 @@ pub async fn schedule(
         now,
     )
     .await?;
-    let expire = ExpireJob {
+    let expire = super::expire::ExpireJob {
         order_id: order_id.to_owned(),
     };
     jobs::enqueue(
@@ -124,7 +121,7 @@ pub async fn handle(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     match job.kind.as_str() {
         RECONCILE_JOB => reconcile(app, job.payload()?).await,
         EXPIRE_JOB => expire(app, job.payload()?).await,
-        REFUND_JOB => refund(app, job.payload()?, job.attempts).await,
+        REFUND_JOB => refund_at_provider(app, job.payload()?, job.attempts).await,
         other => Err(Error::internal(anyhow::anyhow!("unknown job kind {other}"))),
     }
 }
@@ -155,86 +152,11 @@ async fn reconcile(app: &App, job: ReconcileJob) -> Result<Option<DateTime<Utc>>
     }
 }
 
-async fn expire(app: &App, job: ExpireJob) -> Result<Option<DateTime<Utc>>> {
-    let mut tx = app.db.begin().await?;
-    let order = orders::lock(&mut tx, app.db.backend(), &job.order_id).await?;
-    tx.commit().await?;
-    if order.state != OrderState::PendingPayment {
-        return Ok(None);
-    }
-    let Some(payment) = order
-        .payment
-        .clone()
-        .or(crate::orders::store::latest_payment_of(app, &order.id).await?)
-    else {
-        let mut tx = app.db.begin().await?;
-        orders::set_state(&mut tx, &order.id, OrderState::Expired, app.now()).await?;
-        tx.commit().await?;
-        return Ok(None);
-    };
-    if payment.state.is_open() {
-        // Close first, so that the payer cannot pay after we give up; then ask once
-        // more, in case they paid just before.
-        let provider = provider_for(app, &payment.provider)
-            .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider")))?;
-        if let Err(error) = provider.close(&payment.id).await {
-            tracing::warn!(payment.id = %payment.id, %error, "close failed; expiry retried");
-            return Ok(Some(app.now() + Duration::minutes(1)));
-        }
-        query_now(app, &payment.id).await?;
-        apply(
-            app,
-            &payment.id,
-            "expiry",
-            &format!("expiry:{}", payment.id),
-            &local(ProviderStatus::Closed, "order expired"),
-        )
-        .await?;
-    }
-    let mut tx = app.db.begin().await?;
-    sqlx::query("UPDATE orders SET state = 'expired', updated_at = $1 WHERE id = $2 AND state = 'pending_payment'")
-        .bind(crate::clock::to_millis(app.now()))
-        .bind(&order.id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(None)
-}
-
-async fn refund(app: &App, job: RefundJob, attempts: i64) -> Result<Option<DateTime<Utc>>> {
-    let Some(payment) = store::find(app, &job.payment_id).await? else {
-        return Ok(None);
-    };
-    if payment.state != super::PaymentState::RefundPending {
-        return Ok(None);
-    }
-    let provider = provider_for(app, &payment.provider)
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider")))?;
-    match provider
-        .refund(&payment.id, payment.amount, &format!("rf_{}", payment.id))
-        .await
-    {
-        Ok(()) => {
-            apply(
-                app,
-                &payment.id,
-                "refund",
-                &format!("refund:{}", payment.id),
-                &local(ProviderStatus::Refunded, "refund accepted"),
-            )
-            .await?;
-            Ok(None)
-        }
-        Err(error) => {
-            tracing::warn!(payment.id = %payment.id, %error, "refund failed");
-            if attempts >= 5 {
-                let mut tx = app.db.begin().await?;
-                store::flag(&mut tx, &payment.id, "refund_failed").await?;
-                tx.commit().await?;
-            }
-            Ok(Some(
-                app.now() + Duration::minutes(5 * attempts.clamp(1, 12)),
-            ))
-        }
-    }
+/// Asks the provider now, whatever the schedule says.
+pub async fn query(app: &App, payment_id: &str) -> Result<PaymentState> {
+    query_now(app, payment_id).await?;
+    let payment = store::find(app, payment_id)
+        .await?
+        .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
+    Ok(payment.state)
 }

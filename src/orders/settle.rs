@@ -1,22 +1,19 @@
-//! `apply`: the one door every word about a payment comes through (the provider's
-//! synchronous answer, a verified notification, a status query, our own expiry).
-//! It stores the input append-only, de-duplicated by the provider's event id, moves
-//! the attempt forward only, and on success fulfils the order in the same
-//! transaction, or, when the order is already fulfilled or cannot be, queues the
-//! refund and flags it for the operator.
-
-use serde::{Deserialize, Serialize};
+//! Settling a word about a payment into its order: `apply` is the one door every word
+//! about a payment comes through (the provider's synchronous answer, a verified
+//! notification, a status query, our own expiry). It stores the input append-only,
+//! de-duplicated by the provider's event id, moves the attempt forward only, and on
+//! success fulfils the order in the same transaction, or, when the order is already
+//! fulfilled or cannot be, queues the refund and flags it for the operator.
 
 use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::jobs;
-use crate::ledger::{self, AccountKind};
-use crate::orders::fulfil::{Fulfilment, fulfil};
-use crate::orders::{OrderKind, OrderState, store as orders};
+use crate::payments::store::{self, NewEvent};
+use crate::payments::{Notification, Observation, PaymentState, ProviderName, next_state};
 
-use super::provider::{Notification, Observation, ProviderName};
-use super::state::{PaymentState, ProviderStatus, next_state};
-use super::store::{self, NewEvent};
+use super::fulfil::{Fulfilment, fulfil};
+use super::refund::{REFUND_JOB, RefundJob, received_for_refund, refunded};
+use super::{OrderState, store as orders};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -28,13 +25,6 @@ pub enum Applied {
     AmountMismatch,
     Moved(PaymentState),
 }
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RefundJob {
-    pub payment_id: String,
-}
-
-pub const REFUND_JOB: &str = "payment.refund";
 
 pub async fn apply(
     app: &App,
@@ -201,159 +191,4 @@ pub async fn apply_in(
     store::set_event_outcome(tx, &event_row, outcome).await?;
     tracing::debug!(payment.id = %payment.id, from = payment.state.as_str(), to = state.as_str(), "payment moving");
     Ok(Applied::Moved(state))
-}
-
-/// Money that arrived but is going back: held as owed to the payer.
-async fn received_for_refund(
-    tx: &mut crate::db::Tx,
-    payment: &store::Payment,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    let currency = payment.amount.currency;
-    ledger::post(
-        tx,
-        now,
-        "payment_to_refund",
-        &format!("payment:{}:received", payment.id),
-        "Payment received, to be refunded",
-        currency,
-        &[
-            ledger::house(
-                &format!("asset:clearing:{}", payment.provider),
-                AccountKind::Asset,
-                currency,
-                payment.amount.amount,
-            ),
-            ledger::house(
-                "liability:refunds_due",
-                AccountKind::Liability,
-                currency,
-                -payment.amount.amount,
-            ),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-async fn refunded(
-    tx: &mut crate::db::Tx,
-    backend: crate::db::Backend,
-    payment: &store::Payment,
-    before: PaymentState,
-    order: &crate::orders::Order,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    let currency = payment.amount.currency;
-    let amount = payment.amount.amount;
-    let clearing = ledger::house(
-        &format!("asset:clearing:{}", payment.provider),
-        AccountKind::Asset,
-        currency,
-        -amount,
-    );
-    let mut postings = if before == PaymentState::RefundPending {
-        // Money that could not buy anything, or a sale the operator reversed when
-        // asking for the refund: either way it waits in refunds due. Unless another
-        // payment fulfilled the order, the order itself is refunded.
-        if order.state == OrderState::Paid {
-            orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
-        }
-        vec![ledger::house(
-            "liability:refunds_due",
-            AccountKind::Liability,
-            currency,
-            amount,
-        )]
-    } else if order.kind == OrderKind::WalletTopup {
-        // A refund the provider made on its own (from its dashboard, a chargeback):
-        // the top-up's credit leaves the wallet with the money; what was spent
-        // already is the operator's loss, booked as such.
-        orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
-        let credited = order.breakdown.total - order.breakdown.fee;
-        let credit = ledger::wallet_credit_in(tx, backend, &order.account_id, currency).await?;
-        let taken = credited.min(credit.max(0));
-        if taken < credited {
-            orders::flag(tx, &order.id, "refunded_after_spending").await?;
-        }
-        vec![
-            ledger::wallet(&order.account_id, currency, taken),
-            ledger::house(
-                "expense:refund_losses",
-                AccountKind::Expense,
-                currency,
-                credited - taken,
-            ),
-            ledger::house(
-                "revenue:refunds",
-                AccountKind::Revenue,
-                currency,
-                order.breakdown.fee,
-            ),
-        ]
-    } else {
-        // The payment that fulfilled the order goes back: so does the sale.
-        orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
-        vec![ledger::house(
-            "revenue:refunds",
-            AccountKind::Revenue,
-            currency,
-            amount,
-        )]
-    };
-    postings.push(clearing);
-    postings.retain(|p| p.amount != 0);
-    ledger::post(
-        tx,
-        now,
-        "refund",
-        &format!("payment:{}:refund", payment.id),
-        "Refund to the payer",
-        currency,
-        &postings,
-    )
-    .await?;
-    Ok(())
-}
-
-/// What reversing the sale of `payment` moves into refunds due when the operator
-/// asks for a refund: the revenue for plans; for a wallet top-up, the credit it put
-/// in the wallet (the caller checks it is still there) and the method fee.
-pub fn reversal_postings(
-    payment: &store::Payment,
-    order: &crate::orders::Order,
-) -> Vec<ledger::Posting> {
-    let currency = payment.amount.currency;
-    let amount = payment.amount.amount;
-    let mut postings = if order.kind == OrderKind::WalletTopup {
-        let fee = order.breakdown.fee;
-        vec![
-            ledger::wallet(&order.account_id, currency, amount - fee),
-            ledger::house("revenue:refunds", AccountKind::Revenue, currency, fee),
-        ]
-    } else {
-        vec![ledger::house(
-            "revenue:refunds",
-            AccountKind::Revenue,
-            currency,
-            amount,
-        )]
-    };
-    postings.push(ledger::house(
-        "liability:refunds_due",
-        AccountKind::Liability,
-        currency,
-        -amount,
-    ));
-    postings.retain(|p| p.amount != 0);
-    postings
-}
-
-/// An observation our own code makes (expiry), in the same shape as a provider's.
-pub fn local(status: ProviderStatus, why: &str) -> Observation {
-    Observation {
-        status,
-        amount: None,
-        raw: format!("{{\"local\":\"{why}\"}}"),
-    }
 }
