@@ -71,6 +71,13 @@ pub async fn find(app: &App, account_id: &str) -> Result<Option<Account>> {
     store::find_by_id(app.db.reader(), account_id).await
 }
 
+/// The account registered with `phone` (operator tools and benchmarks; logging in
+/// goes through [`log_in`]).
+pub async fn find_by_phone(app: &App, phone: &Phone) -> Result<Option<Account>> {
+    let found = store::find_by_login(app.db.reader(), phone.as_str()).await?;
+    Ok(found.map(|(account, _)| account))
+}
+
 /// Remembers the language the subscriber chose, for pages and messages.
 pub async fn set_locale(app: &App, account_id: &str, locale: Locale) -> Result<()> {
     let mut tx = app.db.begin().await?;

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use axum::http::{HeaderMap, HeaderValue};
-use sqlx::Row;
 
 use crate::app::App;
 use crate::demo::sandbox::bank;
@@ -98,11 +98,11 @@ fn report(label: &str, run: &Run, engine: Option<&Run>) {
 /// not queue behind each other's line).
 async fn prepare(app: &App, concurrency: usize) -> anyhow::Result<Vec<Iccid>> {
     crate::demo::seed(app).await?;
-    let account: String = sqlx::query("SELECT id FROM accounts WHERE phone = $1")
-        .bind(crate::demo::DEMO_PHONE)
-        .fetch_one(app.db.reader())
+    let phone = crate::accounts::Phone::parse(crate::demo::DEMO_PHONE)?;
+    let account = crate::accounts::find_by_phone(app, &phone)
         .await?
-        .try_get("id")?;
+        .context("the demo subscriber was seeded")?
+        .id;
     let mut out = Vec::new();
     let mut tx = app.db.begin().await?;
     for n in 0..concurrency {
