@@ -236,12 +236,13 @@ pub async fn check(db: &Db, refunded_top_ups: &[RefundedTopUp]) -> Result<CheckR
                  JOIN ledger_entries e ON e.transaction_id = t.id \
                  JOIN ledger_accounts a ON a.id = e.ledger_account_id \
                  WHERE t.reference IN ($2, $3) \
-                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code = $4))",
+                 AND e.amount > 0 AND (a.account_id IS NOT NULL OR a.code LIKE $4))",
         )
         .bind(format!("order:{}:fulfil", top_up.order_id))
         .bind(format!("payment:{}:reversal", top_up.payment_id))
         .bind(format!("payment:{}:refund", top_up.payment_id))
-        .bind(super::accounts::REFUND_LOSSES)
+        // House accounts are kept per currency: `expense:refund_losses:HKD`.
+        .bind(format!("{}:%", super::accounts::REFUND_LOSSES))
         .fetch_optional(reader)
         .await?;
         if unreversed.is_some() && !report.unreversed_top_ups.contains(&top_up.order_id) {

@@ -367,6 +367,50 @@ story!(
     }
 );
 
+story!(
+    a_provider_refund_of_a_wholly_spent_top_up_is_all_loss,
+    |app| {
+        let sub = app
+            .subscriber_with_line(&NUMBERING, 4, "HK-30D-20G", start_time(), Used::Nothing)
+            .await;
+        // HK$88.00 in, all of it spent on a renewal from the wallet.
+        let order = app.order_top_up(&sub.auth(), 8_800, "card").await;
+        app.pay_at_sandbox(&order).await;
+        let (status, _, renewal) = app
+            .post_json(
+                "/api/v1/orders",
+                json!({ "kind": "renewal", "iccid": sub.iccid, "plan_code": "HK-30D-20G",
+                    "periods": 1, "payment_method": "wallet" }),
+                &[("authorization", &sub.auth())],
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{renewal}");
+        let (_, _, me) = app.me(&sub.token).await;
+        assert_eq!(me["wallet"]["balance"]["amount"], 0, "{me}");
+        // The card's holder disputes the top-up; the provider refunds it.
+        let payment = order["payment"]["id"].as_str().expect("a payment");
+        let refunded = Notification {
+            event_id: format!("evt_refund_{payment}"),
+            payment_id: payment.to_owned(),
+            observation: Observation {
+                status: ProviderStatus::Refunded,
+                amount: None,
+                raw: "{}".into(),
+            },
+        };
+        apply_notification(&app, ProviderName::Sandbox, &refunded)
+            .await
+            .expect("applied");
+        // Nothing was left to take back: the whole amount is the operator's loss, and the
+        // books say the refund was accounted for.
+        let report = datacard::orders::store::check_books(&app.db)
+            .await
+            .expect("check");
+        assert!(report.unreversed_top_ups.is_empty(), "{report:?}");
+        assert!(report.is_clean(), "{report:?}");
+    }
+);
+
 story!(refreshes_do_not_hammer_the_provider, |app| {
     let (auth, order) = app.register_and_order_top_up("+85264200301", "card").await;
     let id = order["id"].as_str().expect("an id");
