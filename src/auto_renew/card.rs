@@ -80,7 +80,10 @@ pub(super) async fn renew(
         app.now(),
     )
     .await?;
-    let description = order.plan_code.clone().unwrap_or_default();
+    let description = order
+        .plan_code()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let charged = match charge_off_session(app, &payment, &description, &card).await {
         Ok(charged) => charged,
         Err(error) => {

@@ -47,9 +47,8 @@ pub async fn create_for(
         amount: payment.amount,
         method: payment.method,
         description: order
-            .plan_code
-            .clone()
-            .unwrap_or_else(|| "wallet top-up".into()),
+            .plan_code()
+            .map_or_else(|| "wallet top-up".into(), |p| p.as_str().to_owned()),
         return_url: format!("{}/orders/{}?returned=1", app.config.public_url(), order.id),
         expires_at: order.expires_at,
         payer: payer.clone(),
@@ -125,9 +124,7 @@ async fn open_keyed(
     let order = Order {
         id: new_id("ord", now),
         account_id: account_id.to_owned(),
-        kind: request.kind,
-        iccid: quote.iccid.as_ref().map(|i| i.to_string()),
-        plan_code: quote.plan.as_ref().map(|p| p.code.to_string()),
+        product: quote.product()?,
         plan_version_id: quote.plan.as_ref().map(|p| p.version_id.clone()),
         breakdown: quote.breakdown.clone(),
         method: request.payment_method,
@@ -150,7 +147,7 @@ async fn open_keyed(
     let holder = promotions::redemption::Holder {
         order_id: &order.id,
         account_id: &order.account_id,
-        plan_code: order.plan_code.as_deref(),
+        plan_code: order.plan_code(),
     };
     promotions::redemption::redeem(&mut tx, app.db.backend(), holder, &quote.applied, now).await?;
     let free = order.breakdown.total == 0;

@@ -10,10 +10,10 @@ use crate::clock::to_millis;
 use crate::db::Tx;
 use crate::error::{Code, Error, Result};
 use crate::ledger::{self, HouseAccount, Posting};
-use crate::lines::{self, Iccid, Purchase};
+use crate::lines::{self, Purchase};
 use crate::volume::DataVolume;
 
-use super::{Order, OrderKind};
+use super::{Order, Product};
 use crate::payments::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,8 +33,8 @@ pub async fn fulfil(
     provider: &str,
     now: DateTime<Utc>,
 ) -> Result<Fulfilment> {
-    let esim = match order.kind {
-        OrderKind::NewEsim => match crate::inventory::next_free(tx, app.db.backend()).await? {
+    let esim = match order.product {
+        Product::NewEsim { .. } => match crate::inventory::next_free(tx, app.db.backend()).await? {
             Some(esim) => Some(esim),
             None => return Ok(Fulfilment::Impossible(Code::NoEsimInInventory)),
         },
@@ -58,21 +58,20 @@ pub async fn fulfil(
             tracing::warn!(order.id = %order.id, "late payment took a coupon past its limit");
         }
     }
-    match order.kind {
-        OrderKind::Renewal => {
-            let iccid = Iccid::parse(order.iccid.as_deref().unwrap_or_default())?;
+    match &order.product {
+        Product::Renewal { iccid, .. } => {
             let purchase = purchase(tx, order).await?;
             lines::renew(
                 tx,
                 app.db.backend(),
-                &iccid,
+                iccid,
                 &purchase.as_purchase(order),
                 app.config.time_zone(),
                 now,
             )
             .await?;
         }
-        OrderKind::NewEsim => {
+        Product::NewEsim { .. } => {
             let esim = esim.ok_or_else(|| Error::internal(anyhow::anyhow!("eSIM vanished")))?;
             crate::inventory::allocate(tx, &esim.iccid, &order.id, now).await?;
             let purchase = purchase(tx, order).await?;
@@ -87,13 +86,13 @@ pub async fn fulfil(
             )
             .await?;
         }
-        OrderKind::WalletTopup => {}
+        Product::WalletTopup => {}
     }
     post_ledger(tx, order, provider, now).await?;
     let receipt = serde_json::json!({
         "order_id": order.id,
-        "kind": order.kind,
-        "plan_code": order.plan_code,
+        "kind": order.kind(),
+        "plan_code": order.plan_code(),
         "periods": order.breakdown.periods,
         "breakdown": order.breakdown,
         "method": order.method,
@@ -176,8 +175,8 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
             postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
     }
-    match order.kind {
-        OrderKind::WalletTopup => {
+    match order.product {
+        Product::WalletTopup => {
             postings.push(ledger::wallet(&order.account_id, currency, -subtotal))
         }
         _ => postings.push(ledger::house(HouseAccount::Plans, currency, -subtotal)),

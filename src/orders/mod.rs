@@ -17,6 +17,8 @@ pub mod store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::PlanCode;
+use crate::lines::Iccid;
 use crate::money::Money;
 use crate::payments::Method;
 pub use crate::payments::store::PaymentSummary;
@@ -94,6 +96,41 @@ impl OrderState {
     }
 }
 
+/// What an order buys: a renewal always names its line and plan, a new eSIM its plan.
+/// Built only by order creation (from a checked quote) and by the store reading a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Product {
+    Renewal { iccid: Iccid, plan: PlanCode },
+    NewEsim { plan: PlanCode },
+    WalletTopup,
+}
+
+impl Product {
+    pub fn kind(&self) -> OrderKind {
+        match self {
+            Product::Renewal { .. } => OrderKind::Renewal,
+            Product::NewEsim { .. } => OrderKind::NewEsim,
+            Product::WalletTopup => OrderKind::WalletTopup,
+        }
+    }
+
+    /// The line a renewal tops up.
+    pub fn iccid(&self) -> Option<&Iccid> {
+        match self {
+            Product::Renewal { iccid, .. } => Some(iccid),
+            Product::NewEsim { .. } | Product::WalletTopup => None,
+        }
+    }
+
+    /// The plan bought, but for a wallet top-up.
+    pub fn plan(&self) -> Option<&PlanCode> {
+        match self {
+            Product::Renewal { plan, .. } | Product::NewEsim { plan } => Some(plan),
+            Product::WalletTopup => None,
+        }
+    }
+}
+
 /// What the subscriber asks to buy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -113,9 +150,7 @@ pub struct OrderRequest {
 pub struct Order {
     pub id: String,
     pub account_id: String,
-    pub kind: OrderKind,
-    pub iccid: Option<String>,
-    pub plan_code: Option<String>,
+    pub product: Product,
     pub plan_version_id: Option<String>,
     pub breakdown: Breakdown,
     pub method: Method,
@@ -134,12 +169,24 @@ pub struct Order {
 }
 
 impl Order {
+    pub fn kind(&self) -> OrderKind {
+        self.product.kind()
+    }
+
+    pub fn iccid(&self) -> Option<&Iccid> {
+        self.product.iccid()
+    }
+
+    pub fn plan_code(&self) -> Option<&PlanCode> {
+        self.product.plan()
+    }
+
     /// The plan's name in `locale`, else English, else its code.
     pub fn plan_name(&self, locale: crate::i18n::Locale) -> Option<&str> {
         self.plan_names
             .get(locale.tag())
             .or_else(|| self.plan_names.get("en"))
             .map(String::as_str)
-            .or(self.plan_code.as_deref())
+            .or(self.plan_code().map(PlanCode::as_str))
     }
 }

@@ -11,7 +11,7 @@ use crate::promotions::{self, Applied, History, Purchase};
 
 use super::pricing::{self, Breakdown, Fee};
 use super::store;
-use super::{OrderKind, OrderRequest};
+use super::{OrderKind, OrderRequest, Product};
 use crate::payments::Method;
 
 /// Wallet top-ups between HK$10 and HK$10,000 (in the operator's currency).
@@ -144,5 +144,25 @@ async fn ensure_line_of(app: &App, iccid: &Iccid, account_id: &str) -> Result<()
 impl Quote {
     pub fn total(&self) -> Money {
         self.breakdown.money(self.breakdown.total)
+    }
+
+    /// What an order made from this quote buys: [`quote`] has checked that a
+    /// renewal has its line and plan, a new eSIM its plan.
+    pub fn product(&self) -> Result<Product> {
+        let missing = |what: &str| Error::internal(anyhow::anyhow!("quote without its {what}"));
+        let plan = || {
+            self.plan
+                .as_ref()
+                .map(|p| p.code.clone())
+                .ok_or_else(|| missing("plan"))
+        };
+        Ok(match self.request.kind {
+            OrderKind::Renewal => Product::Renewal {
+                iccid: self.iccid.clone().ok_or_else(|| missing("ICCID"))?,
+                plan: plan()?,
+            },
+            OrderKind::NewEsim => Product::NewEsim { plan: plan()? },
+            OrderKind::WalletTopup => Product::WalletTopup,
+        })
     }
 }

@@ -12,7 +12,7 @@ use crate::payments::store::{self, Payment};
 use crate::payments::{Observation, PaymentState, ProviderStatus, provider_for};
 
 use super::settle::apply;
-use super::{Order, OrderKind, OrderState, store as orders};
+use super::{Order, OrderState, Product, store as orders};
 
 pub const REFUND_JOB: &str = "payment.refund";
 
@@ -34,7 +34,7 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     }
     let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
     let postings = reversal_postings(&payment, &order);
-    if order.kind == OrderKind::WalletTopup {
+    if order.product == Product::WalletTopup {
         // The credit goes back with the money: all of it must still be in the wallet.
         let credit = ledger::wallet_credit_in(
             &mut tx,
@@ -175,7 +175,7 @@ pub(super) async fn refunded(
             orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
         }
         vec![ledger::house(HouseAccount::RefundsDue, currency, amount)]
-    } else if order.kind == OrderKind::WalletTopup {
+    } else if order.product == Product::WalletTopup {
         // A refund the provider made on its own (from its dashboard, a chargeback):
         // the top-up's credit leaves the wallet with the money; what was spent
         // already is the operator's loss, booked as such.
@@ -217,7 +217,7 @@ pub(super) async fn refunded(
 pub fn reversal_postings(payment: &Payment, order: &Order) -> Vec<ledger::Posting> {
     let currency = payment.amount.currency;
     let amount = payment.amount.amount;
-    let mut postings = if order.kind == OrderKind::WalletTopup {
+    let mut postings = if order.product == Product::WalletTopup {
         let fee = order.breakdown.fee;
         vec![
             ledger::wallet(&order.account_id, currency, amount - fee),

@@ -13,7 +13,10 @@ use crate::error::{Code, Error, Result};
 use crate::money::Currency;
 use crate::payments::store as payments;
 
-use super::{Breakdown, Order, OrderKind, OrderState, PaymentSummary};
+use crate::catalog::PlanCode;
+use crate::lines::Iccid;
+
+use super::{Breakdown, Order, OrderKind, OrderState, PaymentSummary, Product};
 use crate::payments::Method;
 
 /// Stores a new order; `idempotency_key`, the key of the request that made it, is
@@ -28,9 +31,9 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
     )
     .bind(&order.id)
     .bind(&order.account_id)
-    .bind(order.kind.as_str())
-    .bind(order.iccid.as_deref())
-    .bind(order.plan_code.as_deref())
+    .bind(order.kind().as_str())
+    .bind(order.iccid().map(Iccid::as_str))
+    .bind(order.plan_code().map(PlanCode::as_str))
     .bind(order.plan_version_id.as_deref())
     .bind(i64::from(b.periods))
     .bind(b.currency.as_str())
@@ -79,10 +82,7 @@ fn order_from_row(row: &AnyRow) -> Result<Order> {
     Ok(Order {
         id: row.try_get("id")?,
         account_id: row.try_get("account_id")?,
-        kind: OrderKind::parse(&row.try_get::<String, _>("kind")?)
-            .ok_or_else(|| corrupt("kind"))?,
-        iccid: row.try_get("iccid")?,
-        plan_code: row.try_get("plan_code")?,
+        product: product_from_row(row)?,
         plan_version_id: row.try_get("plan_version_id")?,
         breakdown: Breakdown {
             currency,
@@ -116,6 +116,26 @@ fn order_from_row(row: &AnyRow) -> Result<Order> {
         activation_code: smdp
             .zip(matching)
             .map(|(smdp, matching)| format!("1${smdp}${matching}")),
+    })
+}
+
+/// What the row buys; a renewal without its ICCID or plan is a corrupt row.
+fn product_from_row(row: &AnyRow) -> Result<Product> {
+    let kind =
+        OrderKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| corrupt("kind"))?;
+    let iccid: Option<String> = row.try_get("iccid")?;
+    let plan = || -> Result<PlanCode> {
+        let code: Option<String> = row.try_get("plan_code")?;
+        let code = code.ok_or_else(|| corrupt("plan_code (none)"))?;
+        PlanCode::parse(&code).map_err(|_| corrupt("plan_code"))
+    };
+    Ok(match kind {
+        OrderKind::Renewal => Product::Renewal {
+            iccid: Iccid::from_stored(&iccid.ok_or_else(|| corrupt("iccid (none)"))?)?,
+            plan: plan()?,
+        },
+        OrderKind::NewEsim => Product::NewEsim { plan: plan()? },
+        OrderKind::WalletTopup => Product::WalletTopup,
     })
 }
 

@@ -14,6 +14,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use crate::catalog::PlanCode;
 use crate::clock::to_millis;
 use crate::db::{Backend, ConstraintExt, Tx};
 use crate::error::{Code, Error, Result};
@@ -28,7 +29,7 @@ pub struct Holder<'a> {
     pub order_id: &'a str,
     pub account_id: &'a str,
     /// The plan ordered: a first-order-of-the-plan claim is per plan.
-    pub plan_code: Option<&'a str>,
+    pub plan_code: Option<&'a PlanCode>,
 }
 
 /// Reserves what the order got, in the order's transaction: a use of its coupon
@@ -62,7 +63,7 @@ pub async fn redeem(
                 "first:{}:{}:{}",
                 a.promotion,
                 order.account_id,
-                order.plan_code.unwrap_or("")
+                order.plan_code.map(PlanCode::as_str).unwrap_or("")
             ),
             FirstOrderOf::Any => format!("first:{}:{}", a.promotion, order.account_id),
         });

@@ -175,10 +175,10 @@ fn breakdown_body(b: &orders::Breakdown, locale: Locale) -> BreakdownBody {
 pub fn order_view(order: &Order, locale: Locale) -> OrderView {
     OrderView {
         id: order.id.clone(),
-        kind: order.kind,
+        kind: order.kind(),
         state: order.state,
-        iccid: order.iccid.clone(),
-        plan_code: order.plan_code.clone(),
+        iccid: order.iccid().map(|i| i.as_str().to_owned()),
+        plan_code: order.plan_code().map(|p| p.as_str().to_owned()),
         periods: order.breakdown.periods,
         breakdown: breakdown_body(&order.breakdown, locale),
         payment: order.payment.as_ref().map(|p| PaymentBody {

@@ -52,11 +52,11 @@ pub async fn list(State(app): State<App>, portal: Portal) -> Response {
 fn summary(portal: &Portal, order: &Order) -> String {
     let kind = t(
         portal.locale,
-        &format!("order.kind.{}", order.kind.as_str()),
+        &format!("order.kind.{}", order.kind().as_str()),
     );
     let line = order
-        .iccid
-        .as_deref()
+        .iccid()
+        .map(|iccid| iccid.as_str())
         .map(|iccid| format!(" · eSIM …{}", &iccid[iccid.len().saturating_sub(4)..]))
         .unwrap_or_default();
     match order.plan_name(portal.locale) {

@@ -154,9 +154,7 @@ async fn priced_order(
     let order = Order {
         id: datacard::ids::new_id("ord", now),
         account_id: account_id.to_owned(),
-        kind: OrderKind::NewEsim,
-        iccid: None,
-        plan_code: Some(PLAIN.into()),
+        product: quote.product().expect("a new eSIM"),
         plan_version_id: quote.plan.as_ref().map(|p| p.version_id.clone()),
         breakdown: quote.breakdown.clone(),
         method: datacard::payments::Method::Card,
@@ -321,6 +319,6 @@ fn holder(order: &Order) -> datacard::promotions::redemption::Holder<'_> {
     datacard::promotions::redemption::Holder {
         order_id: &order.id,
         account_id: &order.account_id,
-        plan_code: order.plan_code.as_deref(),
+        plan_code: order.plan_code(),
     }
 }
