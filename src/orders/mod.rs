@@ -11,6 +11,7 @@ mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+mod row;
 pub mod settle;
 pub mod store;
 

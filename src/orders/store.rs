@@ -4,20 +4,18 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::app::App;
-use crate::clock::{from_millis, to_millis};
+use crate::clock::to_millis;
 use crate::db::{Backend, ConstraintExt, Tx};
 use crate::error::{Code, Error, Result};
-use crate::money::Currency;
 use crate::payments::store as payments;
 
 use crate::catalog::PlanCode;
 use crate::lines::Iccid;
 
-use super::{Breakdown, Order, OrderKind, OrderState, PaymentSummary, Product};
-use crate::payments::Method;
+use super::row::{COLUMNS, OrderRow, corrupt};
+use super::{Order, OrderKind, OrderState, PaymentSummary};
 
 /// Stores a new order; `idempotency_key`, the key of the request that made it, is
 /// the account's once: a second order with it is refused (`idempotency_in_progress`,
@@ -55,90 +53,6 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
     Ok(())
 }
 
-// joins esim_inventory (owner: inventory): the activation code is read with every order on
-// the checkout path (refresh, notification, fulfilled page); a second query per order would
-// add a round trip there.
-// joins plan_versions (owner: catalog): the plan's names as sold, read with the order
-// in one query by checkout and settlement (their hot path) rather than a second trip.
-const COLUMNS: &str = "o.id, o.account_id, o.kind, o.iccid, o.plan_code, o.plan_version_id, o.periods, o.currency, \
-    o.list_price, o.discounts, o.fee, o.total, o.payment_method, o.state, o.attention, o.created_at, o.expires_at, \
-    o.paid_at, o.fulfilled_at, \
-    (SELECT i.smdp_address FROM esim_inventory i WHERE i.order_id = o.id) AS smdp_address, \
-    (SELECT i.matching_id FROM esim_inventory i WHERE i.order_id = o.id) AS matching_id, \
-    (SELECT v.names FROM plan_versions v WHERE v.id = o.plan_version_id) AS plan_names";
-
-fn corrupt(what: &str) -> Error {
-    Error::internal(anyhow::anyhow!("order row has a bad {what}"))
-}
-
-fn order_from_row(row: &AnyRow) -> Result<Order> {
-    let currency =
-        Currency::parse(&row.try_get::<String, _>("currency")?).map_err(|_| corrupt("currency"))?;
-    let discounts: String = row.try_get("discounts")?;
-    let periods: i64 = row.try_get("periods")?;
-    let list_price: i64 = row.try_get("list_price")?;
-    let smdp: Option<String> = row.try_get("smdp_address")?;
-    let matching: Option<String> = row.try_get("matching_id")?;
-    Ok(Order {
-        id: row.try_get("id")?,
-        account_id: row.try_get("account_id")?,
-        product: product_from_row(row)?,
-        plan_version_id: row.try_get("plan_version_id")?,
-        breakdown: Breakdown {
-            currency,
-            unit_price: if periods > 0 {
-                list_price / periods
-            } else {
-                list_price
-            },
-            periods: u32::try_from(periods).map_err(|_| corrupt("periods"))?,
-            list_price,
-            discounts: serde_json::from_str(&discounts).map_err(|_| corrupt("discounts"))?,
-            fee: row.try_get("fee")?,
-            total: row.try_get("total")?,
-        },
-        method: Method::parse(&row.try_get::<String, _>("payment_method")?)
-            .ok_or_else(|| corrupt("method"))?,
-        state: OrderState::parse(&row.try_get::<String, _>("state")?)
-            .ok_or_else(|| corrupt("state"))?,
-        attention: row.try_get("attention")?,
-        created_at: from_millis(row.try_get("created_at")?),
-        expires_at: from_millis(row.try_get("expires_at")?),
-        paid_at: row.try_get::<Option<i64>, _>("paid_at")?.map(from_millis),
-        fulfilled_at: row
-            .try_get::<Option<i64>, _>("fulfilled_at")?
-            .map(from_millis),
-        payment: None,
-        plan_names: row
-            .try_get::<Option<String>, _>("plan_names")?
-            .and_then(|names| serde_json::from_str(&names).ok())
-            .unwrap_or_default(),
-        activation_code: smdp
-            .zip(matching)
-            .map(|(smdp, matching)| format!("1${smdp}${matching}")),
-    })
-}
-
-/// What the row buys; a renewal without its ICCID or plan is a corrupt row.
-fn product_from_row(row: &AnyRow) -> Result<Product> {
-    let kind =
-        OrderKind::parse(&row.try_get::<String, _>("kind")?).ok_or_else(|| corrupt("kind"))?;
-    let iccid: Option<String> = row.try_get("iccid")?;
-    let plan = || -> Result<PlanCode> {
-        let code: Option<String> = row.try_get("plan_code")?;
-        let code = code.ok_or_else(|| corrupt("plan_code (none)"))?;
-        PlanCode::parse(&code).map_err(|_| corrupt("plan_code"))
-    };
-    Ok(match kind {
-        OrderKind::Renewal => Product::Renewal {
-            iccid: Iccid::from_stored(&iccid.ok_or_else(|| corrupt("iccid (none)"))?)?,
-            plan: plan()?,
-        },
-        OrderKind::NewEsim => Product::NewEsim { plan: plan()? },
-        OrderKind::WalletTopup => Product::WalletTopup,
-    })
-}
-
 /// The order as the account sees it; someone else's order is "not found".
 pub async fn find_for_account(
     app: &App,
@@ -165,7 +79,7 @@ async fn find_of_account(
     value: &str,
     account_id: &str,
 ) -> Result<Option<Order>> {
-    let row = sqlx::query(&format!(
+    let row: Option<OrderRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orders o WHERE {column} = $1 AND o.account_id = $2"
     ))
     .bind(value)
@@ -173,7 +87,7 @@ async fn find_of_account(
     .fetch_optional(app.db.reader())
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let mut order = order_from_row(&row)?;
+    let mut order = row.into_order()?;
     order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
     Ok(Some(order))
 }
@@ -185,17 +99,17 @@ pub async fn lock(tx: &mut Tx, backend: Backend, order_id: &str) -> Result<Order
     } else {
         ""
     };
-    let row = sqlx::query(&format!(
+    let row: OrderRow = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orders o WHERE o.id = $1{suffix}"
     ))
     .bind(order_id)
     .fetch_one(&mut **tx)
     .await?;
-    order_from_row(&row)
+    row.into_order()
 }
 
 pub async fn list_for_account(app: &App, account_id: &str, limit: i64) -> Result<Vec<Order>> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orders o WHERE o.account_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
     ))
     .bind(account_id)
@@ -203,8 +117,8 @@ pub async fn list_for_account(app: &App, account_id: &str, limit: i64) -> Result
     .fetch_all(app.db.reader())
     .await?;
     let mut orders = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let mut order = order_from_row(row)?;
+    for row in rows {
+        let mut order = row.into_order()?;
         order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
         orders.push(order);
     }
