@@ -73,7 +73,7 @@ pub(super) async fn renew(
     };
     record(
         app,
-        &order.id,
+        order.id.as_str(),
         period_id,
         iccid,
         &card.provider_ref,
@@ -120,7 +120,7 @@ pub(super) async fn renew(
         }
         reconcile::query_now(app, &payment.id).await?;
     }
-    let order = orders::store::find_for_account(app, &order.id, account_id)
+    let order = orders::store::find_for_account(app, order.id.as_str(), account_id)
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order vanished")))?;
     tracing::info!(order.id = %order.id, state = order.state.as_str(), "auto-renew card charge");

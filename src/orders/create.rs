@@ -4,7 +4,7 @@ use chrono::Duration;
 
 use crate::app::App;
 use crate::error::{Code, Error, Result};
-use crate::ids::new_id;
+use crate::ids::{AccountId, OrderId, new_id};
 use crate::payments::store::{self as payments, Payment};
 use crate::payments::{CreateRequest, Observation, Payer, PaymentState, Provider, ProviderStatus};
 use crate::promotions;
@@ -122,8 +122,8 @@ async fn open_keyed(
     let payments_config = &app.config.payments;
     let expiry = payments_config.expiry_secs(request.payment_method.config(payments_config));
     let order = Order {
-        id: new_id("ord", now),
-        account_id: account_id.to_owned(),
+        id: OrderId::generate(now),
+        account_id: AccountId::from_stored(account_id),
         product: quote.product()?,
         plan_version_id: quote.plan.as_ref().map(|p| p.version_id.clone()),
         breakdown: quote.breakdown.clone(),
@@ -145,8 +145,8 @@ async fn open_keyed(
     let mut tx = app.db.begin().await?;
     store::insert(&mut tx, &order, idempotency_key).await?;
     let holder = promotions::redemption::Holder {
-        order_id: &order.id,
-        account_id: &order.account_id,
+        order_id: order.id.as_str(),
+        account_id: order.account_id.as_str(),
         plan_code: order.plan_code(),
     };
     promotions::redemption::redeem(&mut tx, app.db.backend(), holder, &quote.applied, now).await?;
@@ -172,7 +172,7 @@ async fn open_keyed(
         .ok_or_else(|| Error::invalid(Code::PaymentMethodUnavailable))?;
     let payment = Payment {
         id: new_id("pay", now),
-        order_id: order.id.clone(),
+        order_id: order.id.to_string(),
         provider: provider_name.as_str().to_owned(),
         method: request.payment_method,
         amount: quote.total(),
@@ -180,7 +180,14 @@ async fn open_keyed(
         queries: 0,
     };
     payments::insert(&mut tx, &payment, now).await?;
-    reconcile::schedule(&mut tx, &payment.id, &order.id, order.expires_at, now).await?;
+    reconcile::schedule(
+        &mut tx,
+        &payment.id,
+        order.id.as_str(),
+        order.expires_at,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Opening::Payable(Opened {
         order,
@@ -204,7 +211,7 @@ pub async fn already_made(
 }
 
 async fn reload(app: &App, order: &Order) -> Result<Order> {
-    store::find_for_account(app, &order.id, &order.account_id)
+    store::find_for_account(app, order.id.as_str(), order.account_id.as_str())
         .await?
         .ok_or_else(|| Error::internal(anyhow::anyhow!("order vanished")))
 }

@@ -29,10 +29,10 @@ pub(super) async fn expire(app: &App, job: ExpireJob) -> Result<Option<DateTime<
     let Some(payment) = order
         .payment
         .clone()
-        .or(orders::latest_payment_of(app, &order.id).await?)
+        .or(orders::latest_payment_of(app, order.id.as_str()).await?)
     else {
         let mut tx = app.db.begin().await?;
-        orders::set_state(&mut tx, &order.id, OrderState::Expired, app.now()).await?;
+        orders::set_state(&mut tx, order.id.as_str(), OrderState::Expired, app.now()).await?;
         tx.commit().await?;
         return Ok(None);
     };
@@ -56,7 +56,7 @@ pub(super) async fn expire(app: &App, job: ExpireJob) -> Result<Option<DateTime<
         .await?;
     }
     let mut tx = app.db.begin().await?;
-    orders::expire_if_pending(&mut tx, &order.id, app.now()).await?;
+    orders::expire_if_pending(&mut tx, order.id.as_str(), app.now()).await?;
     tx.commit().await?;
     Ok(None)
 }

@@ -45,7 +45,7 @@ pub async fn fulfil(
          WHERE id = $2 AND state IN ('pending_payment', 'paid', 'expired', 'cancelled', 'failed')",
     )
     .bind(to_millis(now))
-    .bind(&order.id)
+    .bind(order.id.as_str())
     .execute(&mut **tx)
     .await?;
     if claimed.rows_affected() == 0 {
@@ -53,8 +53,14 @@ pub async fn fulfil(
     }
     if !order.breakdown.discounts.is_empty() {
         // Paid after it lapsed: the promotions it was priced with count again.
-        if crate::promotions::redemption::reinstate(tx, &order.id, &order.account_id).await? {
-            super::store::flag(tx, &order.id, "promotion_over_limit").await?;
+        if crate::promotions::redemption::reinstate(
+            tx,
+            order.id.as_str(),
+            order.account_id.as_str(),
+        )
+        .await?
+        {
+            super::store::flag(tx, order.id.as_str(), "promotion_over_limit").await?;
             tracing::warn!(order.id = %order.id, "late payment took a coupon past its limit");
         }
     }
@@ -73,12 +79,12 @@ pub async fn fulfil(
         }
         Product::NewEsim { .. } => {
             let esim = esim.ok_or_else(|| Error::internal(anyhow::anyhow!("eSIM vanished")))?;
-            crate::inventory::allocate(tx, &esim.iccid, &order.id, now).await?;
+            crate::inventory::allocate(tx, &esim.iccid, order.id.as_str(), now).await?;
             let purchase = purchase(tx, order).await?;
             lines::open_line(
                 tx,
                 &esim.iccid,
-                &order.account_id,
+                order.account_id.as_str(),
                 &esim.activation_code,
                 &purchase.as_purchase(order),
                 app.config.time_zone(),
@@ -99,8 +105,8 @@ pub async fn fulfil(
         "provider": provider,
     });
     sqlx::query("INSERT INTO receipts (order_id, number, payment_id, body, issued_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&order.id)
-        .bind(format!("R-{}", order.id.trim_start_matches("ord_")))
+        .bind(order.id.as_str())
+        .bind(format!("R-{}", order.id.as_str().trim_start_matches("ord_")))
         .bind(order.payment.as_ref().map(|p| p.id.clone()))
         .bind(receipt.to_string())
         .bind(to_millis(now))
@@ -120,7 +126,7 @@ struct Bought {
 impl Bought {
     fn as_purchase<'a>(&'a self, order: &'a Order) -> Purchase<'a> {
         Purchase {
-            order_id: &order.id,
+            order_id: order.id.as_str(),
             plan_version_id: &self.version_id,
             period: self.period,
             count: order.breakdown.periods,
@@ -156,7 +162,7 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
     let subtotal = b.total - b.fee;
     let mut postings: Vec<Posting> = Vec::new();
     if order.method == Method::Wallet {
-        postings.push(ledger::wallet(&order.account_id, currency, b.total));
+        postings.push(ledger::wallet(order.account_id.as_str(), currency, b.total));
         if b.fee > 0 {
             postings.push(ledger::house(HouseAccount::PaymentFees, currency, -b.fee));
         }
@@ -176,9 +182,11 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
         }
     }
     match order.product {
-        Product::WalletTopup => {
-            postings.push(ledger::wallet(&order.account_id, currency, -subtotal))
-        }
+        Product::WalletTopup => postings.push(ledger::wallet(
+            order.account_id.as_str(),
+            currency,
+            -subtotal,
+        )),
         _ => postings.push(ledger::house(HouseAccount::Plans, currency, -subtotal)),
     }
     postings.retain(|p| p.amount != 0);

@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::PlanCode;
+use crate::ids::{AccountId, OrderId};
 use crate::lines::Iccid;
 use crate::money::Money;
 use crate::payments::Method;
@@ -149,8 +150,8 @@ pub struct OrderRequest {
 
 #[derive(Debug, Clone)]
 pub struct Order {
-    pub id: String,
-    pub account_id: String,
+    pub id: OrderId,
+    pub account_id: AccountId,
     pub product: Product,
     pub plan_version_id: Option<String>,
     pub breakdown: Breakdown,

@@ -39,7 +39,7 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
         let credit = ledger::wallet_credit_in(
             &mut tx,
             app.db.backend(),
-            &order.account_id,
+            order.account_id.as_str(),
             payment.amount.currency,
         )
         .await?;
@@ -172,28 +172,29 @@ pub(super) async fn refunded(
         // asking for the refund: either way it waits in refunds due. Unless another
         // payment fulfilled the order, the order itself is refunded.
         if order.state == OrderState::Paid {
-            orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
+            orders::set_state(tx, order.id.as_str(), OrderState::Refunded, now).await?;
         }
         vec![ledger::house(HouseAccount::RefundsDue, currency, amount)]
     } else if order.product == Product::WalletTopup {
         // A refund the provider made on its own (from its dashboard, a chargeback):
         // the top-up's credit leaves the wallet with the money; what was spent
         // already is the operator's loss, booked as such.
-        orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
+        orders::set_state(tx, order.id.as_str(), OrderState::Refunded, now).await?;
         let credited = order.breakdown.total - order.breakdown.fee;
-        let credit = ledger::wallet_credit_in(tx, backend, &order.account_id, currency).await?;
+        let credit =
+            ledger::wallet_credit_in(tx, backend, order.account_id.as_str(), currency).await?;
         let taken = credited.min(credit.max(0));
         if taken < credited {
-            orders::flag(tx, &order.id, "refunded_after_spending").await?;
+            orders::flag(tx, order.id.as_str(), "refunded_after_spending").await?;
         }
         vec![
-            ledger::wallet(&order.account_id, currency, taken),
+            ledger::wallet(order.account_id.as_str(), currency, taken),
             ledger::house(HouseAccount::RefundLosses, currency, credited - taken),
             ledger::house(HouseAccount::Refunds, currency, order.breakdown.fee),
         ]
     } else {
         // The payment that fulfilled the order goes back: so does the sale.
-        orders::set_state(tx, &order.id, OrderState::Refunded, now).await?;
+        orders::set_state(tx, order.id.as_str(), OrderState::Refunded, now).await?;
         vec![ledger::house(HouseAccount::Refunds, currency, amount)]
     };
     postings.push(clearing);
@@ -220,7 +221,7 @@ pub fn reversal_postings(payment: &Payment, order: &Order) -> Vec<ledger::Postin
     let mut postings = if order.product == Product::WalletTopup {
         let fee = order.breakdown.fee;
         vec![
-            ledger::wallet(&order.account_id, currency, amount - fee),
+            ledger::wallet(order.account_id.as_str(), currency, amount - fee),
             ledger::house(HouseAccount::Refunds, currency, fee),
         ]
     } else {

@@ -5,6 +5,7 @@
 use crate::catalog::PlanCode;
 use crate::clock::from_millis;
 use crate::error::{Error, Result};
+use crate::ids::{AccountId, OrderId};
 use crate::lines::Iccid;
 use crate::money::Currency;
 use crate::payments::Method;
@@ -62,8 +63,8 @@ impl OrderRow {
         let periods = self.periods;
         let list_price = self.list_price;
         Ok(Order {
-            id: self.id,
-            account_id: self.account_id,
+            id: OrderId::from_stored(self.id),
+            account_id: AccountId::from_stored(self.account_id),
             product,
             plan_version_id: self.plan_version_id,
             breakdown: Breakdown {

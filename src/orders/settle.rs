@@ -143,7 +143,7 @@ pub async fn apply_in(
         PaymentState::Succeeded => match fulfil(app, tx, &order, &payment.provider, now).await? {
             Fulfilment::Fulfilled => {
                 if order.state == OrderState::Expired {
-                    orders::flag(tx, &order.id, "late_success").await?;
+                    orders::flag(tx, order.id.as_str(), "late_success").await?;
                 }
                 "fulfilled"
             }
@@ -153,7 +153,7 @@ pub async fn apply_in(
                     _ => "duplicate_payment",
                 };
                 if order.state == OrderState::PendingPayment || order.state == OrderState::Expired {
-                    orders::mark_paid(tx, &order.id, now).await?;
+                    orders::mark_paid(tx, order.id.as_str(), now).await?;
                 }
                 state = PaymentState::RefundPending;
                 received_for_refund(tx, &payment, now).await?;
@@ -168,17 +168,17 @@ pub async fn apply_in(
                     now,
                 )
                 .await?;
-                orders::flag(tx, &order.id, reason).await?;
+                orders::flag(tx, order.id.as_str(), reason).await?;
                 store::flag(tx, &payment.id, reason).await?;
                 "refund_scheduled"
             }
         },
         PaymentState::Failed if order.state == OrderState::PendingPayment => {
-            orders::set_state(tx, &order.id, OrderState::Failed, now).await?;
+            orders::set_state(tx, order.id.as_str(), OrderState::Failed, now).await?;
             "order_failed"
         }
         PaymentState::Cancelled if order.state == OrderState::PendingPayment => {
-            orders::set_state(tx, &order.id, OrderState::Expired, now).await?;
+            orders::set_state(tx, order.id.as_str(), OrderState::Expired, now).await?;
             "order_expired"
         }
         PaymentState::Refunded => {

@@ -27,8 +27,8 @@ pub async fn insert(tx: &mut Tx, order: &Order, idempotency_key: Option<&str>) -
          discounts, fee, total, payment_method, state, created_at, expires_at, updated_at, idempotency_key) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $15, $17)",
     )
-    .bind(&order.id)
-    .bind(&order.account_id)
+    .bind(order.id.as_str())
+    .bind(order.account_id.as_str())
     .bind(order.kind().as_str())
     .bind(order.iccid().map(Iccid::as_str))
     .bind(order.plan_code().map(PlanCode::as_str))
@@ -88,7 +88,7 @@ async fn find_of_account(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let mut order = row.into_order()?;
-    order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
+    order.payment = payments::latest_of_order(app.db.reader(), order.id.as_str()).await?;
     Ok(Some(order))
 }
 
@@ -119,7 +119,7 @@ pub async fn list_for_account(app: &App, account_id: &str, limit: i64) -> Result
     let mut orders = Vec::with_capacity(rows.len());
     for row in rows {
         let mut order = row.into_order()?;
-        order.payment = payments::latest_of_order(app.db.reader(), &order.id).await?;
+        order.payment = payments::latest_of_order(app.db.reader(), order.id.as_str()).await?;
         orders.push(order);
     }
     Ok(orders)

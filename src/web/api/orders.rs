@@ -174,7 +174,7 @@ fn breakdown_body(b: &orders::Breakdown, locale: Locale) -> BreakdownBody {
 
 pub fn order_view(order: &Order, locale: Locale) -> OrderView {
     OrderView {
-        id: order.id.clone(),
+        id: order.id.to_string(),
         kind: order.kind(),
         state: order.state,
         iccid: order.iccid().map(|i| i.as_str().to_owned()),

@@ -152,8 +152,8 @@ async fn priced_order(
         .expect("a quote");
     let now = app.now();
     let order = Order {
-        id: datacard::ids::new_id("ord", now),
-        account_id: account_id.to_owned(),
+        id: datacard::ids::OrderId::generate(now),
+        account_id: datacard::ids::AccountId::from_stored(account_id),
         product: quote.product().expect("a new eSIM"),
         plan_version_id: quote.plan.as_ref().map(|p| p.version_id.clone()),
         breakdown: quote.breakdown.clone(),
@@ -317,8 +317,8 @@ story!(
 
 fn holder(order: &Order) -> datacard::promotions::redemption::Holder<'_> {
     datacard::promotions::redemption::Holder {
-        order_id: &order.id,
-        account_id: &order.account_id,
+        order_id: order.id.as_str(),
+        account_id: order.account_id.as_str(),
         plan_code: order.plan_code(),
     }
 }

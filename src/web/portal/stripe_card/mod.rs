@@ -47,7 +47,7 @@ pub async fn show(
         )
     };
     if let Some(hosted) = app.providers().hosted_card_page {
-        return match hosted_card_page(&app, hosted, &payment.id, &order.id).await {
+        return match hosted_card_page(&app, hosted, &payment.id, order.id.as_str()).await {
             Some(url) => Redirect::to(&url).into_response(),
             None => unavailable(),
         };
