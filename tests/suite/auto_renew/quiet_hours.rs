@@ -2,8 +2,6 @@
 
 use super::helpers::*;
 
-// ===== quiet hours =======================================================================
-
 story!(quiet_hours_defer_a_reminder_sms_to_eight, |app| {
     let sub = subscriber(&app, 5).await;
     enable(

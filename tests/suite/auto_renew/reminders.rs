@@ -2,8 +2,6 @@
 
 use super::helpers::*;
 
-// ===== Alipay and WeChat Pay: reminders ==================================================
-
 story!(an_alipay_line_gets_a_reminder_and_no_order, |app| {
     let sub = subscriber(&app, 4).await;
     let settings = enable(&app, &sub, json!({ "enabled": true, "method": "alipay" })).await;

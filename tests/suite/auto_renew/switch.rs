@@ -3,8 +3,6 @@
 
 use super::helpers::*;
 
-// ===== the switch: API and portal ========================================================
-
 story!(
     the_api_switch_refuses_bad_input_and_other_peoples_lines,
     |app| {
