@@ -207,33 +207,34 @@ story_with!(
                 (body, Vec::new())
             })
             .collect();
+        // The one hasher is busy (as it is while a flood is being hashed): every
+        // registration waits its short while, then is turned away, and nothing is made.
+        // Holding it here, rather than racing 30 requests for it, keeps the story the
+        // same however fast or loaded the machine is.
+        let held = app
+            .app
+            .hashers
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the hasher");
         let replies = all_at_once(&app, registrations, "/api/v1/accounts").await;
-        let created = replies
-            .iter()
-            .filter(|r| r.0 == StatusCode::CREATED)
-            .count();
         let busy: Vec<&Reply> = replies
             .iter()
             .filter(|r| error_code(&r.2) == "busy")
             .collect();
         assert_eq!(
-            created + busy.len(),
+            busy.len(),
             30,
             "{:?}",
             replies.iter().map(|r| &r.2).collect::<Vec<_>>()
-        );
-        assert!(
-            !busy.is_empty(),
-            "one hasher took 30 hashes without turning any away"
         );
         for reply in &busy {
             assert_eq!(reply.0, StatusCode::TOO_MANY_REQUESTS);
             assert!(retry_after(&reply.1).is_some());
         }
-        assert_eq!(
-            app.count_rows("accounts").await,
-            i64::try_from(created).unwrap_or(0)
-        );
+        assert_eq!(app.count_rows("accounts").await, 0);
+        drop(held);
         // A turned-away registration can simply be sent again with the same code.
         let (n, _) = replies
             .iter()
