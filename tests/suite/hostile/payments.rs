@@ -9,7 +9,7 @@ use datacard::demo::sandbox::bank;
 use datacard::orders::apply_notification;
 use datacard::payments::{Notification, Observation, ProviderName, ProviderStatus};
 
-use crate::support::{Numbering, TestApp, Used, start_time};
+use crate::support::{Numbering, Subscriber, TestApp, Used, start_time};
 
 const PROVIDERS: [ProviderName; 4] = [
     ProviderName::Sandbox,
@@ -49,6 +49,32 @@ async fn order_state(app: &TestApp, held: &Value) -> String {
         .await;
     assert_eq!(status, StatusCode::OK, "{order}");
     order["state"].as_str().expect("a state").to_owned()
+}
+
+/// Spends the subscriber's wallet on one period of HK-30D-20G for their line.
+async fn renew_from_wallet(app: &TestApp, sub: &Subscriber) {
+    let (status, _, renewal) = app
+        .post_json(
+            "/api/v1/orders",
+            json!({ "kind": "renewal", "iccid": sub.iccid, "plan_code": "HK-30D-20G",
+                    "periods": 1, "payment_method": "wallet" }),
+            &[("authorization", &sub.auth())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{renewal}");
+}
+
+/// The provider's word that it refunded `payment` on its own (a dispute).
+fn refunded(payment: &str) -> Notification {
+    Notification {
+        event_id: format!("evt_refund_{payment}"),
+        payment_id: payment.to_owned(),
+        observation: Observation {
+            status: ProviderStatus::Refunded,
+            amount: None,
+            raw: "{}".into(),
+        },
+    }
 }
 
 fn paid(payment: &str, event: &str) -> Notification {
@@ -309,15 +335,7 @@ story!(a_spent_top_up_is_not_refunded_and_nothing_changes, |app| {
     let order = app.order_top_up(&sub.auth(), 10_000, "card").await;
     app.pay_at_sandbox(&order).await;
     // Spend it on a renewal from the wallet.
-    let (status, _, renewal) = app
-        .post_json(
-            "/api/v1/orders",
-            json!({ "kind": "renewal", "iccid": sub.iccid, "plan_code": "HK-30D-20G",
-                    "periods": 1, "payment_method": "wallet" }),
-            &[("authorization", &sub.auth())],
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{renewal}");
+    renew_from_wallet(&app, &sub).await;
     let (_, _, before) = app.me(&sub.token).await;
     let payment = order["payment"]["id"].as_str().expect("a payment");
     let refused = datacard::orders::refund::refund(&app, payment, "test")
@@ -346,16 +364,7 @@ story!(
         app.pay_at_sandbox(&order).await;
         let payment = order["payment"]["id"].as_str().expect("a payment");
         // The provider refunds on its own (a dispute): its word arrives.
-        let refunded = Notification {
-            event_id: format!("evt_refund_{payment}"),
-            payment_id: payment.to_owned(),
-            observation: Observation {
-                status: ProviderStatus::Refunded,
-                amount: None,
-                raw: "{}".into(),
-            },
-        };
-        apply_notification(&app, ProviderName::Sandbox, &refunded)
+        apply_notification(&app, ProviderName::Sandbox, &refunded(payment))
             .await
             .expect("applied");
         let (_, _, me) = app.me(&sub.token).await;
@@ -376,29 +385,12 @@ story!(
         // HK$88.00 in, all of it spent on a renewal from the wallet.
         let order = app.order_top_up(&sub.auth(), 8_800, "card").await;
         app.pay_at_sandbox(&order).await;
-        let (status, _, renewal) = app
-            .post_json(
-                "/api/v1/orders",
-                json!({ "kind": "renewal", "iccid": sub.iccid, "plan_code": "HK-30D-20G",
-                    "periods": 1, "payment_method": "wallet" }),
-                &[("authorization", &sub.auth())],
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{renewal}");
+        renew_from_wallet(&app, &sub).await;
         let (_, _, me) = app.me(&sub.token).await;
         assert_eq!(me["wallet"]["balance"]["amount"], 0, "{me}");
         // The card's holder disputes the top-up; the provider refunds it.
         let payment = order["payment"]["id"].as_str().expect("a payment");
-        let refunded = Notification {
-            event_id: format!("evt_refund_{payment}"),
-            payment_id: payment.to_owned(),
-            observation: Observation {
-                status: ProviderStatus::Refunded,
-                amount: None,
-                raw: "{}".into(),
-            },
-        };
-        apply_notification(&app, ProviderName::Sandbox, &refunded)
+        apply_notification(&app, ProviderName::Sandbox, &refunded(payment))
             .await
             .expect("applied");
         // Nothing was left to take back: the whole amount is the operator's loss, and the

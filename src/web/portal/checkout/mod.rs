@@ -309,16 +309,17 @@ pub async fn pay(
         .confirmed_total
         .as_deref()
         .and_then(|t| t.trim().parse().ok());
-    if let Ok(request) = choice.request(&app)
-        && let Ok(quote) = orders::quote(&app, &account.id, &request).await
-        && confirmed != Some(quote.breakdown.total)
-    {
-        let mut page = review_page(&portal, &choice, &quote, confirmed, false);
-        *page.status_mut() = axum::http::StatusCode::CONFLICT;
-        return page;
-    }
     let created = match choice.request(&app) {
-        Ok(request) => orders::create_for(&app, &account.id, &request, &payer, None).await,
+        Ok(request) => {
+            if let Ok(quote) = orders::quote(&app, &account.id, &request).await
+                && confirmed != Some(quote.breakdown.total)
+            {
+                let mut page = review_page(&portal, &choice, &quote, confirmed, false);
+                *page.status_mut() = axum::http::StatusCode::CONFLICT;
+                return page;
+            }
+            orders::create_for(&app, &account.id, &request, &payer, None).await
+        }
         Err(error) => Err(error),
     };
     match created {
