@@ -9,7 +9,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { createRequire } from 'node:module';
+
 import { chromium } from 'playwright-core';
+
+// axe-core, run on every page a walk checks: WCAG 2.1 A and AA, zero violations.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 // The demo subscriber that `datacard::demo::seed` creates: one line on HK-30D-20G
 // whose ICCID ends in 0010, and HK$50.00 in the wallet.
@@ -249,6 +255,7 @@ export function startWalk(name, { shotPrefix = `${name}-` } = {}) {
           .map((el) => `<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}>`),
       }));
       pagesChecked += 1;
+      await walk.checkAccessibility(page);
       assert.equal(facts.h1s.length, 1, `${page.url()}: expected one h1, found ${JSON.stringify(facts.h1s)}`);
       assert.ok(
         facts.scrollWidth <= facts.clientWidth + 1,
@@ -256,6 +263,20 @@ export function startWalk(name, { shotPrefix = `${name}-` } = {}) {
           `(sideways scrolling; too wide: ${facts.wide.join(', ')})`,
       );
       return facts;
+    },
+
+    /** axe-core over the whole page (evaluated through the DevTools protocol, so the
+     * portal's Content-Security-Policy still holds for everything else). */
+    async checkAccessibility(page) {
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+        await page.evaluate(AXE_SOURCE);
+      }
+      const violations = await page.evaluate(
+        (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+          .then((r) => r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)),
+        AXE_TAGS,
+      );
+      assert.deepEqual(violations, [], `${page.url()}: axe-core found WCAG 2.1 AA violations`);
     },
 
     /** A portal page: the path, the language asked for, a title that names the site, the h1. */

@@ -6,7 +6,8 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::app::App;
 
-/// Which provider a page plays, and its colour.
+/// Which provider a page plays, and its colour: each brand's hue, darkened until white
+/// text on it reaches the 4.5:1 contrast WCAG AA asks for.
 #[derive(Clone, Copy)]
 pub struct Look {
     pub provider: &'static str,
@@ -15,15 +16,15 @@ pub struct Look {
 
 pub const STRIPE: Look = Look {
     provider: "Stripe",
-    colour: "#635bff",
+    colour: "#533afd",
 };
 pub const ALIPAY: Look = Look {
     provider: "Alipay",
-    colour: "#1677ff",
+    colour: "#0958d9",
 };
 pub const WECHAT_PAY: Look = Look {
     provider: "WeChat Pay",
-    colour: "#07c160",
+    colour: "#05793d",
 };
 
 /// A whole page: the "FAKE … for testing" banner, one `h1`, then `body`.
