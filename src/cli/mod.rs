@@ -4,6 +4,7 @@
 mod imports;
 mod operator;
 mod serve;
+mod staff;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         command: NetworkKeysCommand,
     },
+    /// Back-office staff: console logins with a role.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// API keys for the operator's back office (`/api/v1/admin/…`).
     OperatorKeys {
         #[command(subcommand)]
@@ -123,9 +129,29 @@ pub(crate) enum NetworkKeysCommand {
 #[derive(Subcommand)]
 pub(crate) enum OperatorKeysCommand {
     /// Create a key; it is printed once, and its name is the actor in the audit log.
-    Create { name: String },
+    Create {
+        name: String,
+        /// What the key may do: admin, support, finance or viewer.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
     /// Revoke a key; its name stays taken, so the audit log stays unambiguous.
     Revoke { name: String },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum StaffCommand {
+    /// Add a member with a role; prints their one-time enrolment link (24 h).
+    Create {
+        email: String,
+        /// admin, support, finance or viewer.
+        #[arg(long)]
+        role: String,
+    },
+    /// List the staff with their roles and states.
+    List,
+    /// Disable a member: their sessions end and they can no longer log in.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -276,6 +302,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => imports::inventory(config, &file).await,
         Command::NetworkKeys { command } => imports::network_keys(config, command).await,
         Command::OperatorKeys { command } => operator::operator_keys(config, command).await,
+        Command::Staff { command } => staff::run(config, command).await,
         Command::Usage {
             command: UsageCommand::Import { file },
         } => imports::usage(config, &file).await,

@@ -104,8 +104,12 @@ pub async fn operator_keys(
 ) -> anyhow::Result<ExitCode> {
     let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
     match command {
-        OperatorKeysCommand::Create { name } => {
-            match api_keys::create(&app, &OPERATOR, &name).await {
+        OperatorKeysCommand::Create { name, role } => {
+            let created = match crate::staff::Role::parse(&role) {
+                Ok(role) => api_keys::create_operator(&app, &name, role).await,
+                Err(error) => Err(error),
+            };
+            match created {
                 Ok(key) => {
                     println!("{key}");
                     eprintln!(

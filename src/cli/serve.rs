@@ -27,6 +27,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             login.phone, login.email, login.password
         );
         println!("demo outbox (SMS and email): {url}/dev/outbox");
+        println!(
+            "demo back office: {url}/admin — staff {} (password {}); TOTP key {} in any authenticator app (the login page shows the current code in demo mode)",
+            crate::demo::DEMO_STAFF
+                .iter()
+                .map(|(email, role)| format!("{email} ({})", role.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            crate::demo::DEMO_STAFF_PASSWORD,
+            crate::staff::base32(crate::demo::DEMO_STAFF_TOTP)
+        );
         if crate::demo::fakes::active(&app.config) {
             let payments = &app.config.payments;
             println!(

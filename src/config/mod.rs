@@ -17,8 +17,8 @@ pub use payments::{
     SandboxConfig, StripeConfig, WechatPayConfig,
 };
 pub use sections::{
-    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, PhoneRegion,
-    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
+    AccountsConfig, ConsoleConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig,
+    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -69,6 +69,7 @@ pub struct Config {
     pub messages: MessagesConfig,
     pub payments: PaymentsConfig,
     pub network: NetworkConfig,
+    pub console: ConsoleConfig,
 }
 
 impl Default for Config {
@@ -86,6 +87,7 @@ impl Default for Config {
             messages: MessagesConfig::default(),
             payments: PaymentsConfig::default(),
             network: NetworkConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }
@@ -176,6 +178,18 @@ impl Config {
         }
         if self.accounts.code_ttl_secs <= 0 || self.accounts.code_max_attempts <= 0 {
             bail!("accounts.code_ttl_secs and accounts.code_max_attempts must be positive");
+        }
+        if self.console.session_hours <= 0
+            || self.console.idle_minutes <= 0
+            || self.console.enrolment_hours <= 0
+            || self.console.idle_minutes > self.console.session_hours * 60
+        {
+            bail!(
+                "console.session_hours, console.idle_minutes and console.enrolment_hours must be positive, and the idle timeout no longer than the session"
+            );
+        }
+        if self.console.min_password_length < 12 {
+            bail!("console.min_password_length must be at least 12");
         }
         if !(1..=256).contains(&self.accounts.max_concurrent_hashes) {
             bail!("accounts.max_concurrent_hashes must be between 1 and 256");

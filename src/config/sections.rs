@@ -244,3 +244,28 @@ impl Default for SmtpConfig {
         }
     }
 }
+
+/// The back-office console's sessions and enrolment links.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// A console session ends this long after its login, used or not.
+    pub session_hours: i64,
+    /// …and this long after its last request.
+    pub idle_minutes: i64,
+    /// An enrolment link (`datacard staff create`) works this long.
+    pub enrolment_hours: i64,
+    /// Staff passwords are at least this long.
+    pub min_password_length: usize,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            session_hours: 10,
+            idle_minutes: 30,
+            enrolment_hours: 24,
+            min_password_length: 12,
+        }
+    }
+}

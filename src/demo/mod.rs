@@ -22,8 +22,8 @@ use crate::config::Config;
 use crate::payments::{ProviderName, Providers};
 
 pub use seed::{
-    DEMO_EMAIL, DEMO_NETWORK_KEY, DEMO_OPERATOR_KEY, DEMO_PASSWORD, DEMO_PHONE, DemoLogin,
-    demo_iccid, seed,
+    DEMO_EMAIL, DEMO_NETWORK_KEY, DEMO_OPERATOR_KEY, DEMO_PASSWORD, DEMO_PHONE, DEMO_STAFF,
+    DEMO_STAFF_PASSWORD, DEMO_STAFF_TOTP, DemoLogin, demo_iccid, seed,
 };
 
 /// Demo mode's changes to the configuration: the fakes take the providers' places
@@ -57,7 +57,9 @@ pub fn prepare(config: &mut Config) {
 
 /// The demo's published credentials: outside demo mode they open nothing.
 pub fn credentials() -> Vec<&'static str> {
-    vec![DEMO_PHONE, DEMO_EMAIL, DEMO_NETWORK_KEY, DEMO_OPERATOR_KEY]
+    let mut credentials = vec![DEMO_PHONE, DEMO_EMAIL, DEMO_NETWORK_KEY, DEMO_OPERATOR_KEY];
+    credentials.extend(seed::DEMO_STAFF.iter().map(|(email, _)| *email));
+    credentials
 }
 
 /// The sandbox provider, in demo mode.
@@ -208,6 +210,11 @@ pub async fn seeded(app: &App) -> crate::error::Result<bool> {
             .is_some()
     {
         return Ok(true);
+    }
+    for (email, _) in seed::DEMO_STAFF {
+        if crate::staff::find_by_email(app, email).await?.is_some() {
+            return Ok(true);
+        }
     }
     let phone = crate::accounts::Phone::parse(DEMO_PHONE)
         .map_err(|error| crate::error::Error::internal(anyhow::anyhow!("{error}")))?;

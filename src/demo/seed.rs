@@ -34,6 +34,24 @@ pub fn demo_iccid() -> String {
         .unwrap_or_default()
 }
 
+/// The demo's staff, one per role, all with [`DEMO_STAFF_PASSWORD`] and the TOTP secret
+/// [`DEMO_STAFF_TOTP`] (published: outside demo mode these logins open nothing).
+pub const DEMO_STAFF: [(&str, crate::staff::Role); 4] = [
+    ("admin@staff.datacard.example", crate::staff::Role::Admin),
+    (
+        "support@staff.datacard.example",
+        crate::staff::Role::Support,
+    ),
+    (
+        "finance@staff.datacard.example",
+        crate::staff::Role::Finance,
+    ),
+    ("viewer@staff.datacard.example", crate::staff::Role::Viewer),
+];
+pub const DEMO_STAFF_PASSWORD: &str = "demo-staff-password-2026";
+/// 20 bytes; base32 `MRSW233TORQWMZRNORXXI4BNONSWG4TFOQ`.
+pub const DEMO_STAFF_TOTP: &[u8; 20] = b"demostaff-totp-secre";
+
 pub struct DemoLogin {
     pub phone: &'static str,
     pub email: &'static str,
@@ -58,6 +76,18 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         .is_none()
     {
         crate::api_keys::store(app, operator, "demo-operator", DEMO_OPERATOR_KEY).await?;
+    }
+
+    for (email, role) in DEMO_STAFF {
+        crate::staff::seed_enrolled(
+            app,
+            email,
+            role,
+            DEMO_STAFF_PASSWORD,
+            DEMO_STAFF_TOTP,
+            "demo",
+        )
+        .await?;
     }
 
     let login = DemoLogin {

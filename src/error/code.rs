@@ -48,6 +48,7 @@ codes! {
         CouponNotCombinable = "coupon_not_combinable",
         CouponNotFound = "coupon_not_found",
         CouponNotYetValid = "coupon_not_yet_valid",
+        EnrolmentLinkInvalid = "enrolment_link_invalid",
         InvalidAmount = "invalid_amount",
         InvalidBody = "invalid_body",
         InvalidCode = "invalid_code",
@@ -69,6 +70,7 @@ codes! {
         InvalidPromotion = "invalid_promotion",
         InvalidPromotionCode = "invalid_promotion_code",
         InvalidQuery = "invalid_query",
+        InvalidRole = "invalid_role",
         InvalidSetupIntent = "invalid_setup_intent",
         InvalidSignature = "invalid_signature",
         InvalidToken = "invalid_token",
@@ -88,11 +90,13 @@ codes! {
         InvalidCredentials = "invalid_credentials",
         InvalidNetworkKey = "invalid_network_key",
         InvalidOperatorKey = "invalid_operator_key",
+        InvalidTotp = "invalid_totp",
         Unauthenticated = "unauthenticated",
     }
     Forbidden {
         CrossOrigin = "cross_origin",
         CsrfFailed = "csrf_failed",
+        RoleForbidden = "role_forbidden",
     }
     NotFound {
         CardNotFound = "card_not_found",
@@ -124,6 +128,7 @@ codes! {
         PaymentNotRefundable = "payment_not_refundable",
         PhoneTaken = "phone_taken",
         PriceChanged = "price_changed",
+        StaffEmailTaken = "staff_email_taken",
         TopUpSpent = "top_up_spent",
     }
     Unprocessable {

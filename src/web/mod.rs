@@ -2,6 +2,7 @@
 //! every request passes through.
 
 pub mod api;
+pub mod console;
 pub mod cookies;
 pub mod error;
 pub mod extract;
@@ -34,6 +35,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api::routes())
+        .merge(console::routes(&app))
         .merge(portal::routes(&app, crate::demo::portal_routes(&app)))
         // Demo mode only: the sandbox's pay page, the fakes, the outbox page.
         .merge(crate::demo::routes(&app))

@@ -25,6 +25,7 @@ mod orders;
 mod phone_numbers;
 mod promotions;
 mod schema;
+mod staff;
 mod stripe {
     mod fixtures;
     mod localstripe;

@@ -75,6 +75,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "common/0011_payment_query_throttle.sql",
         "6ed176876d8cb8615f7c020ffdd492524cbe3b8cfbddf214521251d3c54aa30478a7d600e2615c5f9aeeba4f2f09cd70",
     ),
+    (
+        "common/0020_staff.sql",
+        "a96914527c5316d493b382e03d2760dcb8667e12af186cbfe71a3b589fea077238565fdbd290e66c854b99b127ea9a2c",
+    ),
 ];
 
 fn migrations() -> PathBuf {

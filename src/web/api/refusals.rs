@@ -17,7 +17,11 @@ use crate::web::error::status_of_kind;
 pub const SIGNED_IN: &[Code] = &[Code::Unauthenticated];
 
 /// An operator key (the admin `Operator` extractor).
-pub const OPERATOR: &[Code] = &[Code::InvalidOperatorKey];
+pub const OPERATOR: &[Code] = &[
+    Code::InvalidOperatorKey,
+    Code::RoleForbidden,
+    Code::CsrfFailed,
+];
 
 /// A JSON body (`ApiJson`, `AdminJson`): unreadable, of the wrong shape, not sent as
 /// `application/json`, or over the body limit.

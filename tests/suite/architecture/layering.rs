@@ -14,6 +14,7 @@ pub(super) const FOUNDATION: &[&str] = &[
     "money",
     "volume",
     "signature",
+    "sealed",
     "private_files",
     "config",
     "db",
@@ -23,6 +24,7 @@ pub(super) const FOUNDATION: &[&str] = &[
 pub(super) const DOMAIN: &[&str] = &[
     "audit",
     "accounts",
+    "staff",
     "api_keys",
     "ledger",
     "payments",

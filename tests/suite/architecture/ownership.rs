@@ -18,6 +18,16 @@ const OWNERS: &[(&str, &[&str])] = &[
     ),
     ("src/api_keys.rs", &["network_keys", "operator_keys"]),
     (
+        "src/staff/",
+        &[
+            "staff",
+            "staff_enrolments",
+            "staff_recovery_codes",
+            "staff_sessions",
+            "staff_login_throttle",
+        ],
+    ),
+    (
         "src/audit/",
         &["audit_log", "audit_head", "audit_log_chained"],
     ),

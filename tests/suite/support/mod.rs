@@ -9,6 +9,7 @@
 mod accounts;
 pub mod alipay;
 mod app;
+mod console;
 mod http;
 mod lines;
 mod messages;
@@ -24,6 +25,8 @@ use serde_json::Value;
 use axum::http::{HeaderMap, StatusCode};
 
 pub use app::TestApp;
+#[allow(unused_imports, reason = "only the console's stories use these")]
+pub use console::{STAFF_PASSWORD, Staff, decode_base32, testid_text};
 pub use datacard::db::Backend;
 pub use http::{assert_error, bearer, call, error_code, json_of, json_request};
 #[allow(

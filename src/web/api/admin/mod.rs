@@ -20,9 +20,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
-use crate::api_keys::{self, OPERATOR};
+use crate::api_keys;
 use crate::app::App;
 use crate::error::{Code, Error, ErrorKind};
+use crate::staff::{self, Permission, Role};
+use crate::web::cookies;
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -53,28 +55,56 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/audit", get(audit::list))
 }
 
-/// The operator key the request carries, by name; 401 for anything else — no key, a
-/// wrong or revoked one, a network key, a subscriber's token or session cookie.
+/// Who calls the admin API: an operator key, by name, or a staff member's console
+/// session; with the role that decides what they may do. 401 for anything else — no
+/// key, a wrong or revoked one, a network key, a subscriber's token or session cookie.
 pub struct Operator {
-    /// The key's name: the actor of every change it makes.
+    /// The audit log's actor: the key's name, or `staff:<email>`.
     pub name: String,
+    pub role: Role,
+}
+
+impl Operator {
+    /// 403 `role_forbidden` unless the caller's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), Error> {
+        self.role.require(permission)
+    }
 }
 
 impl FromRequestParts<App> for Operator {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let key = parts
+        let bearer = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or("");
-        match api_keys::authenticate(app, &OPERATOR, key).await? {
-            Some(name) => Ok(Operator { name }),
-            None => Err(Error::unauthenticated(Code::InvalidOperatorKey)),
+            .map(str::trim);
+        if let Some(key) = bearer {
+            return match api_keys::authenticate_operator(app, key).await? {
+                Some((name, role)) => Ok(Operator { name, role }),
+                None => Err(Error::unauthenticated(Code::InvalidOperatorKey)),
+            };
         }
+        let token = cookies::get(&parts.headers, cookies::STAFF_SESSION).unwrap_or("");
+        let Some(member) = staff::authenticate(app, token).await? else {
+            return Err(Error::unauthenticated(Code::InvalidOperatorKey));
+        };
+        if !parts.method.is_safe() {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !crate::web::console::csrf_matches(app, token, sent) {
+                return Err(Error::of(Code::CsrfFailed));
+            }
+        }
+        Ok(Operator {
+            name: member.actor(),
+            role: member.role,
+        })
     }
 }
 

@@ -17,6 +17,7 @@ use crate::web::api::plans::FairUseBody;
 use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator, Outcome, same_code};
+use crate::staff::Permission;
 
 #[derive(Serialize, ToSchema)]
 pub struct AdminPlanBody {
@@ -168,6 +169,7 @@ pub async fn put(
     Path(code): Path<String>,
     AdminJson(entry): AdminJson<PlanEntry>,
 ) -> Result<(StatusCode, Json<PlanChangeBody>)> {
+    operator.require(Permission::EditCatalog)?;
     let code = code_in_address(&code)?;
     same_code(code.as_str(), entry.code())?;
     let spec = catalog::check_plan(entry)
@@ -206,6 +208,7 @@ pub async fn retire(
     operator: Operator,
     Path(code): Path<String>,
 ) -> Result<Json<PlanChangeBody>> {
+    operator.require(Permission::EditCatalog)?;
     let code = code_in_address(&code)?;
     let retired = edit::retire_plan(&app, &code, &operator.name).await?;
     tracing::info!(operator = %operator.name, plan.code = %code, retired, "plan retire");

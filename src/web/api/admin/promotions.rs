@@ -16,6 +16,7 @@ use crate::promotions::{self, PromotionCode, PromotionEntry, edit};
 use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator, Outcome, same_code};
+use crate::staff::Permission;
 
 #[derive(Serialize, ToSchema)]
 pub struct AdminPromotionBody {
@@ -101,6 +102,7 @@ async fn put(
     entry: PromotionEntry,
     coupon: bool,
 ) -> Result<(StatusCode, Json<PromotionChangeBody>)> {
+    operator.require(Permission::EditCatalog)?;
     let code = code_in_address(code)?;
     same_code(code.as_str(), entry.code())?;
     let plans = crate::catalog::history::plan_codes(app).await?;
@@ -133,6 +135,7 @@ async fn retire(
     code: &str,
     coupon: bool,
 ) -> Result<Json<PromotionChangeBody>> {
+    operator.require(Permission::EditCatalog)?;
     let code = code_in_address(code)?;
     let retired = edit::retire_promotion(app, &code, coupon, &operator.name).await?;
     tracing::info!(operator = %operator.name, promotion.code = %code, retired, "promotion retire");

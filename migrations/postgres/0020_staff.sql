@@ -1,0 +1,1 @@
+../common/0020_staff.sql

@@ -1,0 +1,9 @@
+//! The back office's staff: enrolment by one-time link with password and TOTP,
+//! console logins (codes used once, lockout, idle timeout), and what each role may do
+//! in the console and on the admin API.
+
+mod enrolment;
+mod login;
+mod roles;
+
+use crate::support::*;
