@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -78,6 +78,12 @@ pub async fn find_by_phone(app: &App, phone: &Phone) -> Result<Option<Account>> 
     Ok(found.map(|(account, _)| account))
 }
 
+/// The account with this email, verified or not (the back office's search; logins
+/// take verified emails only).
+pub async fn find_by_email(app: &App, email: &Email) -> Result<Option<Account>> {
+    store::find_by_any_email(app.db.reader(), email.as_str()).await
+}
+
 /// Remembers the language the subscriber chose, for pages and messages.
 pub async fn set_locale(app: &App, account_id: &str, locale: Locale) -> Result<()> {
     let mut tx = app.db.begin().await?;

@@ -234,3 +234,17 @@ pub(super) const LOGIN_THROTTLE: Counter = Counter {
     table: "login_throttle",
     key_column: "key",
 };
+
+/// The account with this email, verified or not (the back office's search).
+pub(super) async fn find_by_any_email<'e, E>(executor: E, email: &str) -> Result<Option<Account>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| account_from_row(&row)).transpose()
+}

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bulk;
+pub mod movements;
 pub mod quota;
 mod store;
 

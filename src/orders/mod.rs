@@ -5,6 +5,7 @@ pub mod card_checkout;
 mod create;
 pub mod expire;
 pub mod fulfil;
+pub mod lookup;
 pub mod pricing;
 #[cfg(test)]
 mod promotion_properties;

@@ -6,6 +6,7 @@
 pub mod alipay;
 mod config_check;
 pub mod http;
+pub mod lookup;
 mod method;
 pub mod provider;
 pub mod registry;

@@ -75,12 +75,12 @@ pub fn routes() -> Router<App> {
         admin::promotions::put_promotion, admin::promotions::retire_promotion,
         admin::promotions::list_coupons, admin::promotions::show_coupon,
         admin::promotions::put_coupon, admin::promotions::retire_coupon,
-        admin::audit::list,
+        admin::audit::list, admin::customers::search, admin::customers::show,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"),
-        (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME`) as the bearer token.")),
+        (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME --role …`) as the bearer token, or a staff member's console session. Each endpoint checks the role.")),
 )]
 pub struct ApiDoc;
 

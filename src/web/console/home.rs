@@ -40,6 +40,7 @@ pub async fn show(State(app): State<App>, console: Console) -> Response {
     let body = html! {
         h1 { (t(locale, "console.home_title")) }
         p { (tf(locale, "console.welcome", &[("email", &member.email), ("role", &t(locale, &format!("console.role.{}", member.role.as_str())))])) }
+        (super::customers::search_box(&console, ""))
         @if codes_left < FEW_RECOVERY_CODES {
             (super::layout::notice(&tf(locale, "console.codes_low", &[("count", &codes_left.to_string())]), true))
         }

@@ -3,6 +3,7 @@
 //! signed in with password and TOTP. Its sessions are apart from subscribers' (own
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
+mod customers;
 mod enrol;
 mod forms;
 mod home;
@@ -40,6 +41,8 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/logout", post(login::log_out))
         .route("/admin/enrol/{token}", get(enrol::show).post(enrol::submit))
         .route("/admin/audit", get(home::audit))
+        .route("/admin/customers", get(customers::search))
+        .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
         .layer(middleware::from_fn_with_state(app.clone(), context))

@@ -36,6 +36,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "orders",
     "usage",
     "auto_renew",
+    "customers",
 ];
 /// The composition: may use anything above, and each other.
 pub(super) const OUTER: &[&str] = &["background", "web", "server", "cli", "demo", "bench"];

@@ -7,6 +7,7 @@
 //! `PUT` is idempotent: the same entry again changes nothing and says `unchanged`.
 
 pub mod audit;
+pub mod customers;
 pub mod plans;
 pub mod promotions;
 
@@ -53,6 +54,8 @@ pub fn routes() -> Router<App> {
             post(promotions::retire_coupon),
         )
         .route("/api/v1/admin/audit", get(audit::list))
+        .route("/api/v1/admin/customers", get(customers::search))
+        .route("/api/v1/admin/customers/{id}", get(customers::show))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

@@ -1,0 +1,273 @@
+//! Customers: the one search box, and a customer's page — account, lines, wallet and
+//! its movements, orders with every payment and the provider's events (the stored
+//! evidence), cards, and a timeline of it all, newest first. Opening the page is
+//! recorded in the audit log (it shows personal data).
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::customers::{self, Hit, OrderRecord, Profile};
+use crate::error::{Code, Error};
+use crate::i18n::{t, tf};
+use crate::staff::Permission;
+use crate::web::error::status_of;
+use crate::web::portal::format::datetime;
+
+use super::{Console, error_page, render};
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The search box, as on every console page that finds customers.
+pub fn search_box(console: &Console, value: &str) -> Markup {
+    let locale = console.locale;
+    html! {
+        form.search method="get" action="/admin/customers" role="search" {
+            label for="f-q" { (t(locale, "console.customers.search_label")) }
+            div.inline {
+                input #f-q type="search" name="q" value=(value) autocomplete="off" spellcheck="false" maxlength="100";
+                button type="submit" { (t(locale, "console.customers.search")) }
+            }
+            p.hint { (t(locale, "console.customers.search_hint")) }
+        }
+    }
+}
+
+pub async fn search(
+    State(app): State<App>,
+    console: Console,
+    Query(query): Query<SearchQuery>,
+) -> Response {
+    if let Err(response) = console.require(Permission::Read) {
+        return *response;
+    }
+    let locale = console.locale;
+    let title = t(locale, "console.customers.title");
+    if query.q.trim().is_empty() {
+        return render(
+            &console,
+            &title,
+            html! { h1 { (title) } (search_box(&console, "")) },
+        );
+    }
+    let hits = match customers::search(&app, &query.q).await {
+        Ok(hits) => hits,
+        Err(error) if error.kind == crate::error::ErrorKind::Internal => {
+            return error_page(&console, &error);
+        }
+        Err(error) => {
+            let mut response = render(
+                &console,
+                &title,
+                html! {
+                    h1 { (title) }
+                    (super::layout::error_notice(&console, &error))
+                    (search_box(&console, &query.q))
+                },
+            );
+            *response.status_mut() = status_of(&error);
+            return response;
+        }
+    };
+    let body = html! {
+        h1 { (title) }
+        (search_box(&console, &query.q))
+        p role="status" data-testid="hit-count" { (tf(locale, if hits.len() == 1 { "console.customers.found_one" } else { "console.customers.found_other" }, &[("count", &hits.len().to_string())])) }
+        @if !hits.is_empty() { (hits_table(&console, &hits)) }
+    };
+    render(&console, &title, body)
+}
+
+fn hits_table(console: &Console, hits: &[Hit]) -> Markup {
+    let locale = console.locale;
+    html! {
+        table data-testid="hits" {
+            thead { tr {
+                th scope="col" { (t(locale, "console.customers.phone")) }
+                th scope="col" { (t(locale, "console.email")) }
+                th scope="col" { (t(locale, "console.customers.lines")) }
+                th scope="col" { (t(locale, "console.customers.matched")) }
+            } }
+            tbody {
+                @for hit in hits {
+                    tr data-account=(hit.account.id) {
+                        td { a href={ "/admin/customers/" (hit.account.id) } { (hit.account.phone) } }
+                        td { (hit.account.email) }
+                        td { @for iccid in &hit.lines { code { (iccid) } br; } }
+                        td { (t(locale, &format!("console.customers.by.{}", serde_json::to_value(hit.matched_by).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()))) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn show(State(app): State<App>, console: Console, Path(id): Path<String>) -> Response {
+    let member = match console.require(Permission::Read) {
+        Ok(member) => member.clone(),
+        Err(response) => return *response,
+    };
+    let profile = match customers::profile(&app, &id, &member.actor()).await {
+        Ok(Some(profile)) => profile,
+        Ok(None) => return error_page(&console, &Error::not_found(Code::NotFound)),
+        Err(error) => return error_page(&console, &error),
+    };
+    let locale = console.locale;
+    let zone = app.config.time_zone();
+    let when = |at| datetime(locale, at, zone);
+    let account = &profile.account;
+    let title = tf(
+        locale,
+        "console.customer.title",
+        &[("phone", account.phone.as_str())],
+    );
+    let body = html! {
+        h1 { (title) }
+        (search_box(&console, ""))
+        section.card aria-labelledby="account-h" {
+            h2 #account-h { (t(locale, "console.customer.account")) }
+            dl.facts {
+                dt { (t(locale, "console.customers.phone")) } dd data-testid="phone" { (account.phone) }
+                dt { (t(locale, "console.email")) } dd { (account.email) " " @if !account.email_verified { span.hint { (t(locale, "console.customer.unverified")) } } }
+                dt { (t(locale, "console.customer.since")) } dd { (when(account.created_at)) }
+                dt { (t(locale, "console.customer.language")) } dd { (account.locale.native_name()) }
+                dt { (t(locale, "console.customer.id")) } dd { code { (account.id) } }
+            }
+        }
+        (lines_section(&console, &profile, &when))
+        (wallet_section(&console, &profile, &when))
+        section.card aria-labelledby="orders-h" {
+            h2 #orders-h { (t(locale, "console.customer.orders")) }
+            @if profile.orders.is_empty() { p { (t(locale, "console.customer.none")) } }
+            @for record in &profile.orders { (order_block(&console, record, &when)) }
+        }
+        section.card aria-labelledby="cards-h" {
+            h2 #cards-h { (t(locale, "console.customer.cards")) }
+            @if profile.cards.is_empty() { p { (t(locale, "console.customer.none")) } }
+            ul { @for card in &profile.cards { li { (card.brand) " ···· " (card.last4) } } }
+        }
+        section.card aria-labelledby="timeline-h" {
+            h2 #timeline-h { (t(locale, "console.customer.timeline")) }
+            ol.timeline data-testid="timeline" {
+                @for entry in &profile.timeline {
+                    li data-kind=(entry.kind) { (when(entry.at)) " · " strong { (t(locale, &format!("console.timeline.{}", entry.kind))) } " · " code { (entry.reference) } " " (entry.detail) }
+                }
+            }
+        }
+    };
+    render(&console, &title, body)
+}
+
+fn lines_section(
+    console: &Console,
+    profile: &Profile,
+    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
+) -> Markup {
+    let locale = console.locale;
+    html! {
+        section.card aria-labelledby="lines-h" {
+            h2 #lines-h { (t(locale, "console.customer.lines")) }
+            @if profile.lines.is_empty() { p { (t(locale, "console.customer.none")) } } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { "ICCID" }
+                        th scope="col" { (t(locale, "console.customer.status")) }
+                        th scope="col" { (t(locale, "console.customer.plan")) }
+                        th scope="col" { (t(locale, "console.customer.validity")) }
+                    } }
+                    tbody {
+                        @for line in &profile.lines {
+                            tr data-iccid=(line.iccid) {
+                                td { code { (line.iccid) } }
+                                td { (t(locale, &format!("status.{}", line.status.as_str()))) @if let Some(reason) = &line.status_reason { br; span.hint { (reason) } } }
+                                td { @if let Some(period) = &line.current { (period.plan_name(locale)) } }
+                                td {
+                                    @if let Some(period) = &line.current { (when(period.starts_at)) " – " (when(period.ends_at)) }
+                                    @if !line.queued.is_empty() { br; span.hint { (tf(locale, "console.customer.queued", &[("count", &line.queued.len().to_string()), ("until", &line.queued.last().map(|p| when(p.ends_at)).unwrap_or_default())])) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn wallet_section(
+    console: &Console,
+    profile: &Profile,
+    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
+) -> Markup {
+    let locale = console.locale;
+    html! {
+        section.card aria-labelledby="wallet-h" {
+            h2 #wallet-h { (t(locale, "console.customer.wallet")) }
+            p data-testid="wallet-balance" { strong { (profile.wallet) } }
+            @if !profile.movements.is_empty() {
+                table {
+                    thead { tr {
+                        th scope="col" { (t(locale, "console.audit_at")) }
+                        th scope="col" { (t(locale, "console.customer.movement")) }
+                        th scope="col" { (t(locale, "console.customer.amount")) }
+                    } }
+                    tbody {
+                        @for movement in &profile.movements {
+                            tr { td { (when(movement.at)) } td { (movement.description) br; code.hint { (movement.reference) } } td { (movement.amount) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn order_block(
+    console: &Console,
+    record: &OrderRecord,
+    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
+) -> Markup {
+    let locale = console.locale;
+    let order = &record.order;
+    let b = &order.breakdown;
+    html! {
+        article.order data-order=(order.id) {
+            h3 {
+                (t(locale, &format!("order.kind.{}", order.kind().as_str())))
+                @if let Some(plan) = order.plan_name(locale) { " · " (plan) " × " (b.periods) }
+                " · " (b.money(b.total))
+            }
+            p {
+                (when(order.created_at)) " · " (t(locale, &format!("order.state.{}", order.state.as_str())))
+                " · " code { (order.id) }
+                @if let Some(receipt) = &record.receipt { " · " (t(locale, "console.customer.receipt")) " " code { (receipt) } }
+                @if let Some(attention) = &order.attention { " · " strong.attention { (attention) } }
+            }
+            @for payment in &record.payments {
+                details data-payment=(payment.id) {
+                    summary {
+                        (payment.method) " · " (payment.provider) " · " (payment.amount) " · " (payment.state)
+                        @if let Some(reference) = &payment.provider_ref { " · " code { (reference) } }
+                        @if let Some(attention) = &payment.attention { " · " strong.attention { (attention) } }
+                    }
+                    @if payment.events.is_empty() { p.hint { (t(locale, "console.customer.no_events")) } }
+                    ol {
+                        @for event in &payment.events {
+                            li {
+                                (when(event.received_at)) " · " (event.source) " · " (event.provider_status) " → " (event.outcome)
+                                @if let Some(amount) = &event.amount { " · " (amount) }
+                                pre.evidence tabindex="0" { (event.evidence) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
