@@ -37,7 +37,7 @@ pub fn names(
 ) -> BTreeMap<String, String> {
     let mut names = BTreeMap::new();
     for (language, name) in raw {
-        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
+        if crate::i18n::Locale::parse(&language).is_none() {
             problems.push(format!("names has an unknown language {language:?}"));
         } else if name.trim().is_empty() || name.chars().count() > 80 {
             problems.push(format!("name in {language} must be 1–80 characters"));

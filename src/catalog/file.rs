@@ -207,6 +207,7 @@ fn parse_volume(value: &toml::Value) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
 
     /// The plans of a file; its offers are checked in `promotions`.
     #[derive(serde::Deserialize)]
@@ -249,11 +250,10 @@ mod tests {
                 .iter()
                 .any(|s| matches!(s.allowance, Allowance::Unlimited { .. }))
         );
-        assert!(
-            specs
-                .iter()
-                .all(|s| s.names.contains_key("zh-HK") && s.prices.contains_key(&Currency::HKD))
-        );
+        assert!(specs.iter().all(
+            |s| Locale::ALL.iter().all(|l| s.names.contains_key(l.tag()))
+                && s.prices.contains_key(&Currency::HKD)
+        ));
     }
 
     #[test]
