@@ -196,9 +196,35 @@ async function demoSubscriber(browser) {
     assert.ok((await textOf(page.locator('main'))).includes(text), `the account page says ${text}`);
   }
 
+  step('套餐 → 选择 香港日包 1GB → 新 eSIM, 钱包余额 → 查看订单');
+  await clickAndWait(page, nav(page).getByRole('link', { name: '套餐', exact: true }));
+  await checkSimplified(page, { path: '/plans', h1: '套餐' });
+  const plan = page.locator('li.plan').filter({ has: page.getByRole('heading', { name: '香港日包 1GB', exact: true }) });
+  await clickAndWait(page, plan.getByRole('link', { name: '选择 香港日包 1GB', exact: true }));
+  await checkSimplified(page, { path: '/checkout', h1: '结算' });
+  await page.getByRole('radio', { name: '新 eSIM', exact: true }).check();
+  for (const method of ['信用卡或借记卡', '支付宝', '微信支付']) {
+    assert.equal(await page.getByRole('radio', { name: new RegExp(`^${method}`) }).count(), 1, `a ${method} choice`);
+  }
+  await page.getByRole('radio', { name: /^钱包余额（HK\$50\.00）/ }).check();
+  await shoot(page, 'checkout');
+  await clickAndWait(page, page.getByRole('button', { name: '查看订单', exact: true }));
+  await checkSimplified(page, { path: '/checkout/review', h1: '确认订单', shot: 'review' });
+  const review = await textOf(page.locator('table.breakdown'));
+  for (const text of ['香港日包 1GB', '1 × HK$18.00', '价格', '支付手续费', '合计']) {
+    assert.ok(review.includes(text), `the review says ${text}: ${review}`);
+  }
+
+  step('支付 HK$18.00: the order page, 已完成, 安装你的 eSIM');
+  await clickAndWait(page, page.getByRole('button', { name: '支付 HK$18.00', exact: true }));
+  await checkSimplified(page, { path: /^\/orders\/[^/]+$/, h1: /^订单/, shot: 'order' });
+  assert.equal(await textOf(page.getByTestId('order-state')), '已完成');
+  assert.equal(await page.getByRole('heading', { name: '安装你的 eSIM', exact: true }).count(), 1);
+
   step('orders and the demo outbox');
   await clickAndWait(page, nav(page).getByRole('link', { name: '订单', exact: true }));
   await checkSimplified(page, { path: '/orders', h1: '我的订单', shot: 'orders' });
+  assert.match(await textOf(page.locator('main')), /香港日包 1GB/);
   await page.goto(`${BASE}/dev/outbox`);
   // The outbox lists every message, some written to others in English or Traditional.
   await checkPage(page, { lang: 'zh-CN', path: '/dev/outbox', h1: '消息发件箱（演示）' });
