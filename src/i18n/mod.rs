@@ -158,6 +158,16 @@ pub fn name_in(names: &BTreeMap<String, String>, locale: Locale) -> Option<&str>
         .map(String::as_str)
 }
 
+/// Every key of `locale`'s catalog, sorted.
+pub fn keys(locale: Locale) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = catalogs()
+        .get(&locale)
+        .map(|c| c.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
 /// `t` with `{name}` placeholders filled in.
 pub fn tf(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
     let mut text = t(locale, key);
