@@ -293,6 +293,26 @@ mod tests {
     }
 
     #[test]
+    fn names_are_under_the_tags_the_portal_serves() {
+        let plan = |names: &str| {
+            format!(
+                "[[plans]]\ncode = \"DAY\"\nzone = \"hk\"\nperiod = {{ unit = \"day\", count = 1 }}\ndata = \"1 GB\"\nprices = {{ HKD = 1800 }}\nnames = {names}\n"
+            )
+        };
+        let specs = parse(&plan(
+            r#"{ en = "Day", "zh-HK" = "日票", "zh-CN" = "日包" }"#,
+        ))
+        .expect("the three served tags");
+        assert_eq!(specs.plans[0].names.len(), 3);
+        for (language, tag) in [("zh-Hans", "zh-CN"), ("zh-TW", "zh-HK"), ("zh", "zh-CN")] {
+            let errors = parse(&plan(&format!(r#"{{ en = "Day", "{language}" = "日" }}"#)))
+                .unwrap_err()
+                .join("\n");
+            assert!(errors.contains(&format!("write it as {tag:?}")), "{errors}");
+        }
+    }
+
+    #[test]
     fn unlimited_needs_fair_use_and_volumes_parse() {
         let base = |data: &str, extra: &str| {
             format!(
