@@ -30,15 +30,23 @@ pub fn instant(
         .ok()
 }
 
-/// Names by language: English needed, each 1–80 characters.
+/// Names by language: English needed, each 1–80 characters, each under the exact tag
+/// of a language the portal serves (a name under `zh-Hans` would never be shown).
 pub fn names(
     problems: &mut Vec<String>,
     raw: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut names = BTreeMap::new();
     for (language, name) in raw {
-        if crate::i18n::Locale::parse(&language).is_none() && language != "zh-CN" {
-            problems.push(format!("names has an unknown language {language:?}"));
+        let served = crate::i18n::Locale::parse(&language).map(|l| l.tag());
+        if served.is_none() {
+            problems.push(format!(
+                "names has an unknown language {language:?} (en, zh-HK and zh-CN are served)"
+            ));
+        } else if let Some(tag) = served.filter(|tag| *tag != language) {
+            problems.push(format!(
+                "names has {language:?}: write it as {tag:?}, the language it is shown in"
+            ));
         } else if name.trim().is_empty() || name.chars().count() > 80 {
             problems.push(format!("name in {language} must be 1–80 characters"));
         } else {

@@ -207,6 +207,7 @@ fn parse_volume(value: &toml::Value) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
 
     /// The plans of a file; its offers are checked in `promotions`.
     #[derive(serde::Deserialize)]
@@ -249,11 +250,10 @@ mod tests {
                 .iter()
                 .any(|s| matches!(s.allowance, Allowance::Unlimited { .. }))
         );
-        assert!(
-            specs
-                .iter()
-                .all(|s| s.names.contains_key("zh-HK") && s.prices.contains_key(&Currency::HKD))
-        );
+        assert!(specs.iter().all(
+            |s| Locale::ALL.iter().all(|l| s.names.contains_key(l.tag()))
+                && s.prices.contains_key(&Currency::HKD)
+        ));
     }
 
     #[test]
@@ -290,6 +290,26 @@ mod tests {
             assert!(joined.contains(needle), "missing {needle:?} in {joined}");
         }
         assert!(!joined.contains("plan #1"));
+    }
+
+    #[test]
+    fn names_are_under_the_tags_the_portal_serves() {
+        let plan = |names: &str| {
+            format!(
+                "[[plans]]\ncode = \"DAY\"\nzone = \"hk\"\nperiod = {{ unit = \"day\", count = 1 }}\ndata = \"1 GB\"\nprices = {{ HKD = 1800 }}\nnames = {names}\n"
+            )
+        };
+        let specs = parse(&plan(
+            r#"{ en = "Day", "zh-HK" = "日票", "zh-CN" = "日包" }"#,
+        ))
+        .expect("the three served tags");
+        assert_eq!(specs.plans[0].names.len(), 3);
+        for (language, tag) in [("zh-Hans", "zh-CN"), ("zh-TW", "zh-HK"), ("zh", "zh-CN")] {
+            let errors = parse(&plan(&format!(r#"{{ en = "Day", "{language}" = "日" }}"#)))
+                .unwrap_err()
+                .join("\n");
+            assert!(errors.contains(&format!("write it as {tag:?}")), "{errors}");
+        }
     }
 
     #[test]

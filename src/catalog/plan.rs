@@ -209,13 +209,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The name in the reader's language, else English, else the code.
+    /// The name in the reader's language, else its fallbacks', else the code.
     pub fn name(&self, locale: Locale) -> &str {
-        self.names
-            .get(locale.tag())
-            .or_else(|| self.names.get("en"))
-            .map(String::as_str)
-            .unwrap_or(self.code.as_str())
+        crate::i18n::name_in(&self.names, locale).unwrap_or(self.code.as_str())
     }
 
     pub fn price(&self, currency: Currency) -> Option<Money> {

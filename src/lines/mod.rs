@@ -110,11 +110,7 @@ impl LinePeriod {
     }
 
     pub fn plan_name(&self, locale: Locale) -> &str {
-        self.plan_names
-            .get(locale.tag())
-            .or_else(|| self.plan_names.get("en"))
-            .map(String::as_str)
-            .unwrap_or(&self.plan_code)
+        crate::i18n::name_in(&self.plan_names, locale).unwrap_or(&self.plan_code)
     }
 }
 

@@ -184,12 +184,8 @@ impl Order {
         self.product.plan()
     }
 
-    /// The plan's name in `locale`, else English, else its code.
+    /// The plan's name in `locale`, else its fallbacks', else its code.
     pub fn plan_name(&self, locale: crate::i18n::Locale) -> Option<&str> {
-        self.plan_names
-            .get(locale.tag())
-            .or_else(|| self.plan_names.get("en"))
-            .map(String::as_str)
-            .or(self.plan_code().map(PlanCode::as_str))
+        crate::i18n::name_in(&self.plan_names, locale).or(self.plan_code().map(PlanCode::as_str))
     }
 }

@@ -239,13 +239,8 @@ impl Promotion {
     }
 }
 
-/// A name in `locale`, else English.
-pub fn name_in(names: &BTreeMap<String, String>, locale: Locale) -> Option<&str> {
-    names
-        .get(locale.tag())
-        .or_else(|| names.get("en"))
-        .map(String::as_str)
-}
+/// A name in `locale`, else its fallbacks'.
+pub use crate::i18n::name_in;
 
 #[cfg(test)]
 mod tests {

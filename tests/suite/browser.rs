@@ -24,6 +24,11 @@
 //!   localstripe's fake Stripe.js card Element and saving the card; the order is paid
 //!   (the test then finds the saved card and the PaymentIntent succeeded at
 //!   localstripe), the card is listed on the account page and auto-renew set to it.
+//! - `zh_cn.mjs`: Simplified Chinese: a Hong Kong browser switches to 简体中文 from the
+//!   header, registers (the SMS code comes in Simplified), sees the plans; a Mainland
+//!   browser gets Simplified straight away and the demo subscriber reads account,
+//!   orders and usage. Every page is checked for catalog keys shown as text,
+//!   Traditional characters and English left over.
 //!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
@@ -294,6 +299,14 @@ async fn providers_walk_in_headless_chromium() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zh_cn_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("zh_cn.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

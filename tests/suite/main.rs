@@ -21,6 +21,7 @@ mod card;
 mod cli;
 mod fakes;
 mod hostile;
+mod languages;
 mod orders;
 mod phone_numbers;
 mod promotions;

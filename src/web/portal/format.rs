@@ -11,7 +11,7 @@ pub fn datetime(locale: Locale, at: DateTime<Utc>, zone: Tz) -> String {
     let local = at.with_timezone(&zone);
     match locale {
         Locale::En => local.format("%-d %b %Y, %H:%M").to_string(),
-        Locale::ZhHk => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
+        Locale::ZhHk | Locale::ZhCn => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
     }
 }
 
@@ -45,6 +45,7 @@ mod tests {
         let hk = chrono_tz::Asia::Hong_Kong;
         assert_eq!(datetime(Locale::En, at, hk), "15 Dec 2026, 02:34");
         assert_eq!(datetime(Locale::ZhHk, at, hk), "2026年12月15日 02:34");
+        assert_eq!(datetime(Locale::ZhCn, at, hk), "2026年12月15日 02:34");
     }
 
     #[test]
@@ -60,6 +61,10 @@ mod tests {
         assert_eq!(
             period(Locale::ZhHk, Period::new(PeriodUnit::Month, 1).unwrap()),
             "1 個月"
+        );
+        assert_eq!(
+            period(Locale::ZhCn, Period::new(PeriodUnit::Week, 2).unwrap()),
+            "2 周"
         );
         assert_eq!(speed(384), "384 kbps");
         assert_eq!(speed(1024), "1 Mbps");

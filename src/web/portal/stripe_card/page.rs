@@ -6,7 +6,7 @@
 use maud::{Markup, PreEscaped, html};
 
 use crate::app::App;
-use crate::i18n::{t, tf};
+use crate::i18n::{Locale, t, tf};
 use crate::orders::Order;
 use crate::payments::store::Payment;
 
@@ -17,6 +17,15 @@ use super::Portal;
 /// server's confirm `handleNextAction` (Stripe.js) or `confirmCardPayment` (all
 /// localstripe has).
 const SCRIPT: &str = include_str!("card.js");
+
+/// The tag Stripe.js knows the language by: it has `zh` for Simplified Chinese, not `zh-CN`.
+fn stripe_locale(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "en",
+        Locale::ZhHk => "zh-HK",
+        Locale::ZhCn => "zh",
+    }
+}
 
 pub fn card_page(app: &App, portal: &Portal, payment: &Payment, order: &Order) -> Markup {
     let locale = portal.locale;
@@ -31,7 +40,7 @@ pub fn card_page(app: &App, portal: &Portal, payment: &Payment, order: &Order) -
         }
         form #card-form .stack method="post" action={ (base) "/confirm" } novalidate
             data-key=(stripe.publishable_key)
-            data-locale=(locale.tag())
+            data-locale=(stripe_locale(locale))
             data-csrf=(portal.csrf)
             data-setup-url={ (base) "/setup" }
             data-confirm-url={ (base) "/confirm" }
@@ -56,5 +65,22 @@ pub fn card_page(app: &App, portal: &Portal, payment: &Payment, order: &Order) -
         p { a href={ "/orders/" (order.id) } { (t(locale, "card.back")) } }
         script src=(stripe.js_url) {}
         script { (PreEscaped(SCRIPT)) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stripe.js's supported locales (docs.stripe.com/js/appendix/supported_locales)
+    /// name Simplified Chinese `zh`; an unknown tag would leave its card form in the
+    /// browser's language.
+    #[test]
+    fn the_card_form_speaks_each_language_by_a_tag_stripe_knows() {
+        let stripe_knows = ["en", "zh", "zh-HK", "zh-TW"];
+        for locale in Locale::ALL {
+            assert!(stripe_knows.contains(&stripe_locale(locale)), "{locale:?}");
+        }
+        assert_eq!(stripe_locale(Locale::ZhCn), "zh");
     }
 }

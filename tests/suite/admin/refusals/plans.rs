@@ -101,6 +101,11 @@ story!(bad_plans_are_refused_and_change_nothing, |app| {
             "an English name (names.en) is needed",
         ),
         (
+            with("names", json!({ "en": "Three days", "zh-Hans": "三天" })),
+            "invalid_plan",
+            r#"names has "zh-Hans": write it as "zh-CN""#,
+        ),
+        (
             with("effective_from", json!("next tuesday")),
             "invalid_plan",
             "effective_from must be a date and time",
