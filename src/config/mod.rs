@@ -18,7 +18,7 @@ pub use payments::{
 };
 pub use sections::{
     AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, PhoneRegion,
-    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
+    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, SupportConfig,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -69,6 +69,8 @@ pub struct Config {
     pub messages: MessagesConfig,
     pub payments: PaymentsConfig,
     pub network: NetworkConfig,
+    /// The contact shown in the footer and on every error page.
+    pub support: SupportConfig,
 }
 
 impl Default for Config {
@@ -86,6 +88,7 @@ impl Default for Config {
             messages: MessagesConfig::default(),
             payments: PaymentsConfig::default(),
             network: NetworkConfig::default(),
+            support: SupportConfig::default(),
         }
     }
 }
@@ -213,6 +216,7 @@ impl Config {
             bail!("messages.smtp.security must be starttls, tls or none");
         }
         self.payments.validate(self.locale.currency, self.demo)?;
+        self.support.validate()?;
         Ok(())
     }
 

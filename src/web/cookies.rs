@@ -6,6 +6,8 @@ pub const SESSION: &str = "dc_session";
 /// A random value of a browser not signed in; its forms' CSRF token is derived from it.
 pub const PRE_SESSION: &str = "dc_pre";
 pub const LANG: &str = "dc_lang";
+/// The checkout review to return to after a wallet top-up.
+pub const RESUME: &str = "dc_resume";
 
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
