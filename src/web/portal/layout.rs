@@ -124,7 +124,7 @@ fn contact_links(portal: &Portal) -> Markup {
             " "
         }
         @if !support.hours.is_empty() {
-            span.hint { (t(locale, "support.hours")) " " (support.hours) }
+            span.hint { (crate::i18n::tf(locale, "support.hours", &[("hours", &support.hours)])) }
         }
     }
 }

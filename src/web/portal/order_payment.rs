@@ -90,7 +90,7 @@ pub fn waiting(app: &App, portal: &Portal, order: &Order, visit: &Visit) -> Mark
                         NextAction::Qr { data, url } if visit.mobile => {
                             // On the phone that pays: the QR code's own link opens the
                             // app; scanning is for another device.
-                            p { a.button.wide href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) data-testid="pay-here" { (tf(locale, "order.open_app", &[("method", &method)])) } }
+                            p { a.button.wide href=(url) data-testid="pay-here" { (tf(locale, "order.open_app", &[("method", &method)])) } }
                             details.other-device data-testid="other-device" {
                                 summary { (t(locale, "order.other_device")) }
                                 p { (tf(locale, "order.scan", &[("method", &method)])) }
@@ -100,7 +100,7 @@ pub fn waiting(app: &App, portal: &Portal, order: &Order, visit: &Visit) -> Mark
                         NextAction::Qr { data, url } => {
                             p { (tf(locale, "order.scan", &[("method", &method)])) }
                             (qr::svg(data, &method))
-                            p { a href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) data-testid="pay-here" { (t(locale, "order.this_device")) } }
+                            p { a href=(url) data-testid="pay-here" { (t(locale, "order.this_device")) } }
                         }
                         NextAction::None => {}
                     }
@@ -160,7 +160,8 @@ pub fn way_on(portal: &Portal, order: &Order, reason: Option<Decline>) -> Markup
             }
             p { a.button.secondary href=(other_method_link(order)) data-testid="other-method" { (t(locale, "order.other_method")) } }
         }
-        (layout::support(portal))
+        // A failure is a problem someone may need help with; a cancel or an expiry is not.
+        @if order.state == OrderState::Failed { (layout::support(portal)) }
     }
 }
 

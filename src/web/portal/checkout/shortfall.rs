@@ -32,8 +32,8 @@ pub fn wallet_short(portal: &Portal, choice: &Choice, total: Money, balance: Mon
     other.method = String::new();
     let other = serde_urlencoded::to_string(&other).unwrap_or_default();
     html! {
-        div.notice.error role="alert" data-testid="wallet-short" {
-            p { (tf(locale, "checkout.wallet_short", &[("balance", &balance.to_string()), ("total", &total.to_string()), ("shortfall", &shortfall.to_string())])) }
+        p.notice.error role="alert" data-testid="wallet-short" {
+            (tf(locale, "checkout.wallet_short", &[("balance", &balance.to_string()), ("total", &total.to_string()), ("shortfall", &shortfall.to_string())]))
         }
         p { a.button.wide data-testid="top-up-shortfall" href={ "/checkout?topup=" (units) "&resume=" (form_urlencode(&review)) } {
             (tf(locale, "checkout.top_up_shortfall", &[("amount", &Money::new(units * 100, total.currency).to_string())]))
