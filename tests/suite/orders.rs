@@ -16,4 +16,6 @@ mod helpers;
 mod new_esim;
 mod notifications;
 mod pay_on_phone;
+mod phone_browser;
 mod wallet;
+mod way_on;
