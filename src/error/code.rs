@@ -123,6 +123,7 @@ codes! {
         OrderCancelled = "order_cancelled",
         OrderNotCancellable = "order_not_cancellable",
         OrderNotRetryable = "order_not_retryable",
+        OrderRetried = "order_retried",
         PaymentNotOpen = "payment_not_open",
         PaymentNotRefundable = "payment_not_refundable",
         PhoneTaken = "phone_taken",

@@ -74,6 +74,11 @@ pub fn same_choice(order: &Order) -> OrderRequest {
     }
 }
 
+/// The key of the one order that tries `order_id` again.
+pub fn retry_key(order_id: &str) -> String {
+    format!("retry:{order_id}")
+}
+
 /// What [`retry`] did.
 pub enum Retried {
     /// A new order for the same choice, with its payment opened (or the one an
@@ -98,7 +103,7 @@ pub async fn retry(app: &App, account_id: &str, order_id: &str, payer: &Payer) -
     ) {
         return Err(Error::conflict(Code::OrderNotRetryable));
     }
-    let key = format!("retry:{}", order.id);
+    let key = retry_key(order.id.as_str());
     if let Some(made) = orders::find_by_idempotency_key(app, account_id, &key).await? {
         return Ok(Retried::Order(Box::new(made)));
     }

@@ -37,6 +37,15 @@ pub async fn fulfil(
         // The subscriber said no before the money came: it goes back.
         return Ok(Fulfilment::Impossible(Code::OrderCancelled));
     }
+    if matches!(
+        order.state,
+        super::OrderState::Expired | super::OrderState::Failed
+    ) && super::store::retried(tx, order.id.as_str(), order.account_id.as_str()).await?
+    {
+        // Money late for an order the subscriber already bought again with Retry: the
+        // new order is the one they meant; this money goes back.
+        return Ok(Fulfilment::Impossible(Code::OrderRetried));
+    }
     let esim = match order.product {
         Product::NewEsim { .. } => match crate::inventory::next_free(tx, app.db.backend()).await? {
             Some(esim) => Some(esim),

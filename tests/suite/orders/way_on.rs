@@ -221,3 +221,37 @@ story!(
         );
     }
 );
+
+story!(money_late_for_an_order_tried_again_goes_back, |app| {
+    let shopper = Browser::demo(&app).await;
+    shopper.buy("card", CARD_TOTAL, PHONE).await;
+    let (order_id, payment_id) = shopper.latest_order().await;
+    press(&app, &payment_id, "fail").await;
+    deliver_notifications(&app).await;
+    app.advance_secs(1);
+    let (status, _, _) = shopper
+        .post(&format!("/orders/{order_id}/retry"), PHONE, &[])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (new_order, new_payment) = shopper.latest_order().await;
+
+    // The declined attempt succeeds after all at the provider: one renewal was meant,
+    // the new order's; the old one's money is refunded, not a second renewal.
+    let (status, _, answer) =
+        money_after_the_close(&app, &payment_id, "evt_late_after_retry").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(periods_of(&app, &order_id).await, 0, "no second renewal");
+    assert!(attention(&app, &order_id).await.contains("order_retried"));
+    assert_eq!(
+        payment_state(&app, &payment_id).await,
+        PaymentState::RefundPending
+    );
+    press(&app, &new_payment, "succeed").await;
+    deliver_notifications(&app).await;
+    assert_eq!(periods_of(&app, &new_order).await, 1);
+    run_jobs(&app, "worker-a").await;
+    assert_eq!(
+        payment_state(&app, &payment_id).await,
+        PaymentState::Refunded
+    );
+});
