@@ -143,6 +143,21 @@ walk.run(async (browser) => {
   assert.equal(await page.getByRole('button', { name: 'Try again with Alipay' }).count(), 1);
   await shoot(page, 'en-cancelled');
 
+  // ---- auto-renew from a wallet that cannot pay it ----------------------------------
+  step('en: auto-renew: no saved card to pick; from the (now empty) wallet it warns with the shortfall');
+  await page.goto(`${BASE}/account?lang=en`);
+  await checkPage(page, { lang: 'en', path: '/account' });
+  const autoRenew = page.getByTestId('auto-renew').first();
+  assert.equal(await autoRenew.locator('option[value="card"]').count(), 0, 'no "saved card" without one');
+  await autoRenew.getByLabel('Renew automatically').check();
+  await autoRenew.getByLabel('Pay with').selectOption('wallet');
+  await clickAndWait(page, autoRenew.getByRole('button', { name: 'Save auto-renew' }));
+  await checkPage(page, { lang: 'en', path: '/account' });
+  const short = page.getByTestId('auto-renew').first().getByTestId('wallet-short');
+  assert.match(await textOf(short), /Top up HK\$88\.00 or more/);
+  await short.scrollIntoViewIfNeeded();
+  await shoot(page, 'en-auto-renew-wallet-short');
+
   // ---- zh-HK ----------------------------------------------------------------------
   step('zh-HK: the declined order and the short wallet, in Traditional Chinese');
   await page.goto(`${BASE}${failedOrder}?lang=zh-HK`);
