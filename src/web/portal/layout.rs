@@ -88,7 +88,7 @@ fn support_line(portal: &Portal) -> Markup {
         return html! {};
     }
     html! {
-        p data-testid="support-footer" { (t(portal.locale, "support.title")) ": " (contact_links(portal)) }
+        p data-testid="support-footer" { (t(portal.locale, "support.title")) " " (contact_links(portal)) }
     }
 }
 
