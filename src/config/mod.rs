@@ -18,7 +18,7 @@ pub use payments::{
 };
 pub use sections::{
     AccountsConfig, ConsoleConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig,
-    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
+    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, SupportConfig,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -70,6 +70,8 @@ pub struct Config {
     pub payments: PaymentsConfig,
     pub network: NetworkConfig,
     pub console: ConsoleConfig,
+    /// The contact shown in the footer and on every error page.
+    pub support: SupportConfig,
 }
 
 impl Default for Config {
@@ -88,6 +90,7 @@ impl Default for Config {
             payments: PaymentsConfig::default(),
             network: NetworkConfig::default(),
             console: ConsoleConfig::default(),
+            support: SupportConfig::default(),
         }
     }
 }
@@ -227,6 +230,7 @@ impl Config {
             bail!("messages.smtp.security must be starttls, tls or none");
         }
         self.payments.validate(self.locale.currency, self.demo)?;
+        self.support.validate()?;
         Ok(())
     }
 

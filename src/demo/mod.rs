@@ -33,6 +33,15 @@ pub fn prepare(config: &mut Config) {
     if !config.demo {
         return;
     }
+    if config.support.is_empty() {
+        // A made-up contact, so the demo shows where subscribers find help.
+        config.support = crate::config::SupportConfig {
+            phone: "+852 3000 1234".into(),
+            email: "help@datacard.example".into(),
+            whatsapp: "+852 6000 1234".into(),
+            hours: "09:00–18:00".into(),
+        };
+    }
     fakes::wire(config);
     if config.payments.fakes {
         return;

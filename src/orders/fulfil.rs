@@ -33,6 +33,19 @@ pub async fn fulfil(
     provider: &str,
     now: DateTime<Utc>,
 ) -> Result<Fulfilment> {
+    if order.state == super::OrderState::Cancelled {
+        // The subscriber said no before the money came: it goes back.
+        return Ok(Fulfilment::Impossible(Code::OrderCancelled));
+    }
+    if matches!(
+        order.state,
+        super::OrderState::Expired | super::OrderState::Failed
+    ) && super::store::retried(tx, order.id.as_str(), order.account_id.as_str()).await?
+    {
+        // Money late for an order the subscriber already bought again with Retry: the
+        // new order is the one they meant; this money goes back.
+        return Ok(Fulfilment::Impossible(Code::OrderRetried));
+    }
     let esim = match order.product {
         Product::NewEsim { .. } => match crate::inventory::next_free(tx, app.db.backend()).await? {
             Some(esim) => Some(esim),
@@ -42,7 +55,7 @@ pub async fn fulfil(
     };
     let claimed = sqlx::query(
         "UPDATE orders SET state = 'fulfilled', paid_at = COALESCE(paid_at, $1), fulfilled_at = $1, updated_at = $1 \
-         WHERE id = $2 AND state IN ('pending_payment', 'paid', 'expired', 'cancelled', 'failed')",
+         WHERE id = $2 AND state IN ('pending_payment', 'paid', 'expired', 'failed')",
     )
     .bind(to_millis(now))
     .bind(order.id.as_str())

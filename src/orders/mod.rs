@@ -1,6 +1,7 @@
 //! Orders: renewals, new eSIMs and wallet top-ups, priced, paid and fulfilled once.
 
 pub mod attention;
+pub mod cancel;
 pub mod card_checkout;
 mod create;
 pub mod expire;

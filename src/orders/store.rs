@@ -193,6 +193,20 @@ pub async fn flagged(app: &App) -> Result<Vec<crate::payments::store::Flagged>> 
     .await?)
 }
 
+/// Whether the subscriber tried `order_id` again with a new order
+/// ([`super::cancel::retry`]) that still counts (not expired, cancelled or failed).
+pub async fn retried(tx: &mut Tx, order_id: &str, account_id: &str) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT id FROM orders WHERE idempotency_key = $1 AND account_id = $2 \
+         AND state NOT IN ('expired', 'cancelled', 'failed')",
+    )
+    .bind(super::cancel::retry_key(order_id))
+    .bind(account_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Expires the order if it is still waiting for its payment (a guarded update: a
 /// payment that arrived meanwhile wins).
 pub async fn expire_if_pending(tx: &mut Tx, order_id: &str, now: DateTime<Utc>) -> Result<()> {

@@ -5,6 +5,7 @@
 
 pub mod alipay;
 mod config_check;
+pub mod decline;
 pub mod http;
 pub mod lookup;
 mod method;
@@ -18,6 +19,7 @@ pub mod stripe;
 pub mod wechat_pay;
 
 pub use config_check::check_config;
+pub use decline::Decline;
 pub use method::Method;
 pub use provider::{
     CreateRequest, Created, NextAction, Notification, Observation, Payer, Provider, ProviderError,

@@ -289,3 +289,16 @@ pub async fn refunded_of_order(db: &crate::db::Db, order_id: &str) -> Result<Vec
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// What the provider said when the payment failed (the evidence of its newest
+/// `failed` event), to tell the payer why.
+pub async fn failure_evidence(app: &crate::app::App, payment_id: &str) -> Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT evidence FROM payment_events WHERE payment_id = $1 AND provider_status = 'failed' \
+         ORDER BY received_at DESC, id DESC LIMIT 1",
+    )
+    .bind(payment_id)
+    .fetch_optional(app.db.reader())
+    .await?;
+    Ok(row.map(|(evidence,)| evidence))
+}

@@ -8,6 +8,8 @@ pub const PRE_SESSION: &str = "dc_pre";
 pub const LANG: &str = "dc_lang";
 /// A staff member's console session (apart from subscribers' sessions).
 pub const STAFF_SESSION: &str = "dc_staff";
+/// The checkout review to return to after a wallet top-up.
+pub const RESUME: &str = "dc_resume";
 
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -214,8 +214,8 @@ async function alipayRenewal(page, orders) {
   assert.ok(await svg.isVisible(), 'the QR svg should be visible');
   const box = await svg.boundingBox();
   assert.ok(box && box.width >= 200 && box.height >= 200, `the QR should be big enough to scan: ${JSON.stringify(box)}`);
-  const payLink = page.getByRole('link', { name: 'Go to the payment page', exact: true });
-  assert.equal(await payLink.count(), 1, 'expected a "Go to the payment page" link');
+  const payLink = page.getByRole('link', { name: 'Or pay on this device', exact: true });
+  assert.equal(await payLink.count(), 1, 'expected an "Or pay on this device" link');
   const payHref = await payLink.getAttribute('href');
   assert.equal(await qr.getAttribute('data-qr'), payHref, 'the QR and the link should lead to the same payment page');
   await shoot(page, 'en-order-alipay-qr');
@@ -362,7 +362,7 @@ async function declinedCard(page, orders) {
   const explain = await textOf(page.locator('main p[role="status"]'));
   assert.match(explain, /Nothing was charged/, `the failed order should say nothing was charged: ${explain}`);
   assert.equal(await page.getByRole('button', { name: 'Refresh', exact: true }).count(), 0);
-  assert.equal(await page.getByRole('link', { name: 'Go to the payment page' }).count(), 0, 'a failed order offers no payment page');
+  assert.equal(await page.getByTestId('pay-here').count(), 0, 'a failed order offers no payment page');
   await shoot(page, 'en-order-declined');
 
   step('en: the account is unchanged by the declined payment');

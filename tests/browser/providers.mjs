@@ -136,7 +136,7 @@ async function qrOrder(page, { method, fakePath }) {
   assert.ok(box && box.width >= 200, `the QR should be big enough to scan: ${JSON.stringify(box)}`);
   const data = await qr.getAttribute('data-qr');
   assert.ok(data.startsWith(`${BASE}${fakePath}`), `the QR should open the fake ${method} page: ${data}`);
-  const link = page.getByRole('link', { name: 'Go to the payment page', exact: true });
+  const link = page.getByRole('link', { name: 'Or pay on this device', exact: true });
   assert.equal(await link.getAttribute('href'), data, 'the link and the QR lead to the same page');
   return { orderId: pathOf(page).split('/').pop(), link };
 }

@@ -14,6 +14,10 @@
 //!   fake wallet app's page), then from the wallet (topped up by card first); each
 //!   order is fulfilled by the fake's notification, signed as the provider signs it,
 //!   which the test then finds stored for every payment.
+//! - `pay_on_phone.mjs`: on a phone's browser, Alipay opens the provider's mobile page
+//!   and the order turns paid by itself; a declined card says why and Retry pays by
+//!   card; a short wallet tops up the shortfall and comes back to the checkout; a
+//!   pending order is cancelled; in English and Traditional Chinese.
 //! - `coupon.mjs`: the demo subscriber sees the offers they qualify for on the plans
 //!   page, reaches the coupon field by keyboard, is told at the field that a wrong
 //!   code is unknown, gets WELCOME10 and the first-month discount on the review and
@@ -307,6 +311,14 @@ async fn zh_cn_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("zh_cn.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pay_on_phone_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("pay_on_phone.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

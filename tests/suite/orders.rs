@@ -8,10 +8,14 @@
 //! backwards or never.
 
 mod bad_input;
+mod cancel;
 mod checkout_portal;
 mod concurrency;
 mod failed_and_late;
 mod helpers;
 mod new_esim;
 mod notifications;
+mod pay_on_phone;
+mod phone_browser;
 mod wallet;
+mod way_on;

@@ -91,6 +91,8 @@ pub fn wire(config: &mut Config) {
         seller_id: keys::ALIPAY_SELLER_ID.into(),
         app_private_key: Secret::new(keys::ALIPAY_APP_PRIVATE_KEY),
         alipay_public_key: keys::ALIPAY_PUBLIC_KEY.into(),
+        // Wap pay (Alipay's mobile cashier) for payers on a phone, the QR for others.
+        product: "auto".into(),
         ..AlipayConfig::default()
     };
     let surface = if config.locale.currency.as_str() == "CNY" {

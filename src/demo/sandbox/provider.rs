@@ -74,8 +74,10 @@ impl Provider for SandboxProvider {
             app.config.public_url(),
             request.payment_id
         );
+        // Like Alipay's wap pay and WeChat Pay's H5 pay: a payer on a phone goes to the
+        // provider's mobile page, everyone else scans a QR code.
         let next_action = match request.method {
-            Method::Alipay | Method::WechatPay => NextAction::Qr {
+            Method::Alipay | Method::WechatPay if !request.payer.mobile => NextAction::Qr {
                 data: url.clone(),
                 url,
             },

@@ -47,6 +47,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/orders", post(orders::create).get(orders::list))
         .route("/api/v1/orders/{id}", get(orders::show))
         .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
+        .route("/api/v1/orders/{id}/cancel", post(orders::cancel))
         .route(
             "/api/v1/lines/{iccid}/auto-renew",
             put(auto_renew::update).get(auto_renew::show),
@@ -68,7 +69,7 @@ pub fn routes() -> Router<App> {
         accounts::request_code, accounts::register, accounts::reset_password, accounts::change_phone,
         accounts::request_email_verification, accounts::confirm_email,
         sessions::log_in, sessions::log_out, me::me, plans::list,
-        orders::quote, orders::create, orders::show, orders::refresh, orders::list, webhooks::receive, usage::post,
+        orders::quote, orders::create, orders::show, orders::refresh, orders::cancel, orders::list, webhooks::receive, usage::post,
         auto_renew::show, auto_renew::update, cards::list, cards::remove,
         admin::plans::list, admin::plans::show, admin::plans::put, admin::plans::retire,
         admin::promotions::list_promotions, admin::promotions::show_promotion,

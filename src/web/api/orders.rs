@@ -1,5 +1,5 @@
 //! Quotes, orders and refresh: `POST /api/v1/quotes`, `/orders`, `GET /orders[/{id}]`,
-//! `POST /orders/{id}/refresh`.
+//! `POST /orders/{id}/refresh`, `POST /orders/{id}/cancel`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -314,6 +314,23 @@ pub async fn refresh(
     Path(id): Path<String>,
 ) -> Result<Json<OrderView>> {
     let order = orders::refresh(&app, &signed_in.account.id, &id).await?;
+    Ok(Json(order_view(&order, locale)))
+}
+
+refusals!(CancelRefusals = [SIGNED_IN, &[Code::OrderNotFound, Code::OrderNotCancellable]]);
+
+/// Cancels an order that waits for its payment (else 409 `order_not_cancellable`) and
+/// closes its payment at the provider; a payment that arrives after all is refunded.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, body = OrderView), CancelRefusals))]
+pub async fn cancel(
+    State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<OrderView>> {
+    let order = orders::cancel::cancel(&app, &signed_in.account.id, &id).await?;
     Ok(Json(order_view(&order, locale)))
 }
 

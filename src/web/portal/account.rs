@@ -67,7 +67,7 @@ pub async fn show(
                 p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
             }
             @for (line, (settings, next)) in lines.iter().zip(&renewals) {
-                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty())))
+                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty(), balance)))
             }
         }
         (super::cards::section(&portal, &cards))

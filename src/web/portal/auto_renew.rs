@@ -65,6 +65,30 @@ pub async fn save(
     }
 }
 
+/// Auto-renew from a wallet that holds less than the next renewal: the shortfall and
+/// a top-up of it, before the renewal fails.
+fn wallet_short(
+    portal: &Portal,
+    settings: &Settings,
+    next: &NextCharge,
+    balance: crate::money::Money,
+) -> Markup {
+    let Some(amount) = next.amount.filter(|a| {
+        settings.enabled && settings.method == Method::Wallet && a.amount > balance.amount
+    }) else {
+        return html! {};
+    };
+    let shortfall = crate::money::Money::new(amount.amount - balance.amount, amount.currency);
+    let units = super::checkout::shortfall::top_up_for(shortfall.amount);
+    html! {
+        br;
+        span.field-error data-testid="wallet-short" {
+            (tf(portal.locale, "autorenew.wallet_short", &[("balance", &balance.to_string()), ("amount", &amount.to_string()), ("shortfall", &shortfall.to_string())]))
+        }
+        " " a href={ "/checkout?topup=" (units) } { (tf(portal.locale, "checkout.top_up_shortfall", &[("amount", &crate::money::Money::new(units * 100, amount.currency).to_string())])) }
+    }
+}
+
 /// The switch for one line, with the next charge when it is on.
 pub fn section(
     app: &App,
@@ -72,6 +96,7 @@ pub fn section(
     settings: &Settings,
     next: Option<&NextCharge>,
     has_card: bool,
+    balance: crate::money::Money,
 ) -> Markup {
     let locale = portal.locale;
     let action = format!("/lines/{}/auto-renew", settings.iccid);
@@ -90,6 +115,7 @@ pub fn section(
                         }
                         @if !auto_renew::off_session(settings.method) { br; span.hint { (t(locale, "autorenew.reminder_only")) } }
                         @if settings.method == Method::Card { br; span.hint { (t(locale, "autorenew.card_only")) } }
+                        (wallet_short(portal, settings, next, balance))
                     }
                     None => { (t(locale, "autorenew.off")) }
                 }
@@ -104,7 +130,9 @@ pub fn section(
                 div {
                     label for=(id("method")) { (t(locale, "autorenew.method")) }
                     select id=(id("method")) name="method" {
-                        @for method in RENEW_METHODS {
+                        // No saved card, no "saved card" to choose (unless it is the
+                        // line's setting already, from a card since removed).
+                        @for method in RENEW_METHODS.into_iter().filter(|m| has_card || *m != Method::Card || settings.method == Method::Card) {
                             option value=(method.as_str()) selected[method == settings.method] {
                                 (t(locale, &format!("autorenew.methods.{}", method.as_str())))
                             }

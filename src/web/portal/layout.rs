@@ -48,6 +48,7 @@ pub fn page(portal: &Portal, title: &str, content: Markup) -> Markup {
                 }
                 footer.site {
                     p { (t(locale, "footer.text")) }
+                    (support_line(portal))
                     @if portal.demo {
                         p { (t(locale, "footer.demo")) " " a href="/dev/outbox" { (t(locale, "outbox.title")) } }
                     }
@@ -77,6 +78,53 @@ fn language_switch(portal: &Portal) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The operator's support contact in one line, for the footer.
+fn support_line(portal: &Portal) -> Markup {
+    if portal.support.is_empty() {
+        return html! {};
+    }
+    html! {
+        p data-testid="support-footer" { (t(portal.locale, "support.title")) " " (contact_links(portal)) }
+    }
+}
+
+/// Where to get help, for a page that reports a problem (every error page, a failed
+/// payment): the operator's contact, or nothing when none is configured.
+pub fn support(portal: &Portal) -> Markup {
+    if portal.support.is_empty() {
+        return html! {};
+    }
+    html! {
+        section.support aria-labelledby="support-title" data-testid="support" {
+            h2 #support-title { (t(portal.locale, "support.help")) }
+            p { (contact_links(portal)) }
+        }
+    }
+}
+
+fn contact_links(portal: &Portal) -> Markup {
+    use crate::config::SupportConfig;
+    let support = &portal.support;
+    let locale = portal.locale;
+    html! {
+        @if !support.phone.is_empty() {
+            a.contact href={ "tel:+" (SupportConfig::digits(&support.phone)) } { (t(locale, "support.phone")) " " span.nowrap { (support.phone) } }
+            " "
+        }
+        @if !support.whatsapp.is_empty() {
+            a.contact href={ "https://wa.me/" (SupportConfig::digits(&support.whatsapp)) } rel="noopener" { "WhatsApp " span.nowrap { (support.whatsapp) } }
+            " "
+        }
+        @if !support.email.is_empty() {
+            a.contact href={ "mailto:" (support.email) } { (support.email) }
+            " "
+        }
+        @if !support.hours.is_empty() {
+            span.hint { (crate::i18n::tf(locale, "support.hours", &[("hours", &support.hours)])) }
         }
     }
 }

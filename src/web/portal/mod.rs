@@ -12,6 +12,8 @@ mod forms;
 pub(crate) mod guard;
 mod home;
 mod layout;
+mod order_actions;
+mod order_payment;
 mod orders;
 mod plans;
 pub(crate) mod qr;
@@ -79,6 +81,16 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
         )
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/refresh", axum::routing::post(orders::refresh))
+        .route("/orders/{id}/status", get(order_payment::status))
+        .route(
+            "/orders/{id}/cancel",
+            axum::routing::post(order_actions::cancel),
+        )
+        .route(
+            "/orders/{id}/retry",
+            axum::routing::post(order_actions::retry),
+        )
+        .route("/assets/order-status.js", get(order_payment::script))
         .route("/pay/stripe/{payment_id}", get(stripe_card::show))
         .route(
             "/pay/stripe/{payment_id}/setup",
@@ -109,6 +121,8 @@ pub struct Portal {
     /// Mark cookies `Secure`.
     pub secure: bool,
     pub demo: bool,
+    /// The operator's support contact ([`crate::config::SupportConfig`]).
+    pub support: crate::config::SupportConfig,
 }
 
 impl FromRequestParts<App> for Portal {
@@ -168,6 +182,7 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
         path: parts.uri.path().to_owned(),
         secure: app.config.public_url().starts_with("https://") || forwarded_https,
         demo: app.config.demo,
+        support: app.config.support.clone(),
     };
     if guard::changes_state(&parts.method)
         && let Err(origin) = guard::check_origin(&app.config, &parts.headers)
@@ -245,6 +260,7 @@ pub fn error_page(portal: &Portal, error: &Error) -> Response {
     let body = html! {
         h1 { (t(locale, "errorpage.title")) }
         (layout::notice(&t(locale, &format!("error.{}", error.code)), true))
+        (layout::support(portal))
         p { a href="/" { (t(locale, "notfound.home")) } }
     };
     let status = super::error::status_of(error);
@@ -267,10 +283,12 @@ pub async fn not_found_page(app: &App, request: Request) -> Response {
         path: parts.uri.path().to_owned(),
         secure: false,
         demo: app.config.demo,
+        support: app.config.support.clone(),
     };
     let body = html! {
         h1 { (t(locale, "notfound.title")) }
         p { (t(locale, "notfound.body")) }
+        (layout::support(&portal))
         p { a href="/" { (t(locale, "notfound.home")) } }
     };
     (

@@ -1,5 +1,5 @@
-//! Order history and the order page: what is happening, "refresh", the payment QR,
-//! and for a new eSIM the activation QR.
+//! Order history and the order page: what is happening, its payment
+//! ([`super::order_payment`]), and for a new eSIM the activation QR.
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -7,15 +7,16 @@ use maud::{Markup, html};
 
 use crate::app::App;
 use crate::error::{Code, Error};
-use crate::i18n::{t, tf};
+use crate::i18n::t;
 use crate::orders::{self, Order, OrderState};
-use crate::payments::NextAction;
 use crate::promotions::name_in;
 
 use super::format::datetime;
-use super::forms::{CsrfForm, form};
+use super::forms::CsrfForm;
+use super::order_payment;
 use super::qr;
-use super::{PAYMENT_PAGE_REFERRER_POLICY, Portal, error_page, render, require_account};
+use super::{Portal, error_page, render, require_account};
+use crate::web::extract::PayerDevice;
 
 pub async fn list(State(app): State<App>, portal: Portal) -> Response {
     let account = match require_account(&portal) {
@@ -78,6 +79,8 @@ fn state_badge(portal: &Portal, state: OrderState) -> Markup {
 pub struct ShowQuery {
     /// Set when the payer comes back from the provider's page.
     returned: Option<String>,
+    /// Set by Refresh: say what it found.
+    checked: Option<String>,
 }
 
 pub async fn show(
@@ -85,6 +88,8 @@ pub async fn show(
     portal: Portal,
     Path(id): Path<String>,
     Query(query): Query<ShowQuery>,
+    PayerDevice(payer): PayerDevice,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let account = match require_account(&portal) {
         Ok(account) => account.clone(),
@@ -101,6 +106,12 @@ pub async fn show(
     // Back from the provider and not confirmed yet: say we are checking, and do not
     // invite a second payment with a big button.
     let returned = waiting && query.returned.is_some();
+    let visit = order_payment::Visit {
+        mobile: payer.mobile,
+        returned,
+        checked: query.checked.is_some().then(|| app.now()),
+    };
+    let reason = order_payment::failure_reason(&app, &order).await;
     let explain = if returned {
         "order.explain.confirming".to_owned()
     } else {
@@ -111,26 +122,12 @@ pub async fn show(
         p { (state_badge(&portal, order.state)) }
         p role="status" { (t(locale, &explain)) }
         @if waiting {
-            p.hint data-testid="pay-by" {
-                (tf(locale, "order.pay_by", &[("time", &datetime(locale, order.expires_at, app.config.time_zone()))]))
-            }
-            @if let Some(payment) = order.payment.as_ref().filter(|p| p.state.is_open()) {
-                @match &payment.next_action {
-                    NextAction::Redirect { url } if returned => { p { a href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) { (t(locale, "order.pay_now")) } } }
-                    NextAction::Redirect { url } => { p { a.button href=(url) referrerpolicy=(PAYMENT_PAGE_REFERRER_POLICY) { (t(locale, "order.pay_now")) } } }
-                    NextAction::Qr { data, url } => {
-                        @let method = t(locale, &format!("checkout.method_{}", payment.method.as_str()));
-                        p { (tf(locale, "order.scan", &[("method", &method)])) }
-                        (qr::svg(data, &method))
-                        p { a href=(url) { (t(locale, "order.pay_now")) } }
-                    }
-                    NextAction::None => {}
-                }
-            }
-            (form(&portal, &format!("/orders/{}/refresh", order.id), html! {
-                div { button.secondary type="submit" { (t(locale, "order.refresh")) } }
-            }))
+            (order_payment::waiting(&app, &portal, &order, &visit))
+        } @else {
+            (order_payment::checked(&app, &portal, &order, &visit))
         }
+        (order_payment::way_on(&portal, &order, reason))
+        (order_payment::resume_checkout(&portal, &order, &headers))
         @if let Some(code) = &order.activation_code {
             section.card {
                 h2 { (t(locale, "order.activation_title")) }
@@ -142,7 +139,7 @@ pub async fn show(
         dl.facts {
             dt { (t(locale, "order.created")) } dd { (datetime(locale, order.created_at, app.config.time_zone())) }
             dt { (t(locale, "checkout.plan")) } dd { (summary(&portal, &order)) }
-            dt { (t(locale, "order.method")) } dd { (t(locale, &format!("checkout.method_{}", order.method.as_str())).replace(" ({balance})", "").replace("（{balance}）", "")) }
+            dt { (t(locale, "order.method")) } dd { (order_payment::method_name(&portal, order.method)) }
             dt { (t(locale, "checkout.list_price")) } dd { (b.money(b.list_price)) }
             @for discount in &b.discounts {
                 dt { (name_in(&discount.names, locale).unwrap_or(&discount.promotion)) }
@@ -173,7 +170,7 @@ pub async fn refresh(
         Err(redirect) => return redirect.into_response(),
     };
     match orders::refresh(&app, &account.id, &id).await {
-        Ok(order) => Redirect::to(&format!("/orders/{}", order.id)).into_response(),
+        Ok(order) => Redirect::to(&format!("/orders/{}?checked=1", order.id)).into_response(),
         Err(error) => error_page(&portal, &error),
     }
 }

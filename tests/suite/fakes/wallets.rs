@@ -210,3 +210,50 @@ async fn alipay_page_pay_at_the_fake_cashier() {
     assert_eq!(notification.observation.amount, Some(request.amount));
     demo.stop().await;
 }
+
+/// A payer on a phone: the demo's Alipay (product `auto`, as the fakes wire it) sends
+/// them to the fake's wap cashier, Alipay's mobile page, instead of a QR code to scan
+/// on the same screen; paid there, they come back to the order, fulfilled by the
+/// fake's signed notification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alipay_from_a_phone_goes_to_the_fake_wap_cashier() {
+    let demo = Demo::start(|_| {}).await;
+    let iccid = datacard::demo::demo_iccid();
+    let body = json!({ "kind": "renewal", "iccid": iccid, "plan_code": "HK-30D-20G",
+                       "periods": 1, "payment_method": "alipay" });
+    let order: Value = demo
+        .http
+        .post(format!("{}/api/v1/orders", demo.base))
+        .header("authorization", &demo.auth)
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile/15E148",
+        )
+        .json(&body)
+        .send()
+        .await
+        .expect("create the order")
+        .json()
+        .await
+        .expect("an order");
+    let url = next_url(&order, "redirect");
+    assert!(url.contains("alipay.trade.wap.pay"), "wap pay: {url}");
+    let cashier = location(&demo.http.get(&url).send().await.expect("the gateway"));
+    assert!(
+        cashier.starts_with(&format!("{}/fake/alipay/cashier/", demo.base)),
+        "{cashier}"
+    );
+    let trade_no = cashier.rsplit('/').next().unwrap_or_default();
+    let back = location(
+        &demo
+            .post_form(&format!("{}/fake/alipay/pay/{trade_no}", demo.base), &[])
+            .await,
+    );
+    let order_id = order["id"].as_str().expect("an order id");
+    assert!(
+        back.starts_with(&format!("{}/orders/{order_id}", demo.base)),
+        "back to the order: {back}"
+    );
+    demo.settled(&order, "fulfilled").await;
+    demo.stop().await;
+}

@@ -116,17 +116,8 @@ story!(
         run_jobs(&app, "worker-a").await;
         assert_eq!(demo.state_of(&order_id).await, "expired");
 
-        // The payer's payment crossed our close at the provider, which took the money
-        // and says so.
-        sqlx::query("UPDATE sandbox_payments SET status = 'succeeded' WHERE merchant_ref = $1")
-            .bind(payment_id.clone())
-            .execute(app.db.reader())
-            .await
-            .expect("the provider's books");
-        let total = PLAN_PRICE + card_fee(PLAN_PRICE);
-        let (body, signature) =
-            provider_event(&app, "evt_late_money", &payment_id, "succeeded", total);
-        let (status, _, answer) = post_webhook(&app, &body, Some(&signature)).await;
+        // The payer's payment crossed our close at the provider, which took the money.
+        let (status, _, answer) = money_after_the_close(&app, &payment_id, "evt_late_money").await;
         assert_eq!(status, StatusCode::OK, "{answer}");
 
         let order = demo.show(&order_id).await;

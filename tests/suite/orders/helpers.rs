@@ -263,6 +263,23 @@ pub(super) fn provider_event(
     (body, signature)
 }
 
+/// The payer's payment crossed our close at the provider, which took the money and
+/// says so in a signed notification: the webhook's answer.
+pub(super) async fn money_after_the_close(
+    app: &TestApp,
+    payment_id: &str,
+    event_id: &str,
+) -> Reply {
+    sqlx::query("UPDATE sandbox_payments SET status = 'succeeded' WHERE merchant_ref = $1")
+        .bind(payment_id.to_owned())
+        .execute(app.db.reader())
+        .await
+        .expect("the provider's books");
+    let total = PLAN_PRICE + card_fee(PLAN_PRICE);
+    let (body, signature) = provider_event(app, event_id, payment_id, "succeeded", total);
+    post_webhook(app, &body, Some(&signature)).await
+}
+
 pub(super) async fn run_jobs(app: &TestApp, worker: &str) -> usize {
     reconcile::run_due(app, worker).await.expect("jobs run")
 }

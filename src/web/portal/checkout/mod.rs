@@ -20,6 +20,7 @@ use crate::payments::NextAction;
 use crate::web::extract::PayerDevice;
 
 mod review;
+pub mod shortfall;
 
 pub use review::review;
 use review::review_page;
@@ -51,6 +52,10 @@ pub struct Choice {
     /// The total (minor units) the subscriber saw on the review page; paying checks it.
     #[serde(default)]
     confirmed_total: Option<String>,
+    /// A top-up started from a review the wallet could not pay: that review's query,
+    /// to come back to ([`shortfall::remember`]).
+    #[serde(default, skip_serializing)]
+    resume: Option<String>,
 }
 
 impl Choice {
@@ -125,7 +130,16 @@ pub async fn choose(
         Ok(account) => account.clone(),
         Err(redirect) => return redirect.into_response(),
     };
-    choose_page(&app, &portal, &account.id, &choice, None).await
+    let mut page = choose_page(&app, &portal, &account.id, &choice, None).await;
+    if let Some(cookie) = choice
+        .resume
+        .as_deref()
+        .and_then(|resume| shortfall::remember(&portal, resume))
+    {
+        page.headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
+    page
 }
 
 async fn choose_page(
@@ -322,12 +336,22 @@ pub async fn pay(
         }
         Err(error) => Err(error),
     };
-    match created {
+    let mut answer = match created {
         Ok(order) => match order.payment.as_ref().map(|p| &p.next_action) {
             Some(NextAction::Redirect { url }) => to_payment_page(url),
             _ => Redirect::to(&format!("/orders/{}", order.id)).into_response(),
         },
         Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
         Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
+    };
+    // Back at a checkout after a top-up: the way back is not needed any more.
+    if choice.topup.is_none()
+        && let Some(forget) =
+            crate::web::cookies::set(crate::web::cookies::RESUME, "", 0, portal.secure)
+    {
+        answer
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, forget);
     }
+    answer
 }

@@ -30,11 +30,38 @@ pub async fn review(
     match quote {
         Ok(quote) => {
             let auto_renew_on = renews_itself(&app, &quote).await;
-            review_page(&portal, &choice, &quote, None, auto_renew_on)
+            let mut page = review_page(&portal, &choice, &quote, None, auto_renew_on);
+            if let Some(short) = wallet_short(&app, &portal, &account.id, &choice, &quote).await {
+                page = short;
+            }
+            page
         }
         Err(error) if error.kind == ErrorKind::Internal => error_page(&portal, &error),
         Err(error) => choose_page(&app, &portal, &account.id, &choice, Some(&error)).await,
     }
+}
+
+/// The review with the shortfall said instead of Pay, when the wallet is to pay and
+/// holds less than the total.
+async fn wallet_short(
+    app: &App,
+    portal: &Portal,
+    account_id: &str,
+    choice: &Choice,
+    quote: &Quote,
+) -> Option<Response> {
+    if crate::payments::Method::parse(&choice.method) != Some(crate::payments::Method::Wallet) {
+        return None;
+    }
+    let total = quote.total();
+    let balance = crate::ledger::wallet_balance(app, account_id, total.currency)
+        .await
+        .ok()?;
+    if balance.amount >= total.amount {
+        return None;
+    }
+    let short = super::shortfall::wallet_short(portal, choice, total, balance);
+    Some(review_with(portal, choice, quote, None, false, Some(short)))
 }
 
 /// Whether the line being renewed has auto-renew on: buying by hand then adds periods
@@ -56,6 +83,18 @@ pub(super) fn review_page(
     quote: &Quote,
     changed_from: Option<i64>,
     auto_renew_on: bool,
+) -> Response {
+    review_with(portal, choice, quote, changed_from, auto_renew_on, None)
+}
+
+/// The review, with `instead_of_pay` in Pay's place when the order cannot be paid so.
+fn review_with(
+    portal: &Portal,
+    choice: &Choice,
+    quote: &Quote,
+    changed_from: Option<i64>,
+    auto_renew_on: bool,
+    instead_of_pay: Option<maud::Markup>,
 ) -> Response {
     let locale = portal.locale;
     let b = &quote.breakdown;
@@ -89,11 +128,15 @@ pub(super) fn review_page(
                 tr.total { th scope="row" { (t(locale, "checkout.total")) } td data-testid="order-total" { strong { (b.money(b.total)) } } }
             }
         }
-        (form(portal, "/checkout", html! {
-            @for (name, value) in hidden_fields(choice) { input type="hidden" name=(name) value=(value); }
-            input type="hidden" name="confirmed_total" value=(b.total);
-            div { button type="submit" { (tf(locale, "checkout.pay", &[("total", &b.money(b.total).to_string())])) } }
-        }))
+        @if let Some(instead) = instead_of_pay {
+            (instead)
+        } @else {
+            (form(portal, "/checkout", html! {
+                @for (name, value) in hidden_fields(choice) { input type="hidden" name=(name) value=(value); }
+                input type="hidden" name="confirmed_total" value=(b.total);
+                div { button type="submit" { (tf(locale, "checkout.pay", &[("total", &b.money(b.total).to_string())])) } }
+            }))
+        }
         p { a href={ "/checkout?" (change) } { (t(locale, "checkout.change")) } }
     };
     render(portal, &t(locale, "checkout.review_title"), body)
