@@ -25,6 +25,7 @@ mod orders;
 mod phone_numbers;
 mod promotions;
 mod schema;
+mod signup;
 mod stripe {
     mod fixtures;
     mod localstripe;
