@@ -181,14 +181,15 @@ async fn verify_page(
         Ok(parsed) => resend::wait_secs(app, parsed.as_str(), client).await,
         Err(_) => 0,
     };
+    let shown = super::format::phone(phone);
     let restart =
         serde_urlencoded::to_string([("phone", phone), ("next", next)]).unwrap_or_default();
     let body = html! {
         h1 { (t(locale, "verify.title")) }
         @if values.sent.is_some() && problems.is_empty() {
-            (notice(&tf(locale, "code.resent", &[("phone", phone)]), false))
+            (notice(&tf(locale, "code.resent", &[("phone", &shown)]), false))
         }
-        p.lead { (tf(locale, "verify.lead", &[("phone", phone), ("minutes", &minutes)])) }
+        p.lead { (tf(locale, "verify.lead", &[("phone", &shown), ("minutes", &minutes)])) }
         (problems.summary(&["code"]))
         (form(portal, "/register/verify", html! {
             input type="hidden" name="phone" value=(phone);

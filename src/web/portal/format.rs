@@ -58,6 +58,29 @@ pub fn wait(locale: Locale, secs: i64) -> String {
     )
 }
 
+/// A number as people read it: `+852 9123 4567`, `+86 138 0013 8000`; anything
+/// else as it is.
+pub fn phone(e164: &str) -> String {
+    let digits = e164.strip_prefix('+').unwrap_or_default();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return e164.to_owned();
+    }
+    for code in ["852", "853", "65"] {
+        if let Some(national) = digits.strip_prefix(code).filter(|n| n.len() == 8) {
+            return format!("+{code} {} {}", &national[..4], &national[4..]);
+        }
+    }
+    if let Some(national) = digits.strip_prefix("86").filter(|n| n.len() == 11) {
+        return format!(
+            "+86 {} {} {}",
+            &national[..3],
+            &national[3..7],
+            &national[7..]
+        );
+    }
+    e164.to_owned()
+}
+
 /// An ICCID in groups of four digits, for reading and for wrapping between groups
 /// only: a last group of one digit joins the one before, so no digit stands alone.
 pub fn iccid_groups(iccid: &str) -> Vec<&str> {
@@ -126,6 +149,15 @@ mod tests {
         assert_eq!(wait(Locale::En, 60), "1 minute");
         assert_eq!(wait(Locale::En, 61), "2 minutes");
         assert_eq!(wait(Locale::ZhHk, 45), "45 秒");
+    }
+
+    #[test]
+    fn phones_read_in_groups() {
+        assert_eq!(phone("+85298765432"), "+852 9876 5432");
+        assert_eq!(phone("+8613800138000"), "+86 138 0013 8000");
+        assert_eq!(phone("+4420794609"), "+4420794609");
+        assert_eq!(phone("9876 5432"), "9876 5432");
+        assert_eq!(phone("+852９８７６５４３２"), "+852９８７６５４３２");
     }
 
     #[test]

@@ -311,9 +311,9 @@ async fn phone_confirm_page(
     let body = html! {
         h1 { (t(locale, "phone.confirm_title")) }
         @if values.sent.is_some() && problems.is_empty() {
-            (notice(&tf(locale, "code.resent", &[("phone", phone)]), false))
+            (notice(&tf(locale, "code.resent", &[("phone", &super::format::phone(phone))]), false))
         }
-        p.lead { (tf(locale, "phone.confirm_lead", &[("phone", phone)])) }
+        p.lead { (tf(locale, "phone.confirm_lead", &[("phone", &super::format::phone(phone))])) }
         (problems.summary(&["code"]))
         (form(portal, "/account/phone/confirm", html! {
             input type="hidden" name="phone" value=(phone);

@@ -5,6 +5,7 @@
 
 mod forms;
 mod journey;
+mod layout;
 mod resend;
 
 use axum::body::Body;

@@ -70,7 +70,7 @@ story!(the_verify_page_resends_the_code_after_its_cooldown, |app| {
     let page = browser.get(&page.location).await;
     assert!(
         page.body
-            .contains("A new code is on its way to +85298765432."),
+            .contains("A new code is on its way to +852 9876 5432."),
         "{}",
         page.body
     );
