@@ -153,6 +153,8 @@ async function newSubscriber(browser) {
   await clickAndWait(page, langSwitch(page, '繁體中文'));
   await check(page, { lang: 'zh-HK', path: '/checkout', h1: '結帳' });
   assert.equal(new URL(page.url()).searchParams.get('plan'), 'HK-30D-20G');
+  // One word per concept: the fee is 手續費 (a renewal is 續期).
+  assert.match(await textOf(page.locator('main')), /手續費 2\.5 %/);
   await shoot(page, 'zh-checkout');
   await context.close();
 }

@@ -133,7 +133,7 @@ pub async fn show(
     let title = order_title(&app, &portal, &order);
     let body = html! {
         h1 { (title) }
-        p.hint data-testid="order-id" { (t(locale, "order.reference")) " " (order.id) }
+        p.hint.reference data-testid="order-id" { (t(locale, "order.reference")) " " (order.id) }
         p { (state_badge(&portal, order.state)) }
         p role="status" { (t(locale, &explain)) }
         @if waiting {

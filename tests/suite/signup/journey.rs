@@ -244,5 +244,21 @@ story!(a_foreign_next_lands_on_the_account_page, |app| {
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{next}");
         assert_eq!(page.location, "/account", "{next} ({decoded:?})");
+
+        // The way to register neither carries it into its form nor sends a new
+        // subscriber there.
+        let page = browser.get(&format!("/register?next={next}")).await;
+        assert!(!page.body.contains("evil.com"), "{next}: {}", page.body);
+        let page = browser
+            .post(
+                "/register/verify",
+                &[
+                    ("phone", "+85261230040"),
+                    ("code", "123456"),
+                    ("next", &decoded),
+                ],
+            )
+            .await;
+        assert!(!page.body.contains("evil.com"), "{next}");
     }
 });
