@@ -194,7 +194,7 @@ async fn verify_page(
         (form(portal, "/register/verify", html! {
             input type="hidden" name="phone" value=(phone);
             @if !next.is_empty() { input type="hidden" name="next" value=(next); }
-            (Field::new("code", t(locale, "verify.code"), "text", "one-time-code").inputmode("numeric").render(problems))
+            (Field::new("code", t(locale, "verify.code"), "text", "one-time-code").inputmode("numeric").value(&values.code).render(problems))
             div { button type="submit" { (t(locale, "verify.submit")) } }
         }))
         (resend::form(portal, "/register/verify/resend", &[("phone", phone), ("next", next)], wait))

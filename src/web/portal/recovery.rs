@@ -130,7 +130,7 @@ async fn confirm_page(
         (problems.summary(&["login", "code", "new_password"]))
         (form(portal, "/password-reset/confirm", html! {
             (Field::new("login", t(locale, "reset.login"), "text", "username").value(login).render(problems))
-            (Field::new("code", t(locale, "reset.code"), "text", "one-time-code").inputmode("numeric").render(problems))
+            (Field::new("code", t(locale, "reset.code"), "text", "one-time-code").inputmode("numeric").value(&values.code).render(problems))
             (Field::new("new_password", t(locale, "reset.new_password"), "password", "new-password").render(problems))
             div { button type="submit" { (t(locale, "reset.confirm_submit")) } }
         }))
@@ -317,7 +317,7 @@ async fn phone_confirm_page(
         (problems.summary(&["code"]))
         (form(portal, "/account/phone/confirm", html! {
             input type="hidden" name="phone" value=(phone);
-            (Field::new("code", t(locale, "phone.code"), "text", "one-time-code").inputmode("numeric").render(problems))
+            (Field::new("code", t(locale, "phone.code"), "text", "one-time-code").inputmode("numeric").value(&values.code).render(problems))
             div { button type="submit" { (t(locale, "phone.confirm_submit")) } }
         }))
         (resend::form(portal, "/account/phone/confirm/resend", &[("phone", phone)], wait))

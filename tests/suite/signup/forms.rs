@@ -115,6 +115,16 @@ story!(every_code_and_login_form_shows_all_its_problems, |app| {
     flagged(&page.body, "f-code");
     one_summary(&page.body, &["code"]);
     assert!(page.body.contains("Enter the 6-digit code from the SMS."));
+    // A wrong code stays in its field, to be corrected rather than typed again.
+    let page = browser
+        .post(
+            "/register/verify",
+            &[("phone", "+85298765432"), ("code", "12345")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    flagged(&page.body, "f-code");
+    assert!(input(&page.body, "f-code").contains("value=\"12345\""));
 
     // Signed in, the phone change too.
     app.register("+85261230001", "forms@example.hk", PASSWORD)
