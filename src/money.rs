@@ -105,15 +105,43 @@ impl Money {
     }
 }
 
-/// For people: `HK$128.00`.
+/// For people: `HK$128.00`, `HK$1,688.00`: the whole units grouped by thousands with
+/// commas, as English and Chinese (Hong Kong and the mainland) both write amounts.
+/// Providers and the API get [`Money::decimal`] and the integer, never this.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let decimal = self.decimal();
-        match decimal.strip_prefix('-') {
-            Some(positive) => write!(f, "-{}{positive}", self.currency.symbol()),
-            None => write!(f, "{}{decimal}", self.currency.symbol()),
+        let (sign, positive) = match decimal.strip_prefix('-') {
+            Some(positive) => ("-", positive),
+            None => ("", decimal.as_str()),
+        };
+        let (whole, fraction) = match positive.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (positive, None),
+        };
+        write!(
+            f,
+            "{sign}{}{}",
+            self.currency.symbol(),
+            group_thousands(whole)
+        )?;
+        match fraction {
+            Some(fraction) => write!(f, ".{fraction}"),
+            None => Ok(()),
         }
     }
+}
+
+/// `1688` → `1,688`.
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `amount × basis_points / 10 000`, rounded half up, for non-negative inputs: how
@@ -143,6 +171,21 @@ mod tests {
         assert_eq!(Money::new(8800, Currency::HKD).decimal(), "88.00");
         assert_eq!(Money::new(5, Currency::HKD).decimal(), "0.05");
         assert_eq!(Money::new(-1234, Currency::HKD).to_string(), "-HK$12.34");
+        assert_eq!(
+            Money::new(168_800, Currency::HKD).to_string(),
+            "HK$1,688.00"
+        );
+        assert_eq!(Money::new(99_900, Currency::HKD).to_string(), "HK$999.00");
+        assert_eq!(
+            Money::new(-123_456_789, Currency::HKD).to_string(),
+            "-HK$1,234,567.89"
+        );
+        assert_eq!(
+            Money::new(1_000_000, Currency::parse("JPY").unwrap()).to_string(),
+            "JPY1,000,000"
+        );
+        // What providers and the API get stays plain.
+        assert_eq!(Money::new(168_800, Currency::HKD).decimal(), "1688.00");
         assert_eq!(
             Money::new(500, Currency::parse("JPY").unwrap()).decimal(),
             "500"

@@ -31,9 +31,10 @@ pub use outgoing::{MESSAGE_JOB, send_message};
 pub use phone::Phone;
 pub use recovery::{change_phone, reset_password};
 pub use registration::{
-    PendingRegistration, complete_registration, create_verified, register, start_registration,
+    PendingRegistration, complete_registration, create_verified, register,
+    resend_registration_code, start_registration,
 };
-pub use verification::{CodeRequest, request_code};
+pub use verification::{CodeRequest, code_wait, request_code};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {

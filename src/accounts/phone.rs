@@ -35,7 +35,20 @@ impl Phone {
     /// What people type: the international form as [`Phone::parse`], `00` for `+`,
     /// the country code without `+` (`852 9123 4567`), or a national number of the
     /// region's length (`9123 4567` in Hong Kong), all normalised to E.164.
+    /// A number in the region's own country code has the region's length: `+852`
+    /// and seven digits is a typo, not a number to text.
     pub fn parse_in(input: &str, region: PhoneRegion) -> Result<Phone, Error> {
+        let phone = Phone::parse_typed(input, region)?;
+        let code = region.country_code();
+        match phone.0[1..].strip_prefix(code) {
+            Some(national) if national.len() != region.national_digits() => {
+                Err(Error::invalid(Code::InvalidPhone).on_field("phone"))
+            }
+            _ => Ok(phone),
+        }
+    }
+
+    fn parse_typed(input: &str, region: PhoneRegion) -> Result<Phone, Error> {
         let trimmed = input.trim();
         if trimmed.starts_with('+') {
             return Phone::parse(trimmed);
@@ -166,6 +179,9 @@ mod tests {
             "",
             "00",
             "8529876543",
+            "00852 9876 543",
+            "+852 9876 543",
+            "+852 9876 54321",
             "１２３４５６７８",
         ] {
             assert!(Phone::parse_in(bad, PhoneRegion::HK).is_err(), "{bad:?}");

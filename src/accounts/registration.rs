@@ -9,7 +9,7 @@ use crate::error::{Code, Error, Result};
 use crate::i18n::Locale;
 use crate::ids::new_id;
 
-use super::code_store::StoredCode;
+use super::code_store::{self, StoredCode};
 use super::codes::{self, Purpose};
 use super::outgoing::{self, Outgoing};
 use super::password::Password;
@@ -63,6 +63,36 @@ pub async fn start_registration(
     };
     let expires_in = issue_code(app, request, Some(payload)).await?;
     Ok(PendingRegistration { phone, expires_in })
+}
+
+/// Portal step one again: a new code for a registration started within the hour (its
+/// last code expired less than an hour ago), carrying what was typed then. Refused
+/// like any code request while the limits hold; `registration_incomplete` when there
+/// is nothing to resend (start again).
+pub async fn resend_registration_code(
+    app: &App,
+    phone: &str,
+    locale: Locale,
+    client: String,
+) -> Result<i64> {
+    let phone = Phone::parse_in(phone, app.config.locale.phone_region)?;
+    may_send(app, &phone, &client).await?;
+    let mut tx = app.db.begin().await?;
+    let latest = code_store::latest_code(&mut tx, phone.as_str(), Purpose::Register).await?;
+    drop(tx);
+    let recent = app.now() - chrono::Duration::hours(1);
+    let payload = latest
+        .filter(|code| code.record.expires_at > recent)
+        .and_then(|code| code.payload)
+        .ok_or_else(|| Error::invalid(Code::RegistrationIncomplete))?;
+    let request = CodeRequest {
+        destination: Destination::Phone(phone),
+        purpose: Purpose::Register,
+        locale,
+        client,
+        account_id: None,
+    };
+    issue_code(app, request, Some(payload)).await
 }
 
 /// Portal step two: the code from the SMS creates the account typed in step one.

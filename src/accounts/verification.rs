@@ -31,14 +31,22 @@ pub async fn request_code(app: &App, request: CodeRequest) -> Result<i64> {
 /// Refuses early, reading only, when no code could be sent to `phone` from
 /// `client` now: the portal checks this before it spends a hash on the form.
 pub(super) async fn may_send(app: &App, phone: &Phone, client: &str) -> Result<()> {
+    match code_wait(app, phone.as_str(), client).await? {
+        0 => Ok(()),
+        wait => Err(Error::rate_limited(Code::TooManyCodes, wait)),
+    }
+}
+
+/// Seconds until another code may be sent to `destination` from `client` (0: now),
+/// by the same limits [`request_code`] applies: for a "send a new code" button that
+/// says when it can be used.
+pub async fn code_wait(app: &App, destination: &str, client: &str) -> Result<i64> {
     let policy = CodePolicy::from(&app.config.accounts);
     let now = app.now();
     let mut tx = app.db.begin().await?;
-    let history = code_store::send_history(&mut tx, phone.as_str(), client, now).await?;
+    let history = code_store::send_history(&mut tx, destination, client, now).await?;
     drop(tx);
-    policy
-        .may_send(&history, now)
-        .map_err(|wait| Error::rate_limited(Code::TooManyCodes, wait))
+    Ok(policy.may_send(&history, now).err().unwrap_or(0))
 }
 
 pub(super) async fn issue_code(

@@ -177,6 +177,21 @@ pub fn tf(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
     text
 }
 
+/// `tf` for a count: `{key}.one` when `count` is 1, else `{key}.other` (`key` itself
+/// when the catalog has no plural forms for it), so that no text says "period(s)".
+pub fn tn(locale: Locale, key: &str, count: i64, args: &[(&str, &str)]) -> String {
+    let form = if count == 1 { "one" } else { "other" };
+    let plural = format!("{key}.{form}");
+    if t(locale, &plural) == plural {
+        tf(locale, key, args)
+    } else {
+        tf(locale, &plural, args)
+    }
+}
+
+#[cfg(test)]
+mod terms;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{Locale, tf};
+use crate::i18n::{Locale, tf, tn};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
@@ -43,7 +43,10 @@ impl Reason {
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
             .collect();
-        tf(locale, &self.key, &args)
+        match self.args.get("count").and_then(|n| n.parse::<i64>().ok()) {
+            Some(count) => tn(locale, &self.key, count, &args),
+            None => tf(locale, &self.key, &args),
+        }
     }
 }
 
@@ -78,5 +81,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn counts_read_in_the_singular_and_the_plural() {
+        let free = |count: &str| {
+            Reason::new(
+                "free_periods",
+                &[
+                    ("buy", "3".into()),
+                    ("free", count.into()),
+                    ("count", count.into()),
+                ],
+            )
+            .text(Locale::En)
+        };
+        assert!(
+            free("1").contains("1 more period at no charge"),
+            "{}",
+            free("1")
+        );
+        assert!(
+            free("2").contains("2 more periods at no charge"),
+            "{}",
+            free("2")
+        );
+        assert!(!free("1").contains("(s)") && !free("2").contains("(s)"));
     }
 }

@@ -376,12 +376,12 @@ async function declinedCard(page, orders) {
 async function orderHistory(page, orders) {
   const expected = [...orders].reverse();
   const rowsOf = () =>
-    page.locator('main tr[data-order]').evaluateAll((trs) =>
+    page.locator('main [data-order]').evaluateAll((trs) =>
       trs.map((tr) => ({
         id: tr.dataset.order,
         state: tr.querySelector('[data-testid="order-state"]').dataset.state,
         badge: tr.querySelector('[data-testid="order-state"]').textContent.trim(),
-        total: tr.children[1].textContent.trim(),
+        total: tr.querySelector('[data-testid="order-list-total"]').textContent.trim(),
         what: tr.querySelector('.hint').textContent.trim(),
       })),
     );
@@ -409,7 +409,7 @@ async function orderHistory(page, orders) {
   assert.deepEqual(zh.map((r) => r.id), expected.map((o) => o.id));
   assert.deepEqual(zh.map((r) => r.badge), ['付款失敗', '已完成', '已完成', '已完成']);
   await shoot(page, 'zh-orders');
-  await clickAndWait(page, page.locator('main tr[data-order]').first().getByRole('link', { name: '查看', exact: true }));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link', { name: '查看', exact: true }));
   await checkPage(page, { lang: 'zh-HK', path: `/orders/${expected[0].id}`, h1: /^訂單/ });
   assert.match(await textOf(page.locator('main p[role="status"]')), /並無收費/);
 }

@@ -255,7 +255,7 @@ async function orderList(page) {
   step('orders: every order of the walk is listed with its final state');
   await clickAndWait(page, nav(page).getByRole('link', { name: 'Orders', exact: true }));
   await checkPage(page, { path: '/orders', h1: 'My orders' });
-  const states = await page.locator('main tr[data-order] [data-testid="order-state"]').evaluateAll((badges) =>
+  const states = await page.locator('main [data-order] [data-testid="order-state"]').evaluateAll((badges) =>
     badges.map((b) => b.dataset.state),
   );
   note(`orders, newest first: ${states.join(', ')}`);

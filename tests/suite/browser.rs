@@ -4,6 +4,12 @@
 //!
 //! - `portal.mjs`: register with the SMS code, account, plans, log out and in, the demo
 //!   subscriber in Chinese, a wrong code, the keyboard path through the login form.
+//! - `signup.mjs`: on a phone, a plan chosen before having an account, then the
+//!   login page, "create an account", an empty submit (every problem at once), an
+//!   8-digit local number, the verify page switched to English (the phone kept),
+//!   "Send a new code" counting down (an early press refused), the new code, and back
+//!   on the checkout with the plan; the demo subscriber logs in with "9123 4567" from
+//!   a chosen plan; every page checked for 44 px controls, 16 px inputs, no overflow.
 //! - `checkout.mjs`: the demo subscriber buys: a card renewal through the sandbox
 //!   provider's page, an Alipay renewal settled by "Refresh" before the provider's
 //!   (deliberately late) notification, a new eSIM from the wallet in Chinese, a
@@ -237,6 +243,20 @@ async fn portal_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("portal.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    // A short cooldown, so that the walk sees "Send a new code" count down and work.
+    walk_demo_server(
+        "signup.mjs",
+        |config| config.accounts.code_resend_cooldown_secs = 5,
+        Vec::new(),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,7 @@ mod phone_numbers;
 mod promotions;
 mod schema;
 mod staff;
+mod signup;
 mod stripe {
     mod fixtures;
     mod localstripe;

@@ -98,7 +98,7 @@ fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Mar
                         br; span.hint data-testid="status-reason" { (t(locale, &format!("reason.{reason}"))) }
                     }
                 }
-                dt { (t(locale, "account.iccid")) } dd { (line.iccid) }
+                dt { (t(locale, "account.iccid")) } dd { (super::format::iccid(line.iccid.as_str())) }
                 @if let Some(period) = &line.current {
                     dt { (t(locale, "account.validity")) }
                     dd { span.nowrap { (datetime(locale, period.starts_at, app.config.time_zone())) } " – " span.nowrap { (datetime(locale, period.ends_at, app.config.time_zone())) } }

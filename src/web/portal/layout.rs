@@ -65,7 +65,8 @@ fn nav_link(portal: &Portal, href: &str, key: &str) -> Markup {
     }
 }
 
-/// Links to the same page in each language; the choice is remembered.
+/// Links to the same page in each language, keeping its query (the phone being
+/// verified, the plan at checkout); the choice is remembered.
 fn language_switch(portal: &Portal) -> Markup {
     html! {
         nav.lang aria-label=(t(portal.locale, "nav.language")) {
@@ -73,7 +74,7 @@ fn language_switch(portal: &Portal) -> Markup {
                 @if locale == portal.locale {
                     span aria-current="true" lang=(locale.tag()) { (locale.native_name()) }
                 } @else {
-                    a href={ (portal.path) "?lang=" (locale.tag()) } lang=(locale.tag()) hreflang=(locale.tag()) {
+                    a href=(portal.in_language(locale)) lang=(locale.tag()) hreflang=(locale.tag()) {
                         (locale.native_name())
                     }
                 }

@@ -18,6 +18,7 @@ mod orders;
 mod plans;
 pub(crate) mod qr;
 mod recovery;
+mod resend;
 mod stripe_card;
 mod usage;
 
@@ -50,6 +51,7 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             "/register/verify",
             get(auth::verify_form).post(auth::verify),
         )
+        .route("/register/verify/resend", axum::routing::post(auth::resend))
         .route("/verify-email", get(email::verify))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", get(auth::logout_form).post(auth::logout))
@@ -61,6 +63,10 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             "/password-reset/confirm",
             get(recovery::confirm_form).post(recovery::confirm),
         )
+        .route(
+            "/password-reset/confirm/resend",
+            axum::routing::post(recovery::confirm_resend),
+        )
         .route("/account", get(account::show))
         .route(
             "/account/phone",
@@ -69,6 +75,10 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
         .route(
             "/account/phone/confirm",
             get(recovery::phone_confirm_form).post(recovery::phone_confirm),
+        )
+        .route(
+            "/account/phone/confirm/resend",
+            axum::routing::post(recovery::phone_resend),
         )
         .route("/plans", get(plans::show))
         .route("/checkout", get(checkout::choose).post(checkout::pay))
@@ -118,6 +128,10 @@ pub struct Portal {
     /// pre-session cookie before a login ([`guard::csrf_token`]).
     pub csrf: String,
     pub path: String,
+    /// The query string (without `?`): the journey's state (a phone, a plan, `next`)
+    /// that the language switch and a login must keep. A form shown again after a
+    /// POST names its own with [`Portal::at`].
+    pub query: String,
     /// Mark cookies `Secure`.
     pub secure: bool,
     pub demo: bool,
@@ -180,6 +194,7 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
         token: token.clone(),
         csrf,
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
         secure: app.config.public_url().starts_with("https://") || forwarded_https,
         demo: app.config.demo,
         support: app.config.support.clone(),
@@ -239,10 +254,56 @@ pub fn to_payment_page(url: &str) -> Response {
 /// For links and redirects to a provider's payment page, see [`to_payment_page`].
 pub const PAYMENT_PAGE_REFERRER_POLICY: &str = "strict-origin";
 
-/// Pages for signed-in subscribers send others to log in first, and back after.
+impl Portal {
+    /// The same request, as the GET page at `path` with `state` as its query: a form
+    /// shown again after its POST, whose language switch must lead back to the page
+    /// with what was typed (empty values are left out).
+    pub fn at(&self, path: &str, state: &[(&str, &str)]) -> Portal {
+        let kept: Vec<(&str, &str)> = state
+            .iter()
+            .copied()
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        Portal {
+            path: path.to_owned(),
+            query: serde_urlencoded::to_string(kept).unwrap_or_default(),
+            ..self.clone()
+        }
+    }
+
+    /// This page's path and query, without `lang`: where a login comes back to.
+    pub fn here(&self) -> String {
+        let query = without_lang(&self.query);
+        if query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{query}", self.path)
+        }
+    }
+
+    /// This page in `locale`: the path and the query (the journey's state) kept, `lang`
+    /// set.
+    pub fn in_language(&self, locale: Locale) -> String {
+        let query = without_lang(&self.query);
+        let sep = if query.is_empty() { "" } else { "&" };
+        format!("{}?{query}{sep}lang={}", self.path, locale.tag())
+    }
+}
+
+/// A query string without its `lang` pairs.
+fn without_lang(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "lang" && !pair.starts_with("lang="))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Pages for signed-in subscribers send others to log in first, and back after (to
+/// the same page with the same query: the plan chosen, the line to renew).
 pub fn require_account(portal: &Portal) -> Result<&Account, Redirect> {
     portal.account.as_ref().ok_or_else(|| {
-        let next = form_urlencode(&portal.path);
+        let next = form_urlencode(&portal.here());
         Redirect::to(&format!("/login?next={next}"))
     })
 }
@@ -281,6 +342,7 @@ pub async fn not_found_page(app: &App, request: Request) -> Response {
         token: None,
         csrf: String::new(),
         path: parts.uri.path().to_owned(),
+        query: String::new(),
         secure: false,
         demo: app.config.demo,
         support: app.config.support.clone(),

@@ -7,11 +7,11 @@ use maud::{Markup, html};
 
 use crate::app::App;
 use crate::error::{Code, Error};
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::orders::{self, Order, OrderState};
 use crate::promotions::name_in;
 
-use super::format::datetime;
+use super::format::{datetime, day};
 use super::forms::CsrfForm;
 use super::order_payment;
 use super::qr;
@@ -33,14 +33,17 @@ pub async fn list(State(app): State<App>, portal: Portal) -> Response {
         @if orders.is_empty() {
             p { (t(locale, "orders.empty")) " " a href="/plans" { (t(locale, "nav.plans")) } }
         } @else {
-            table {
-                tbody {
-                    @for order in &orders {
-                        tr data-order=(order.id) {
-                            td { (datetime(locale, order.created_at, app.config.time_zone())) br; span.hint { (summary(&portal, order)) } }
-                            td { (order.breakdown.money(order.breakdown.total)) }
-                            td { (state_badge(&portal, order.state)) }
-                            td { a href={ "/orders/" (order.id) } { (t(locale, "order.view")) } }
+            ul.orders {
+                @for order in &orders {
+                    li.card.order data-order=(order.id) {
+                        p.order-top {
+                            span { (datetime(locale, order.created_at, app.config.time_zone())) }
+                            (state_badge(&portal, order.state))
+                        }
+                        p.hint.order-what { (summary(&portal, order)) }
+                        p.order-bottom {
+                            strong data-testid="order-list-total" { (order.breakdown.money(order.breakdown.total)) }
+                            a.button.secondary href={ "/orders/" (order.id) } { (t(locale, "order.view")) }
                         }
                     }
                 }
@@ -48,6 +51,27 @@ pub async fn list(State(app): State<App>, portal: Portal) -> Response {
         }
     };
     render(&portal, &t(locale, "orders.title"), body)
+}
+
+/// What an order page is called: the day it was made and what it is for, not its id
+/// (`Order 7 Dec · Hong Kong 30 days 20GB`).
+fn order_title(app: &App, portal: &Portal, order: &Order) -> String {
+    let locale = portal.locale;
+    let what = order
+        .plan_name(locale)
+        .map(str::to_owned)
+        .unwrap_or_else(|| t(locale, &format!("order.kind.{}", order.kind().as_str())));
+    tf(
+        locale,
+        "order.page_title",
+        &[
+            (
+                "date",
+                &day(locale, order.created_at, app.config.time_zone()),
+            ),
+            ("what", &what),
+        ],
+    )
 }
 
 fn summary(portal: &Portal, order: &Order) -> String {
@@ -117,8 +141,10 @@ pub async fn show(
     } else {
         format!("order.explain.{}", order.state.as_str())
     };
+    let title = order_title(&app, &portal, &order);
     let body = html! {
-        h1 { (t(locale, "order.title")) " " small.hint { (order.id) } }
+        h1 { (title) }
+        p.hint.reference data-testid="order-id" { (t(locale, "order.reference")) " " (order.id) }
         p { (state_badge(&portal, order.state)) }
         p role="status" { (t(locale, &explain)) }
         @if waiting {
@@ -153,7 +179,7 @@ pub async fn show(
         }
         p { a href="/orders" { (t(locale, "orders.title")) } " · " a href="/account" { (t(locale, "nav.account")) } }
     };
-    render(&portal, &t(locale, "order.title"), body)
+    render(&portal, &title, body)
 }
 
 #[derive(serde::Deserialize)]

@@ -159,7 +159,7 @@ story!(
             order["breakdown"],
             json!({ "list_price": hkd(4 * MONTHLY_PRICE),
                 "discounts": [{ "promotion": "BUY3GET1", "name": "Buy 3 months, get 1 free",
-                                "reason": "Buy 3, get 1 free: 1 more period(s) at no charge",
+                                "reason": "Buy 3, get 1 free: 1 more period at no charge",
                                 "amount": hkd(MONTHLY_PRICE), "free_periods": 1 }],
                 "fee": hkd(card_fee(paid)), "total": hkd(paid + card_fee(paid)) })
         );
