@@ -23,6 +23,7 @@ mod fakes;
 mod hostile;
 mod orders;
 mod phone_numbers;
+mod prices;
 mod promotions;
 mod schema;
 mod stripe {
