@@ -157,8 +157,9 @@ async function endsEarly(page) {
   await checkPage(page, { lang: 'en', path: '/account', h1: 'My account' });
   note(`data: ${await textOf(demoLine(page).getByTestId('data-left'))}`);
 
-  step('en: Renew by card → the review warns the used-up period ends now; Pay');
+  step('en: Renew 2 × 30 days by card → the review warns the used-up period ends now; Pay');
   await clickAndWait(page, demoLine(page).getByRole('link', { name: 'Renew', exact: true }));
+  await page.getByRole('radio', { name: /^2 × 30 days/ }).check();
   await page.getByRole('radio', { name: /^Credit or debit card/ }).check();
   await clickAndWait(page, page.getByRole('button', { name: 'Review order', exact: true }));
   await checkPage(page, { lang: 'en', path: '/checkout/review', h1: 'Confirm your order' });
@@ -166,13 +167,15 @@ async function endsEarly(page) {
   note(`warning: ${warning}`);
   assert.match(warning, /no data left: paying ends it now/);
   const facts = await reviewFacts(page);
+  assert.equal(facts.dates.length, 2);
+  assert.ok(facts.dates[1].endsWith(facts.validUntil));
   await shoot(page, 'en-review-ends-early');
   await clickAndWait(page, page.getByRole('button', { name: `Pay ${facts.total}`, exact: true }));
   await walk.sandboxPage(page, { amount: facts.total });
   const paidAt = await pressOnSandbox(page, 'Pay · 付款');
   await walk.waitForOrderState(page, 'fulfilled', { since: paidAt, timeoutMs: 10_000, lang: 'en' });
 
-  step('en: My account: one "Valid until", the review\'s; the data left of the new period');
+  step('en: My account: one "Valid until", the review\'s; the next period collapsed; the data left of the new one');
   await clickAndWait(page, nav(page).getByRole('link', { name: 'My account', exact: true }));
   await checkPage(page, { lang: 'en', path: '/account', h1: 'My account' });
   const line = demoLine(page);
@@ -180,6 +183,9 @@ async function endsEarly(page) {
   assert.equal(await textOf(line.getByTestId('valid-until')), facts.validUntil, 'the account says what the review said');
   assert.equal(await textOf(line.getByTestId('data-term')), 'Data left');
   assert.match(await textOf(line.getByTestId('data-left')), /^20 GB left of 20 GB$/);
+  const queued = line.getByTestId('queued');
+  assert.equal(await textOf(queued.locator('summary')), '1 more period after this one');
+  assert.equal(await queued.getAttribute('open'), null, 'queued periods are collapsed');
   const bar = await line.locator('.data-bar').getAttribute('data-percent');
   assert.equal(bar, '100', 'the bar shows what is left: all of it');
   await shoot(page, 'en-account');
