@@ -98,6 +98,11 @@ story!(buy_three_get_one_is_a_choice_of_periods, |app| {
         "{choose}"
     );
     assert!(choose.contains("4 periods in all"), "{choose}");
+    // The price per period is said as what it is, not as a total.
+    assert!(
+        choose.contains("HK$168.00 a period, before the payment fee"),
+        "{choose}"
+    );
     // A plan without the offer gets none.
     let (_, plain) = page(
         &app,

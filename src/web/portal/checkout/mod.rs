@@ -195,7 +195,7 @@ async fn choose_page(
         form.stack method="get" action="/checkout/review" {
             @if let Some(plan) = &plan {
                 input type="hidden" name="plan" value=(plan.code);
-                p { strong { (t(locale, "checkout.plan")) ": " } (plan.name(locale)) " · " (plan.price(currency).map(|p| p.to_string()).unwrap_or_default()) }
+                p { strong { (t(locale, "checkout.plan")) ": " } (plan.name(locale)) " · " (tf(locale, "checkout.unit_price", &[("price", &plan.price(currency).map(|p| p.to_string()).unwrap_or_default())])) }
                 fieldset {
                     legend { (t(locale, "checkout.target")) }
                     @for line in &lines {
