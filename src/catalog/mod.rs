@@ -13,7 +13,9 @@ mod versions;
 
 pub use entry::{PeriodEntry, PlanEntry, plan_entry_json};
 pub use file::{PlanSpec, check_plan, check_plans};
-pub use plan::{Allowance, MAX_PERIODS, Period, PeriodUnit, Plan, PlanCode, Zone, format_bytes};
+pub use plan::{
+    Allowance, Length, MAX_PERIODS, Period, PeriodUnit, Plan, PlanCode, Zone, format_bytes,
+};
 pub use store::{PlanChange, PlanReport, audit, find, import_plans, list};
 pub use versions::{VersionTerms, plan_of_version, version, versions};
 

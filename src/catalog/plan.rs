@@ -138,6 +138,57 @@ impl Period {
     }
 }
 
+/// How long a plan runs, as the plans page groups them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Length {
+    /// Under a week.
+    DayPass,
+    /// A week up to four weeks.
+    Weekly,
+    /// About a month, up to a year.
+    Monthly,
+    /// A year or more.
+    Yearly,
+}
+
+impl Length {
+    pub const ALL: [Length; 4] = [
+        Length::DayPass,
+        Length::Weekly,
+        Length::Monthly,
+        Length::Yearly,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Length::DayPass => "day_pass",
+            Length::Weekly => "weekly",
+            Length::Monthly => "monthly",
+            Length::Yearly => "yearly",
+        }
+    }
+}
+
+impl Period {
+    /// The group a plan of this period is listed in: 1–6 days a day pass, 7–27 days
+    /// (or weeks) weekly, 28–364 days (or months) monthly, a year or 365 days on yearly.
+    pub fn length(&self) -> Length {
+        let days = match self.unit {
+            PeriodUnit::Day => self.count,
+            PeriodUnit::Week => self.count * 7,
+            PeriodUnit::Month if self.count >= 12 => 365,
+            PeriodUnit::Month => 28,
+            PeriodUnit::Year => 365,
+        };
+        match days {
+            0..=6 => Length::DayPass,
+            7..=27 => Length::Weekly,
+            28..=364 => Length::Monthly,
+            _ => Length::Yearly,
+        }
+    }
+}
+
 /// What a period gives in data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -270,6 +321,21 @@ mod tests {
             .end_from(start, hk)
             .with_timezone(&hk);
         assert_eq!(year.to_string(), "2027-01-31 10:00:00 HKT");
+    }
+
+    #[test]
+    fn plans_are_grouped_by_how_long_they_run() {
+        let length = |unit, count| Period::new(unit, count).unwrap().length();
+        assert_eq!(length(PeriodUnit::Day, 1), Length::DayPass);
+        assert_eq!(length(PeriodUnit::Day, 6), Length::DayPass);
+        assert_eq!(length(PeriodUnit::Day, 7), Length::Weekly);
+        assert_eq!(length(PeriodUnit::Week, 2), Length::Weekly);
+        assert_eq!(length(PeriodUnit::Day, 30), Length::Monthly);
+        assert_eq!(length(PeriodUnit::Week, 4), Length::Monthly);
+        assert_eq!(length(PeriodUnit::Month, 1), Length::Monthly);
+        assert_eq!(length(PeriodUnit::Month, 12), Length::Yearly);
+        assert_eq!(length(PeriodUnit::Day, 365), Length::Yearly);
+        assert_eq!(length(PeriodUnit::Year, 1), Length::Yearly);
     }
 
     #[test]

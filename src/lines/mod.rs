@@ -29,6 +29,7 @@ pub use periods::{
     quota_totals, running_last,
 };
 pub use renewal::{Purchase, open_line, renew};
+pub use stacking::Projection;
 pub use store::{insert_line, lock_known, mark_installed, owner_of};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -109,14 +110,66 @@ impl LinePeriod {
         u8::try_from(u128::from(left) * 100 / u128::from(total)).ok()
     }
 
+    /// Share of the fair-use cap used so far, 0–100, on an unlimited plan.
+    pub fn percent_used_of_fair_use(&self) -> Option<u8> {
+        if self.data_allowance.is_some() {
+            return None;
+        }
+        let cap = self.fair_use_cap?.as_bytes();
+        if cap == 0 {
+            return Some(100);
+        }
+        let used = self.data_used.as_bytes().min(cap);
+        u8::try_from(u128::from(used) * 100 / u128::from(cap)).ok()
+    }
+
     pub fn plan_name(&self, locale: Locale) -> &str {
         crate::i18n::name_in(&self.plan_names, locale).unwrap_or(&self.plan_code)
+    }
+}
+
+impl Line {
+    /// The end of the line's last period, queued ones included: its one "valid until".
+    pub fn valid_until(&self) -> Option<DateTime<Utc>> {
+        self.current
+            .iter()
+            .chain(&self.queued)
+            .map(|period| period.ends_at)
+            .max()
     }
 }
 
 /// The account's lines with their periods as of now.
 pub async fn for_account(app: &App, account_id: &str) -> Result<Vec<Line>> {
     store::lines_of_account(app, account_id, app.now()).await
+}
+
+/// Where `count` periods of `period` bought now would go: on the line `iccid` (a
+/// renewal: behind its periods, or from now, cutting short a running period whose
+/// data has run out), or on a new line (`None`). The one projection the checkout
+/// shows; fulfilment applies the same rules ([`stacking::project`]).
+pub async fn projected_periods(
+    app: &App,
+    iccid: Option<&Iccid>,
+    period: crate::catalog::Period,
+    count: u32,
+) -> Result<Projection> {
+    let now = app.now();
+    let ahead = match iccid {
+        Some(iccid) => periods::ahead(app.db.reader(), iccid, now)
+            .await?
+            .into_iter()
+            .map(|(_, period)| period)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(stacking::project(
+        &ahead,
+        now,
+        period,
+        count,
+        app.config.time_zone(),
+    ))
 }
 
 /// What the subscriber should see: a line whose time ran out reads `expired` even
@@ -162,6 +215,40 @@ mod tests {
         assert_eq!(period(None, 130).data_remaining(), None);
         assert_eq!(period(Some(200), 50).percent_left(), Some(75));
         assert_eq!(period(Some(200), 500).percent_left(), Some(0));
+    }
+
+    #[test]
+    fn fair_use_is_measured_as_used_and_only_on_unlimited_plans() {
+        let unlimited = |cap: u64, used: u64| LinePeriod {
+            fair_use_cap: Some(DataVolume::bytes(cap)),
+            ..period(None, used)
+        };
+        assert_eq!(unlimited(200, 50).percent_used_of_fair_use(), Some(25));
+        assert_eq!(unlimited(200, 500).percent_used_of_fair_use(), Some(100));
+        assert_eq!(period(Some(200), 50).percent_used_of_fair_use(), None);
+    }
+
+    #[test]
+    fn a_line_is_valid_until_the_end_of_its_last_period() {
+        let ending = |days: i64| LinePeriod {
+            ends_at: DateTime::from_timestamp(1_800_000_000 + days * 86_400, 0).unwrap(),
+            ..period(Some(1), 0)
+        };
+        let line = Line {
+            iccid: Iccid::with_check_digit("898520000000000001").unwrap(),
+            status: LineStatus::Active,
+            status_reason: None,
+            activation_code: None,
+            current: Some(ending(5)),
+            queued: vec![ending(35), ending(65)],
+        };
+        assert_eq!(line.valid_until(), Some(ending(65).ends_at));
+        let bare = Line {
+            current: None,
+            queued: Vec::new(),
+            ..line
+        };
+        assert_eq!(bare.valid_until(), None);
     }
 
     #[test]

@@ -86,20 +86,23 @@ impl PeriodRow {
     }
 }
 
-/// The line's periods not yet ended at `now` (running and queued), oldest first, in
-/// the caller's transaction.
-pub(super) async fn ahead(
-    tx: &mut Tx,
+/// The line's periods not yet ended at `now` (running and queued), oldest first,
+/// from the pool or in the caller's transaction.
+pub(super) async fn ahead<'c, E>(
+    db: E,
     iccid: &Iccid,
     now: DateTime<Utc>,
-) -> Result<Vec<(PeriodId, PeriodData)>> {
+) -> Result<Vec<(PeriodId, PeriodData)>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let rows: Vec<PeriodRow> = sqlx::query_as(
         "SELECT id, starts_at, ends_at, data_allowance, fair_use_cap, data_used FROM line_periods \
          WHERE iccid = $1 AND ends_at > $2 ORDER BY starts_at",
     )
     .bind(iccid.as_str())
     .bind(to_millis(now))
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await?;
     rows.into_iter().map(PeriodRow::into_data).collect()
 }

@@ -13,7 +13,7 @@ use crate::network::Action;
 use crate::volume::DataVolume;
 
 use super::periods::{self, NewPeriod};
-use super::rules::{PeriodData, ends_early_on_renewal};
+use super::rules::PeriodData;
 use super::{Iccid, LineStatus, enforce, store};
 
 /// Periods bought by one order.
@@ -61,12 +61,9 @@ pub async fn renew(
     // Two renewals of one line fulfilled at once must not both stack after the same
     // last period: hold the line until this transaction ends.
     store::lock(tx, backend, iccid).await?;
-    let mut ahead = periods::ahead(tx, iccid, now).await?;
-    let queued_after = ahead.iter().any(|(_, period)| period.starts_at > now);
-    let ending: Vec<usize> = (0..ahead.len())
-        .filter(|&i| ends_early_on_renewal(&ahead[i].1, now, queued_after))
-        .collect();
-    for i in ending {
+    let mut ahead = periods::ahead(&mut **tx, iccid, now).await?;
+    let data: Vec<PeriodData> = ahead.iter().map(|(_, period)| *period).collect();
+    for i in super::stacking::ending_on_renewal(&data, now) {
         if periods::end_exhausted(tx, &ahead[i].0, now).await? {
             ahead[i].1.ends_at = now;
         }

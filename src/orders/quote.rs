@@ -2,6 +2,8 @@
 //! for counting unknown coupon codes, see [`crate::promotions::throttle`]). The
 //! server prices: nothing the client says about prices or discounts is read.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::app::App;
 use crate::catalog::{self, MAX_PERIODS, Plan, PlanCode};
 use crate::error::{Code, Error, Result};
@@ -34,10 +36,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
     if !method.enabled {
         return Err(Error::invalid(Code::PaymentMethodUnavailable).on_field("payment_method"));
     }
-    let fee = Fee {
-        fixed: method.fee_fixed,
-        basis_points: method.fee_basis_points,
-    };
+    let fee = fee_of(app, request.payment_method);
     let currency = app.config.locale.currency;
     let coupon = request
         .coupon
@@ -82,8 +81,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
             let plan = catalog::find(app, &code)
                 .await?
                 .ok_or_else(|| Error::not_found(Code::PlanNotFound))?;
-            let unit_price = plan
-                .price(currency)
+            plan.price(currency)
                 .ok_or_else(|| Error::not_found(Code::PlanNotFound))?;
             let iccid = match (request.kind, &request.iccid) {
                 (OrderKind::Renewal, Some(text)) => {
@@ -101,26 +99,17 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
                 return Err(Error::invalid(Code::InvalidPeriods).on_field("periods"));
             }
             let ordered = store::ordered_plans(app, account_id).await?;
-            let purchase = Purchase {
-                plan: &plan,
-                unit_price,
-                periods: request.periods,
-                method: request.payment_method,
+            let (breakdown, applied) = price_plan(
+                app,
+                account_id,
+                &plan,
+                request.periods,
+                request.payment_method,
                 coupon,
-                history: History {
-                    ordered_plan: ordered.contains(plan.code.as_str()),
-                    ordered_any: !ordered.is_empty(),
-                },
-            };
-            let applied = promotions::for_order(app, account_id, &purchase).await?;
-            let periods = request.periods + promotions::free_periods(&applied);
-            let discounts = pricing::discounts(&applied);
-            (
-                pricing::price(unit_price, periods, discounts, fee)?,
-                Some(plan),
-                iccid,
-                applied,
+                &ordered,
             )
+            .await?;
+            (breakdown, Some(plan), iccid, applied)
         }
     };
     Ok(Quote {
@@ -131,6 +120,143 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
         settlement_secs: method.settlement_secs,
         applied,
     })
+}
+
+/// The fee `method` adds, as configured.
+fn fee_of(app: &App, method: Method) -> Fee {
+    let config = method.config(&app.config.payments);
+    Fee {
+        fixed: config.fee_fixed,
+        basis_points: config.fee_basis_points,
+    }
+}
+
+/// `periods` of `plan` paid by `method`, priced as an order is: the promotions the
+/// account's history (`ordered`) and `coupon` give, free periods added, the fee on
+/// top. `account_id` is read only for a coupon.
+async fn price_plan(
+    app: &App,
+    account_id: &str,
+    plan: &Plan,
+    periods: u32,
+    method: Method,
+    coupon: Option<&str>,
+    ordered: &BTreeSet<String>,
+) -> Result<(Breakdown, Vec<Applied>)> {
+    let unit_price = plan
+        .price(app.config.locale.currency)
+        .ok_or_else(|| Error::not_found(Code::PlanNotFound))?;
+    let purchase = Purchase {
+        plan,
+        unit_price,
+        periods,
+        method,
+        coupon,
+        history: history_of(plan, ordered),
+    };
+    let applied = promotions::for_order(app, account_id, &purchase).await?;
+    let all = periods + promotions::free_periods(&applied);
+    let discounts = pricing::discounts(&applied);
+    let breakdown = pricing::price(unit_price, all, discounts, fee_of(app, method))?;
+    Ok((breakdown, applied))
+}
+
+fn history_of(plan: &Plan, ordered: &BTreeSet<String>) -> History {
+    History {
+        ordered_plan: ordered.contains(plan.code.as_str()),
+        ordered_any: !ordered.is_empty(),
+    }
+}
+
+/// What one period of each plan on sale costs paid by `method`, exactly as the
+/// checkout's review will price it for this caller (`None`: not signed in, so no
+/// earlier orders): promotions included, the method's fee added. Plans without a
+/// price in the operator's currency are left out.
+pub async fn plan_prices(
+    app: &App,
+    account_id: Option<&str>,
+    plans: &[Plan],
+    method: Method,
+) -> Result<BTreeMap<PlanCode, Breakdown>> {
+    if !method.config(&app.config.payments).enabled {
+        return Err(Error::invalid(Code::PaymentMethodUnavailable).on_field("payment_method"));
+    }
+    let ordered = match account_id {
+        Some(account_id) => store::ordered_plans(app, account_id).await?,
+        None => BTreeSet::new(),
+    };
+    let mut prices = BTreeMap::new();
+    for plan in plans {
+        if plan.price(app.config.locale.currency).is_none() {
+            continue;
+        }
+        // No coupon is entered here, so no account is read for one.
+        let (breakdown, _) = price_plan(
+            app,
+            account_id.unwrap_or_default(),
+            plan,
+            1,
+            method,
+            None,
+            &ordered,
+        )
+        .await?;
+        prices.insert(plan.code.clone(), breakdown);
+    }
+    Ok(prices)
+}
+
+/// A number of periods the checkout offers: `paid` for, and `free` more on top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodOption {
+    pub paid: u32,
+    pub free: u32,
+}
+
+impl PeriodOption {
+    pub fn total(&self) -> u32 {
+        self.paid + self.free
+    }
+}
+
+/// The counts of periods offered at checkout.
+const OFFERED_PERIODS: [u32; 5] = [1, 2, 3, 6, 12];
+
+/// The numbers of periods the checkout offers for `plan` paid by `method`, each with
+/// the free periods it gets (buy 3 get 1: "3 + 1 free"); `wanted` (from a link) is
+/// offered too when it is a number that can be ordered.
+pub async fn period_options(
+    app: &App,
+    account_id: &str,
+    plan: &Plan,
+    method: Method,
+    wanted: Option<u32>,
+) -> Result<Vec<PeriodOption>> {
+    let Some(unit_price) = plan.price(app.config.locale.currency) else {
+        return Ok(Vec::new());
+    };
+    let mut counts: Vec<u32> = OFFERED_PERIODS
+        .into_iter()
+        .chain(wanted.filter(|w| (1..=MAX_PERIODS).contains(w)))
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let ordered = store::ordered_plans(app, account_id).await?;
+    let purchase = Purchase {
+        plan,
+        unit_price,
+        periods: 1,
+        method,
+        coupon: None,
+        history: history_of(plan, &ordered),
+    };
+    let free = promotions::free_periods_by_count(app, &purchase, &counts).await?;
+    Ok(counts
+        .into_iter()
+        .zip(free)
+        .map(|(paid, free)| PeriodOption { paid, free })
+        .filter(|option| option.total() <= MAX_PERIODS)
+        .collect())
 }
 
 /// Someone else's line, or none, is "not found": we do not say which.

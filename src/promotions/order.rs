@@ -71,3 +71,33 @@ pub fn refused(refusal: CouponRefusal) -> Error {
     };
     error.on_field("coupon")
 }
+
+/// For each count of paid periods in `counts`, the free periods the automatic
+/// promotions add to `purchase` bought with that count (no coupon: a coupon takes
+/// money off, never periods): what the checkout offers as "3 + 1 free".
+pub async fn free_periods_by_count(
+    app: &App,
+    purchase: &Purchase<'_>,
+    counts: &[u32],
+) -> Result<Vec<u32>> {
+    let promotions = store::automatic(app).await?;
+    let now = app.now();
+    counts
+        .iter()
+        .map(|&periods| {
+            let context = Context {
+                now,
+                plan: purchase.plan.code.clone(),
+                zone: purchase.plan.zone,
+                method: purchase.method,
+                unit_price: purchase.unit_price,
+                periods,
+                history: purchase.history,
+                coupon: None,
+            };
+            evaluate(&context, &promotions)
+                .map(|applied| super::free_periods(&applied))
+                .map_err(refused)
+        })
+        .collect()
+}

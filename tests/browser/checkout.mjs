@@ -50,13 +50,11 @@ function waitForOrderState(page, wanted, { since, timeoutMs = SETTLE_TIMEOUT_MS,
 
 // ---- pages ----------------------------------------------------------------------
 
-/** The account page's "Next periods" of a line: [{ text, start, end }] (raw date texts). */
-async function queuedPeriods(card, heading = 'Next periods') {
-  const found = await card.locator('h4').allInnerTexts();
-  if (found.length === 0) return [];
-  assert.deepEqual(found.map((h) => h.trim()), [heading], `the queued periods should be headed "${heading}"`);
+/** The account page's queued periods of a line (collapsed under "N more periods"): [{ text, start, end }] (raw date texts). */
+async function queuedPeriods(card) {
+  if ((await card.getByTestId('queued').count()) === 0) return [];
   return card.evaluate((article) => {
-    const list = article.querySelector('h4').nextElementSibling;
+    const list = article.querySelector('[data-testid="queued"] ul');
     return [...list.querySelectorAll('li')].map((li) => {
       const dates = [...li.querySelectorAll('.nowrap')].map((s) => s.textContent.trim());
       return { text: li.textContent.replace(/\s+/g, ' ').trim(), start: dates[0], end: dates[1] };
@@ -96,14 +94,14 @@ async function cardRenewal(page, orders) {
   await logIn(page);
   const line = demoLine(page);
   assert.equal(await line.count(), 1, `expected the demo line …${DEMO_ICCID_TAIL} on the account page`);
-  assert.equal(await line.getByRole('heading', { name: 'Next periods' }).count(), 0, 'the demo line should start with no queued periods');
+  assert.equal(await line.getByTestId('queued').count(), 0, 'the demo line should start with no queued periods');
   await shoot(page, 'en-account-before');
 
   step('en: Plans → Choose "Hong Kong 30 Days 20 GB" → checkout with …0010 preselected');
   await choosePlan(page, {
     lang: 'en',
     name: 'Hong Kong 30 Days 20 GB',
-    price: 'HK$88.00',
+    price: 'HK$90.20', // by card, the plans page's first method: HK$88.00 + 2.5 %
     choose: 'Choose',
     checkoutH1: 'Checkout',
   });
@@ -114,7 +112,7 @@ async function cardRenewal(page, orders) {
   assert.ok(!(await page.getByRole('radio', { name: 'A new eSIM', exact: true }).isChecked()), '"A new eSIM" should not be preselected');
 
   step('en: 2 periods, "Credit or debit card" (fee 2.5 %), Review order');
-  await page.getByLabel('Number of periods').fill('2');
+  await page.getByRole('radio', { name: /^2 × 30 days/ }).check();
   const card = page.getByRole('radio', { name: /^Credit or debit card/ });
   assert.equal(await card.count(), 1, 'expected one "Credit or debit card" choice');
   await card.check();
@@ -130,7 +128,7 @@ async function cardRenewal(page, orders) {
   const rows = await breakdown(page);
   assert.deepEqual(
     rows,
-    { 'Hong Kong 30 Days 20 GB': '2 × HK$88.00', Price: 'HK$176.00', 'Payment fee': 'HK$4.40', Total: 'HK$180.40' },
+    { 'Hong Kong 30 Days 20 GB': '2 × HK$88.00', Price: 'HK$176.00', 'Pay with': 'Card · fee 2.5 %', 'Payment fee': 'HK$4.40', Total: 'HK$180.40' },
     `the review breakdown: ${JSON.stringify(rows)}`,
   );
   assert.equal(await textOf(page.getByTestId('order-total')), 'HK$180.40');
@@ -183,19 +181,19 @@ async function alipayRenewal(page, orders) {
   await choosePlan(page, {
     lang: 'en',
     name: 'Hong Kong 30 Days 20 GB',
-    price: 'HK$88.00',
+    price: 'HK$90.20', // by card, the plans page's first method: HK$88.00 + 2.5 %
     choose: 'Choose',
     checkoutH1: 'Checkout',
   });
   assert.ok(await page.getByRole('radio', { name: `Renew eSIM …${DEMO_ICCID_TAIL}`, exact: true }).isChecked());
-  await page.getByLabel('Number of periods').fill('2');
+  await page.getByRole('radio', { name: /^2 × 30 days/ }).check();
   await page.getByRole('radio', { name: /^Alipay/ }).check();
   await clickAndWait(page, page.getByRole('button', { name: 'Review order', exact: true }));
   await checkPage(page, { lang: 'en', path: '/checkout/review', h1: 'Confirm your order' });
   const rows = await breakdown(page);
   assert.deepEqual(
     rows,
-    { 'Hong Kong 30 Days 20 GB': '2 × HK$88.00', Price: 'HK$176.00', 'Payment fee': 'HK$2.64', Total: 'HK$178.64' },
+    { 'Hong Kong 30 Days 20 GB': '2 × HK$88.00', Price: 'HK$176.00', 'Pay with': 'Alipay · fee 1.5 %', 'Payment fee': 'HK$2.64', Total: 'HK$178.64' },
     `the review breakdown: ${JSON.stringify(rows)}`,
   );
 
@@ -277,7 +275,7 @@ async function walletNewEsim(page, orders) {
   await choosePlan(page, {
     lang: 'zh-HK',
     name: '香港日票 1GB',
-    price: 'HK$18.00',
+    price: 'HK$18.45', // by card: HK$18.00 + 2.5 %
     choose: '揀選',
     checkoutH1: '結帳',
   });
@@ -295,7 +293,7 @@ async function walletNewEsim(page, orders) {
   const rows = await breakdown(page);
   assert.deepEqual(
     rows,
-    { '香港日票 1GB': '1 × HK$18.00', 價格: 'HK$18.00', 付款手續費: 'HK$0.00', 總額: 'HK$18.00' },
+    { '香港日票 1GB': '1 × HK$18.00', 價格: 'HK$18.00', 付款方式: '錢包 · 不收手續費', 付款手續費: 'HK$0.00', 總額: 'HK$18.00' },
     `the review breakdown: ${JSON.stringify(rows)}`,
   );
   await shoot(page, 'zh-review');

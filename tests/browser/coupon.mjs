@@ -126,7 +126,7 @@ async function offersOnPlans(page) {
   const coupon = unlimited.find((o) => o.code === COUPON.code).text;
   assert.match(coupon, /^Welcome: 10 % off\s*10 % off with code WELCOME10 · Use this code$/, `the coupon offer: ${coupon}`);
   const useLink = page.locator(`li.plan[data-plan="${PLAN.code}"] li[data-offer="${COUPON.code}"]`).getByRole('link', { name: 'Use this code' });
-  assert.equal(await useLink.getAttribute('href'), `/checkout?plan=${PLAN.code}&coupon=${COUPON.code}`);
+  assert.equal(await useLink.getAttribute('href'), `/checkout?plan=${PLAN.code}&method=card&coupon=${COUPON.code}`);
   // The demo line's own plan stays at list price: only the coupon is offered on it.
   assert.deepEqual((await offersOn(page, 'HK-30D-20G')).map((o) => o.code), [COUPON.code]);
   await page.locator(`li.plan[data-plan="${PLAN.code}"]`).screenshot({ path: walk.shotPath('en-plan-offers') });
@@ -135,14 +135,15 @@ async function offersOnPlans(page) {
 
 async function wrongCoupon(page) {
   step(`en: Choose ${PLAN.en} → checkout; card; reach the coupon field by keyboard`);
-  await choosePlan(page, { lang: 'en', name: PLAN.en, price: hkd(PLAN.price), choose: 'Choose', checkoutH1: 'Checkout' });
+  // The plans page prices by card, the first month's discount taken: HK$117.60 + 2.5 %.
+  await choosePlan(page, { lang: 'en', name: PLAN.en, price: hkd(12_054), choose: 'Choose', checkoutH1: 'Checkout' });
   assert.ok(await page.getByRole('radio', { name: `Renew eSIM …${DEMO_ICCID_TAIL}`, exact: true }).isChecked(), 'the only line is preselected');
   await page.getByRole('radio', { name: /^Credit or debit card/ }).check();
   const field = page.getByRole('textbox', { name: 'Coupon code (optional)' });
   assert.equal(await field.count(), 1, 'the coupon field is a textbox named by its label');
   assert.equal(await field.getAttribute('aria-describedby'), 'f-coupon-hint', 'the hint describes the field');
   // From the number of periods: the payment methods (a radio group is one stop), then the coupon.
-  await page.getByLabel('Number of periods').focus();
+  await page.getByRole('radio', { name: /^1 × 30 days/ }).focus();
   const stops = await tabTo(page, 'f-coupon', 4);
   note(`from the number of periods, the coupon field is ${stops} Tab stops away`);
   assert.equal(stops, 2, 'the coupon field should come right after the payment methods');

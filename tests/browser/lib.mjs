@@ -344,7 +344,7 @@ export function startWalk(name, { shotPrefix = `${name}-` } = {}) {
       await walk.checkPage(page, { lang, path: '/plans', h1: lang === 'en' ? 'Plans' : '計劃' });
       const plan = page.locator('li.plan').filter({ has: page.getByRole('heading', { name, exact: true }) });
       assert.equal(await plan.count(), 1, `expected one plan called "${name}"`);
-      assert.equal(await textOf(plan.locator('.price')), price, `the price of ${name}`);
+      assert.equal(await textOf(plan.getByTestId('plan-total')), price, `the price of ${name}`);
       const link = plan.getByRole('link', { name: `${choose} ${name}`, exact: true });
       assert.equal(await textOf(link), choose);
       await clickAndWait(page, link);

@@ -70,8 +70,8 @@ async function toAccount(page) {
 /** How many periods are queued after the running one on the demo line. */
 async function queuedCount(page) {
   const card = demoLine(page);
-  if ((await card.getByRole('heading', { name: 'Next periods' }).count()) === 0) return 0;
-  return card.evaluate((article) => article.querySelector('h4').nextElementSibling.querySelectorAll('li').length);
+  if ((await card.getByTestId('queued').count()) === 0) return 0;
+  return card.evaluate((article) => article.querySelectorAll('[data-testid="queued"] li').length);
 }
 
 async function walletBalance(page) {

@@ -39,6 +39,11 @@
 //!   browser gets Simplified straight away and the demo subscriber reads account,
 //!   orders and usage. Every page is checked for catalog keys shown as text,
 //!   Traditional characters and English left over.
+//! - `prices.mjs`: on a 390×844 phone, the plans page grouped by length and priced
+//!   for the payment method picked; for every method the plans page's total is the
+//!   review's; the review's method, fee, dates and "valid until"; buy 3 get 1 as a
+//!   choice; the warning when a renewal ends a used-up period now, then paid, and the
+//!   account card's one "valid until" is the review's; in English and Chinese.
 //!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
@@ -406,4 +411,12 @@ async fn card_walk_in_headless_chromium() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prices_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("prices.mjs", |_| {}, Vec::new()).await;
 }

@@ -24,6 +24,7 @@ mod hostile;
 mod languages;
 mod orders;
 mod phone_numbers;
+mod prices;
 mod promotions;
 mod schema;
 mod staff;

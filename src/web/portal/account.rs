@@ -85,6 +85,7 @@ pub async fn show(
 fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Markup {
     let locale = portal.locale;
     let status = line.status.as_str();
+    let zone = app.config.time_zone();
     html! {
         article.card data-iccid=(line.iccid) {
             h3 {
@@ -100,10 +101,15 @@ fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Mar
                 }
                 dt { (t(locale, "account.iccid")) } dd { (super::format::iccid(line.iccid.as_str())) }
                 @if let Some(period) = &line.current {
-                    dt { (t(locale, "account.validity")) }
-                    dd { span.nowrap { (datetime(locale, period.starts_at, app.config.time_zone())) } " – " span.nowrap { (datetime(locale, period.ends_at, app.config.time_zone())) } }
-                    dt { (t(locale, "account.data_left")) }
-                    dd { (data_left(portal, period)) }
+                    dt { (t(locale, "account.this_period")) }
+                    dd { span.nowrap { (datetime(locale, period.starts_at, zone)) } " – " span.nowrap { (datetime(locale, period.ends_at, zone)) } }
+                }
+                @if let Some(until) = line.valid_until() {
+                    dt { (t(locale, "account.valid_until_term")) }
+                    dd data-testid="valid-until" { strong { (datetime(locale, until, zone)) } }
+                }
+                @if let Some(period) = &line.current {
+                    (data_fact(portal, period))
                 }
                 @if let Some(code) = &line.activation_code {
                     dt { (t(locale, "account.activation")) } dd { code { "LPA:" (code) } }
@@ -115,10 +121,14 @@ fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Mar
                 a.button.secondary href={ "/lines/" (line.iccid) "/usage" } { (t(locale, "usage.link")) }
             }
             @if !line.queued.is_empty() {
-                h4 { (t(locale, "account.queued")) }
-                ul {
-                    @for period in &line.queued {
-                        li { (period.plan_name(locale)) ": " span.nowrap { (datetime(locale, period.starts_at, app.config.time_zone())) } " – " span.nowrap { (datetime(locale, period.ends_at, app.config.time_zone())) } }
+                @let count = line.queued.len();
+                @let form = if count == 1 { "one" } else { "other" };
+                details.queued data-testid="queued" {
+                    summary { (tf(locale, &format!("account.queued_count.{form}"), &[("count", &count.to_string())])) }
+                    ul aria-label=(t(locale, "account.queued")) {
+                        @for period in &line.queued {
+                            li { (period.plan_name(locale)) ": " span.nowrap { (datetime(locale, period.starts_at, zone)) } " – " span.nowrap { (datetime(locale, period.ends_at, zone)) } }
+                        }
                     }
                 }
             }
@@ -127,34 +137,67 @@ fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Mar
     }
 }
 
-/// The remaining data as a number and a bar; the number is what screen readers get.
-fn data_left(portal: &Portal, period: &LinePeriod) -> Markup {
+/// The period's data, labelled as what it is: on a capped plan the data left (the
+/// bar full when nothing is used), on an unlimited one the data used against the
+/// fair-use cap (the bar filling up as it is used). The text is what screen readers
+/// get; the bar says the same.
+fn data_fact(portal: &Portal, period: &LinePeriod) -> Markup {
     let locale = portal.locale;
-    let percent = period.percent_left().unwrap_or(100);
-    let text = match (
+    let (term, text, bar, low) = match (
         period.data_remaining(),
         period.data_allowance,
         period.fair_use_cap,
     ) {
-        (Some(left), Some(total), _) => tf(
-            locale,
-            "account.data_left_of",
-            &[("left", &left.to_string()), ("total", &total.to_string())],
+        (Some(left), Some(total), _) => {
+            let percent = period.percent_left().unwrap_or(0);
+            (
+                t(locale, "account.data_left"),
+                tf(
+                    locale,
+                    "account.data_left_of",
+                    &[("left", &left.to_string()), ("total", &total.to_string())],
+                ),
+                Some(percent),
+                percent < 20,
+            )
+        }
+        (_, _, Some(cap)) => {
+            let percent = period.percent_used_of_fair_use().unwrap_or(0);
+            (
+                t(locale, "account.data_used"),
+                tf(
+                    locale,
+                    "account.unlimited_used",
+                    &[
+                        ("used", &period.data_used.to_string()),
+                        ("cap", &cap.to_string()),
+                    ],
+                ),
+                Some(percent),
+                percent > 80,
+            )
+        }
+        _ => (
+            t(locale, "account.data_used"),
+            t(locale, "plans.unlimited"),
+            None,
+            false,
         ),
-        (_, _, Some(cap)) => tf(
-            locale,
-            "account.unlimited_used",
-            &[
-                ("used", &period.data_used.to_string()),
-                ("cap", &cap.to_string()),
-            ],
-        ),
-        _ => t(locale, "plans.unlimited"),
+    };
+    let kind = if period.data_allowance.is_some() {
+        "left"
+    } else {
+        "used"
     };
     html! {
-        span data-testid="data-left" { (text) }
-        div class=(if percent < 20 { "data-bar low" } else { "data-bar" }) aria-hidden="true" {
-            span style={ "width:" (percent) "%" } {}
+        dt data-testid="data-term" { (term) }
+        dd {
+            span data-testid="data-left" data-kind=(kind) { (text) }
+            @if let Some(percent) = bar {
+                div class=(if low { "data-bar low" } else { "data-bar" }) data-kind=(kind) data-percent=(percent) aria-hidden="true" {
+                    span style={ "width:" (percent) "%" } {}
+                }
+            }
         }
     }
 }

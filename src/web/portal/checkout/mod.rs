@@ -23,7 +23,7 @@ mod review;
 pub mod shortfall;
 
 pub use review::review;
-use review::review_page;
+use review::{Confirmed, review_page};
 
 use super::auth::with_status;
 use super::forms::{CsrfForm, error_banner};
@@ -151,6 +151,10 @@ async fn choose_page(
 ) -> Response {
     let locale = portal.locale;
     let currency = app.config.locale.currency;
+    let method = Method::parse(&choice.method)
+        .filter(|m| m.config(&app.config.payments).enabled)
+        .or_else(|| super::plans::enabled_methods(app).first().copied());
+    let wanted = choice.periods().ok();
     let loaded = async {
         let lines = lines::for_account(app, account_id).await?;
         let balance = ledger::wallet_balance(app, account_id, currency).await?;
@@ -158,22 +162,41 @@ async fn choose_page(
             Ok(code) => crate::catalog::find(app, &code).await?,
             Err(_) => None,
         };
-        Ok::<_, Error>((lines, balance, plan))
+        let options = match (&plan, method) {
+            (Some(plan), Some(method)) => {
+                orders::period_options(app, account_id, plan, method, wanted).await?
+            }
+            _ => Vec::new(),
+        };
+        Ok::<_, Error>((lines, balance, plan, options))
     }
     .await;
-    let (lines, balance, plan) = match loaded {
+    let (lines, balance, plan, options) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error_page(portal, &error),
     };
     let topup = choice.topup.is_some();
     if !topup && plan.is_none() {
-        return Redirect::to("/plans").into_response();
+        if choice.plan.trim().is_empty() {
+            return Redirect::to("/plans").into_response();
+        }
+        // A link to a plan no longer sold (or never): say so, and the way on.
+        return not_on_sale(portal);
     }
     let preselected = if choice.target.is_empty() {
         choice.iccid.as_str()
     } else {
         choice.target.as_str()
     };
+    // A link naming an eSIM that is not one of the subscriber's: said at once, and
+    // nothing preselected.
+    let foreign = Error::not_found(crate::error::Code::LineNotFound);
+    let error = error.or_else(|| {
+        (!topup
+            && !matches!(preselected, "" | "new")
+            && !lines.iter().any(|l| l.iccid.as_str() == preselected))
+        .then_some(&foreign)
+    });
     let title = if topup {
         t(locale, "checkout.topup_title")
     } else {
@@ -186,7 +209,7 @@ async fn choose_page(
         form.stack method="get" action="/checkout/review" {
             @if let Some(plan) = &plan {
                 input type="hidden" name="plan" value=(plan.code);
-                p { strong { (t(locale, "checkout.plan")) ": " } (plan.name(locale)) " · " (plan.price(currency).map(|p| p.to_string()).unwrap_or_default()) }
+                p { strong { (t(locale, "checkout.plan")) ": " } (plan.name(locale)) " · " (tf(locale, "checkout.unit_price", &[("price", &plan.price(currency).map(|p| p.to_string()).unwrap_or_default())])) }
                 fieldset {
                     legend { (t(locale, "checkout.target")) }
                     @for line in &lines {
@@ -200,10 +223,7 @@ async fn choose_page(
                         " " (t(locale, "checkout.new_esim"))
                     }
                 }
-                div {
-                    label for="f-periods" { (t(locale, "checkout.periods")) }
-                    input #f-periods type="number" aria-invalid=[error.filter(|e| e.field == Some("periods")).map(|_| "true")] name="periods" min="1" max="36" value=(choice.periods.as_deref().map(str::trim).filter(|p| !p.is_empty()).unwrap_or("1")) inputmode="numeric";
-                }
+                (periods_field(portal, plan, &options, wanted.unwrap_or(1)))
             } @else {
                 div {
                     label for="f-topup" { (t(locale, "checkout.amount")) }
@@ -216,6 +236,51 @@ async fn choose_page(
         }
     };
     with_status(render(portal, &title, body), error)
+}
+
+/// The periods as choices, each saying what it gets: "3 × 30 days + 1 free".
+fn periods_field(
+    portal: &Portal,
+    plan: &crate::catalog::Plan,
+    options: &[orders::PeriodOption],
+    wanted: u32,
+) -> Markup {
+    let locale = portal.locale;
+    let length = super::format::period(locale, plan.period);
+    let checked = if options.iter().any(|o| o.paid == wanted) {
+        wanted
+    } else {
+        1
+    };
+    html! {
+        fieldset.periods {
+            legend { (t(locale, "checkout.periods")) }
+            @for option in options {
+                label.choice data-periods=(option.paid) data-free=(option.free) {
+                    input type="radio" name="periods" value=(option.paid) checked[option.paid == checked];
+                    " " (tf(locale, "checkout.periods_option", &[("count", &option.paid.to_string()), ("length", &length)]))
+                    @if option.free > 0 {
+                        " " strong { (tf(locale, "checkout.periods_free", &[("free", &option.free.to_string())])) }
+                        span.hint { (tf(locale, "checkout.periods_all", &[("count", &option.total().to_string())])) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The checkout of a plan that is not on sale: the reason, and the way to the plans.
+fn not_on_sale(portal: &Portal) -> Response {
+    let locale = portal.locale;
+    let title = t(locale, "checkout.title");
+    let body = html! {
+        h1 { (title) }
+        (super::layout::notice(&t(locale, "error.plan_not_found"), true))
+        p { a.button href="/plans" { (t(locale, "checkout.see_plans")) } }
+    };
+    let mut page = render(portal, &title, body);
+    *page.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    page
 }
 
 /// Optional, so not a [`super::forms::Field`] (which is required); its error, if
@@ -281,7 +346,7 @@ fn methods(app: &App, portal: &Portal, selected: &str, balance: Money, topup: bo
     }
 }
 
-fn fee_text(
+pub(crate) fn fee_text(
     portal: &Portal,
     fixed: i64,
     basis_points: i64,
@@ -328,9 +393,8 @@ pub async fn pay(
             if let Ok(quote) = orders::quote(&app, &account.id, &request).await
                 && confirmed != Some(quote.breakdown.total)
             {
-                let mut page = review_page(&portal, &choice, &quote, confirmed, false);
-                *page.status_mut() = axum::http::StatusCode::CONFLICT;
-                return page;
+                let confirmed = confirmed.map_or(Confirmed::Unreadable, Confirmed::Other);
+                return review_page(&app, &portal, &choice, &quote, confirmed).await;
             }
             orders::create_for(&app, &account.id, &request, &payer, None).await
         }
