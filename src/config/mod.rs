@@ -17,8 +17,8 @@ pub use payments::{
     SandboxConfig, StripeConfig, WechatPayConfig,
 };
 pub use sections::{
-    AccountsConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig, PhoneRegion,
-    SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
+    AccountsConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig, NetworkConfig,
+    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, ValidityStart,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -69,6 +69,7 @@ pub struct Config {
     pub messages: MessagesConfig,
     pub payments: PaymentsConfig,
     pub network: NetworkConfig,
+    pub lines: LinesConfig,
 }
 
 impl Default for Config {
@@ -86,6 +87,7 @@ impl Default for Config {
             messages: MessagesConfig::default(),
             payments: PaymentsConfig::default(),
             network: NetworkConfig::default(),
+            lines: LinesConfig::default(),
         }
     }
 }
@@ -171,6 +173,7 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format must be text or json");
         }
+        self.lines.validity_start()?;
         if self.accounts.min_password_length < 8 {
             bail!("accounts.min_password_length must be at least 8");
         }
@@ -311,6 +314,29 @@ mod tests {
             method.provider = ProviderName::Sandbox;
         }
         config
+    }
+
+    #[test]
+    fn a_validity_start_that_is_not_known_is_refused_naming_the_setting() {
+        let mut config = on_the_sandbox(Config::default());
+        assert_eq!(
+            config.lines.validity_start().expect("default"),
+            ValidityStart::AtPayment
+        );
+        config.lines.validity_start = "at_install".into();
+        config.lines.latest_start_days = 14;
+        assert_eq!(
+            config.lines.validity_start().expect("valid"),
+            ValidityStart::AtInstall { latest_days: 14 }
+        );
+        assert!(config.validate().is_ok());
+        config.lines.latest_start_days = 0;
+        let error = config.validate().expect_err("zero days").to_string();
+        assert!(error.contains("lines.latest_start_days"), "{error}");
+        config.lines.latest_start_days = 14;
+        config.lines.validity_start = "at_first_sight".into();
+        let error = config.validate().expect_err("unknown").to_string();
+        assert!(error.contains("lines.validity_start"), "{error}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod checkout_portal;
 mod concurrency;
 mod failed_and_late;
 mod helpers;
+mod install;
 mod new_esim;
 mod notifications;
 mod wallet;

@@ -75,6 +75,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "common/0011_payment_query_throttle.sql",
         "6ed176876d8cb8615f7c020ffdd492524cbe3b8cfbddf214521251d3c54aa30478a7d600e2615c5f9aeeba4f2f09cd70",
     ),
+    (
+        "common/0012_line_opens_by.sql",
+        "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
+    ),
 ];
 
 fn migrations() -> PathBuf {
