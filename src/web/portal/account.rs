@@ -118,7 +118,7 @@ fn line_card(
                 }
             }
             @if let Some(code) = line.activation_code.as_ref().filter(|_| line.status == lines::LineStatus::PendingInstall) {
-                (super::install::section(portal, code, platform, 3))
+                (super::install::section(portal, code, platform, 4, html! {}))
             }
             @let plan = line.current.as_ref().or(line.queued.last()).map(|p| p.plan_code.clone()).unwrap_or_default();
             p.actions {

@@ -34,18 +34,24 @@ pub fn starts_at_install(locale: Locale, opens_by: DateTime<Utc>, zone: chrono_t
 }
 
 /// The install section for the stored activation code `stored` (`1$…$…`), under a
-/// heading of `level` (2 or 3). A code that is not an SGP.22 activation code is shown
+/// heading of `level` (2 to 4; its parts one below), with `note` (when the plan
+/// starts) right under the heading. A code that is not an SGP.22 activation code is shown
 /// as it is, with its QR code.
-pub fn section(portal: &Portal, stored: &str, platform: Platform, level: u8) -> Markup {
+pub fn section(
+    portal: &Portal,
+    stored: &str,
+    platform: Platform,
+    level: u8,
+    note: Markup,
+) -> Markup {
     let locale = portal.locale;
     let title = t(locale, "install.title");
-    let heading = html! {
-        @if level <= 2 { h2 { (title) } } @else { h3 { (title) } }
-    };
+    let title = heading(level, &title);
     let Some(code) = ActivationCode::parse(stored) else {
         return html! {
             section.install data-testid="install" {
-                (heading)
+                (title)
+                (note)
                 (qr::svg(&format!("LPA:{stored}"), &t(locale, "install.qr_label")))
                 p { code.token data-testid="activation-code" { "LPA:" (stored) } }
             }
@@ -70,7 +76,7 @@ pub fn section(portal: &Portal, stored: &str, platform: Platform, level: u8) -> 
     };
     let qr_part = html! {
         div.install-qr {
-            h3 { (t(locale, "install.qr_title")) }
+            (heading(level + 1, &t(locale, "install.qr_title")))
             p { (t(locale, "install.qr_help")) }
             (qr::svg(&code.lpa(), &t(locale, "install.qr_label")))
             p.hint { code.token data-testid="activation-code" { (code.lpa()) } }
@@ -78,16 +84,29 @@ pub fn section(portal: &Portal, stored: &str, platform: Platform, level: u8) -> 
     };
     html! {
         section.install data-testid="install" {
-            (heading)
+            (title)
+            (note)
             @if platform == Platform::Other { (qr_part) (links) } @else { (links) }
             div.install-manual {
-                h3 { (t(locale, "install.manual_title")) }
+                (heading(level + 1, &t(locale, "install.manual_title")))
                 p { (t(locale, "install.manual_help")) }
                 (copy_field(locale, "install.smdp", code.smdp_address(), "smdp-address"))
                 (copy_field(locale, "install.matching_id", code.matching_id(), "matching-id"))
             }
             @if platform != Platform::Other { (qr_part) }
             script src=(SCRIPT_PATH) defer {}
+        }
+    }
+}
+
+/// `h2` to `h5`, for where the section sits in its page.
+fn heading(level: u8, text: &str) -> Markup {
+    html! {
+        @match level {
+            0..=2 => h2 { (text) },
+            3 => h3 { (text) },
+            4 => h4 { (text) },
+            _ => h5 { (text) },
         }
     }
 }

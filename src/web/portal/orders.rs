@@ -137,9 +137,8 @@ pub async fn show(
             }))
         }
         @if let Some(code) = &order.activation_code {
-            div.card {
-                (install::section(&portal, code, install::platform(&headers), 2))
-                (validity)
+            section.card {
+                (install::section(&portal, code, install::platform(&headers), 2, validity))
             }
         }
         dl.facts {

@@ -121,6 +121,13 @@ story!(
         assert_eq!(text_of(&page, "smdp-address"), smdp);
         assert_eq!(text_of(&page, "matching-id"), matching_id);
         assert!(page.contains(&format!("data-copy=\"{smdp}\"")), "{page}");
+        // Without the script there is no dead button: it shows them.
+        assert_eq!(
+            page.matches("<button class=\"secondary copy\" type=\"button\" hidden")
+                .count(),
+            2,
+            "{page}"
+        );
         assert!(
             page.contains(&format!("data-copy=\"{matching_id}\"")),
             "{page}"
@@ -198,7 +205,7 @@ story_with!(
             let page = page_on(&app, &path, &cookie, IPHONE).await;
             let waiting = text_of(&page, "starts-at-install");
             assert!(
-                waiting.starts_with("Starts when you install the eSIM, at the latest")
+                waiting.starts_with("Your plan starts when you install the eSIM, at the latest")
                     && waiting.contains(&latest_shown),
                 "{path}: {waiting}"
             );
