@@ -147,6 +147,18 @@ story!(
             "the Android phone's own link comes first"
         );
 
+        // On a computer the QR code comes first: the eSIM goes on a phone.
+        let page = page_on(
+            &app,
+            &path,
+            &cookie,
+            "Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0",
+        )
+        .await;
+        let qr_at = page.find("data-qr=").expect("the QR code");
+        let (ios_at, _) = href_of(&page, "install-ios");
+        assert!(qr_at < ios_at, "the QR code before the links on a computer");
+
         // The account card of the line waiting to be installed offers the same, in zh-HK.
         let page = page_on(&app, "/account?lang=zh-HK", &cookie, IPHONE).await;
         let (_, ios) = href_of(&page, "install-ios");
