@@ -197,6 +197,28 @@ story_with!(
         // Waiting: nothing runs yet, the period is placed from the latest start.
         let line = demo.line(&iccid).await;
         assert_eq!(line["status"], "pending_install", "{line}");
+        assert_eq!(at(&line["starts_at_install_by"]), latest, "{line}");
+        let install = &line["install"];
+        assert_eq!(install["activation_code"], order["activation_code"]);
+        let lpa = install["activation_code"].as_str().expect("LPA");
+        assert_eq!(
+            lpa,
+            format!(
+                "LPA:1${}${}",
+                install["smdp_address"].as_str().expect("address"),
+                install["matching_id"].as_str().expect("matching id")
+            )
+        );
+        let carddata = lpa.replace(':', "%3A").replace('$', "%24");
+        assert_eq!(
+            install["ios_url"],
+            format!("https://esimsetup.apple.com/esim_qrcode_provisioning?carddata={carddata}")
+        );
+        assert_eq!(
+            install["android_url"],
+            format!("https://esimsetup.android.com/esim_qrcode_provisioning?carddata={carddata}")
+        );
+        assert_eq!(install["profile_state"], "released");
         assert_eq!(line["current_period"], Value::Null, "{line}");
         let first = &line["queued_periods"][0];
         assert_eq!(at(&first["starts_at"]), latest);
@@ -251,6 +273,8 @@ story_with!(
             .expect("usage");
         let line = demo.line(&iccid).await;
         assert_eq!(line["status"], "active", "{line}");
+        assert_eq!(line["starts_at_install_by"], Value::Null, "{line}");
+        assert_eq!(line["install"]["profile_state"], "installed");
         let current = &line["current_period"];
         assert_eq!(at(&current["starts_at"]), used_at, "{line}");
         assert_eq!(at(&current["ends_at"]), used_at + Duration::days(7));
