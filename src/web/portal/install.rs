@@ -79,7 +79,7 @@ pub fn section(
             (heading(level + 1, &t(locale, "install.qr_title")))
             p { (t(locale, "install.qr_help")) }
             (qr::svg(&code.lpa(), &t(locale, "install.qr_label")))
-            p.hint { code.token data-testid="activation-code" { (code.lpa()) } }
+            p.hint { code.token data-testid="activation-code" { (breakable(&code.lpa())) } }
         }
     };
     html! {
@@ -95,6 +95,18 @@ pub fn section(
             }
             @if platform != Platform::Other { (qr_part) }
             script src=(SCRIPT_PATH) defer {}
+        }
+    }
+}
+
+/// `text` with a line-break opportunity after each `.`, `-` and `$`, so that a long
+/// address or code wraps between its parts rather than inside one (the box's
+/// `overflow-wrap: anywhere` is only the last resort). Copying the text is unchanged.
+fn breakable(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split_inclusive(['.', '-', '$']).enumerate() {
+            @if i > 0 { wbr; }
+            (part)
         }
     }
 }
@@ -118,7 +130,7 @@ fn copy_field(locale: Locale, label_key: &str, value: &str, testid: &str) -> Mar
         div.copy-field {
             span.copy-label { (label) }
             div.copy-row {
-                code.token data-testid=(testid) { (value) }
+                code.token data-testid=(testid) { (breakable(value)) }
                 button.secondary.copy type="button" hidden data-copy=(value)
                     data-copied=(t(locale, "install.copied"))
                     aria-label=(tf(locale, "install.copy_what", &[("what", &label)])) {

@@ -83,8 +83,9 @@ fn text_of(page: &str, testid: &str) -> String {
         .find(&marker)
         .unwrap_or_else(|| panic!("{testid} in {page}"));
     let start = at + page[at..].find('>').expect("tag end") + 1;
-    let end = start + page[start..].find('<').expect("text end");
-    page[start..end].to_owned()
+    let end = start + page[start..].find("</").expect("text end");
+    // Line-break opportunities (`<wbr>`) are no text.
+    page[start..end].replace("<wbr>", "")
 }
 
 story!(
