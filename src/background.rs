@@ -60,6 +60,10 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let lines = every(Duration::from_secs(30), stop, move || {
         let app = app.clone();
         async move {
+            // Lines sold to start at install whose latest start has come stop waiting.
+            if let Err(error) = crate::lines::open_due(&app).await {
+                tracing::warn!(%error, "latest starts");
+            }
             if let Err(error) = crate::lines::expire_lapsed(&app).await {
                 tracing::warn!(%error, "line expiry");
             }

@@ -17,8 +17,9 @@ pub use payments::{
     SandboxConfig, StripeConfig, WechatPayConfig,
 };
 pub use sections::{
-    AccountsConfig, ConsoleConfig, DatabaseConfig, LocaleConfig, MessagesConfig, NetworkConfig,
-    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, SupportConfig,
+    AccountsConfig, ConsoleConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig,
+    NetworkConfig, PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
+    SupportConfig, ValidityStart,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -72,6 +73,7 @@ pub struct Config {
     pub console: ConsoleConfig,
     /// The contact shown in the footer and on every error page.
     pub support: SupportConfig,
+    pub lines: LinesConfig,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             network: NetworkConfig::default(),
             console: ConsoleConfig::default(),
             support: SupportConfig::default(),
+            lines: LinesConfig::default(),
         }
     }
 }
@@ -176,6 +179,7 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             bail!("log_format must be text or json");
         }
+        self.lines.validity_start()?;
         if self.accounts.min_password_length < 8 {
             bail!("accounts.min_password_length must be at least 8");
         }
@@ -329,6 +333,29 @@ mod tests {
             method.provider = ProviderName::Sandbox;
         }
         config
+    }
+
+    #[test]
+    fn a_validity_start_that_is_not_known_is_refused_naming_the_setting() {
+        let mut config = on_the_sandbox(Config::default());
+        assert_eq!(
+            config.lines.validity_start().expect("default"),
+            ValidityStart::AtPayment
+        );
+        config.lines.validity_start = "at_install".into();
+        config.lines.latest_start_days = 14;
+        assert_eq!(
+            config.lines.validity_start().expect("valid"),
+            ValidityStart::AtInstall { latest_days: 14 }
+        );
+        assert!(config.validate().is_ok());
+        config.lines.latest_start_days = 0;
+        let error = config.validate().expect_err("zero days").to_string();
+        assert!(error.contains("lines.latest_start_days"), "{error}");
+        config.lines.latest_start_days = 14;
+        config.lines.validity_start = "at_first_sight".into();
+        let error = config.validate().expect_err("unknown").to_string();
+        assert!(error.contains("lines.validity_start"), "{error}");
     }
 
     #[test]

@@ -35,6 +35,56 @@ impl Default for NetworkConfig {
     }
 }
 
+/// When a line's validity starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinesConfig {
+    /// `at_payment`: a new eSIM's first period starts when it is paid for.
+    /// `at_install`: it starts when the network first sees the eSIM in use, or
+    /// `latest_start_days` after payment, whichever comes first.
+    pub validity_start: String,
+    pub latest_start_days: u32,
+}
+
+impl Default for LinesConfig {
+    fn default() -> Self {
+        Self {
+            validity_start: "at_payment".into(),
+            latest_start_days: 30,
+        }
+    }
+}
+
+/// [`LinesConfig`] read: when a new eSIM's first period opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidityStart {
+    AtPayment,
+    /// At install (first use), at the latest this many days after payment.
+    AtInstall {
+        latest_days: u32,
+    },
+}
+
+impl LinesConfig {
+    /// The setting, or what is wrong with it (naming the key).
+    pub fn validity_start(&self) -> anyhow::Result<ValidityStart> {
+        match self.validity_start.as_str() {
+            "at_payment" => Ok(ValidityStart::AtPayment),
+            "at_install" if (1..=365).contains(&self.latest_start_days) => {
+                Ok(ValidityStart::AtInstall {
+                    latest_days: self.latest_start_days,
+                })
+            }
+            "at_install" => anyhow::bail!(
+                "lines.latest_start_days must be between 1 and 365 with lines.validity_start = \"at_install\""
+            ),
+            other => {
+                anyhow::bail!("lines.validity_start {other:?} is not one of at_payment, at_install")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {

@@ -1,9 +1,11 @@
 //! Lines: one eSIM each, with its plan periods (one active, more queued) and data.
 
+mod activation;
 mod batch;
 mod enforce;
 mod events;
 mod iccid;
+mod opening;
 mod periods;
 mod renewal;
 pub mod rules;
@@ -20,10 +22,12 @@ use crate::error::Result;
 use crate::i18n::Locale;
 use crate::volume::DataVolume;
 
+pub use activation::{ActivationCode, Platform};
 pub use batch::{PeriodQuota, add_charges, load_quotas};
 pub use enforce::{enforce, expire_lapsed};
 pub use events::{DELIVER_JOB, deliver};
 pub use iccid::Iccid;
+pub use opening::{open_due, open_on_first_use};
 pub use periods::{
     NewPeriod, PeriodOfLine, count_bought, ending_by, fair_use_kbps, insert_period, period_of_line,
     quota_totals, running_last,
@@ -77,6 +81,9 @@ pub struct Line {
     /// Why it is throttled, suspended or expired (`quota_exhausted`, `fair_use`, `no_period_left`).
     pub status_reason: Option<String>,
     pub activation_code: Option<String>,
+    /// Sold to start at install and not used yet: its periods (in `queued`) start at
+    /// the first use, at the latest then.
+    pub opens_by: Option<DateTime<Utc>>,
     pub current: Option<LinePeriod>,
     pub queued: Vec<LinePeriod>,
 }
@@ -241,6 +248,7 @@ mod tests {
             activation_code: None,
             current: Some(ending(5)),
             queued: vec![ending(35), ending(65)],
+            opens_by: None,
         };
         assert_eq!(line.valid_until(), Some(ending(65).ends_at));
         let bare = Line {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::catalog::Period;
+use crate::config::ValidityStart;
 use crate::db::{Backend, Tx};
 use crate::error::Result;
 use crate::network::Action;
@@ -26,16 +27,21 @@ pub struct Purchase<'a> {
     pub fair_use_cap: Option<DataVolume>,
 }
 
-/// A new line for `account_id`, not yet installed, with the periods bought.
+/// A new line for `account_id`, not yet installed, with the periods bought: starting
+/// now, or (`at_install`) placed from the latest start until the first use opens them
+/// (see [`super::opening`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn open_line(
     tx: &mut Tx,
     iccid: &Iccid,
     account_id: &str,
     activation_code: &str,
     purchase: &Purchase<'_>,
+    validity_start: ValidityStart,
     zone: Tz,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let opens_by = super::opening::latest_start(validity_start, now);
     store::insert_line(
         tx,
         iccid,
@@ -45,7 +51,10 @@ pub async fn open_line(
         now,
     )
     .await?;
-    add_periods(tx, iccid, None, purchase, zone, now).await?;
+    if let Some(opens_by) = opens_by {
+        store::set_opens_by(tx, iccid, opens_by).await?;
+    }
+    add_periods(tx, iccid, opens_by, purchase, zone, now).await?;
     Ok(())
 }
 

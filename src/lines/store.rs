@@ -36,6 +36,20 @@ pub async fn insert_line(
     Ok(())
 }
 
+/// The latest start of a new line that waits for its install ([`super::opening`]).
+pub(super) async fn set_opens_by(
+    tx: &mut Tx,
+    iccid: &Iccid,
+    opens_by: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query("UPDATE lines SET opens_by = $1 WHERE iccid = $2")
+        .bind(to_millis(opens_by))
+        .bind(iccid.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 fn parse_status(text: &str) -> Result<LineStatus> {
     LineStatus::parse(text)
         .ok_or_else(|| Error::internal(anyhow::anyhow!("line has unknown status {text:?}")))
@@ -47,6 +61,7 @@ struct LineRow {
     status: String,
     status_reason: Option<String>,
     activation_code: Option<String>,
+    opens_by: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -85,7 +100,7 @@ pub(super) async fn lines_of_account(
     now: DateTime<Utc>,
 ) -> Result<Vec<Line>> {
     let line_rows: Vec<LineRow> = sqlx::query_as(
-        "SELECT iccid, status, status_reason, activation_code FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
+        "SELECT iccid, status, status_reason, activation_code, opens_by FROM lines WHERE account_id = $1 ORDER BY created_at, iccid",
     )
     .bind(account_id)
     .fetch_all(app.db.reader())
@@ -135,6 +150,7 @@ pub(super) async fn lines_of_account(
             status: effective_status(stored, current.is_some(), has_any),
             status_reason: row.status_reason,
             activation_code: row.activation_code,
+            opens_by: row.opens_by.map(from_millis).filter(|at| *at > now),
             current,
             queued,
         });

@@ -100,6 +100,10 @@ pub async fn fulfil(
                 order.account_id.as_str(),
                 &esim.activation_code,
                 &purchase.as_purchase(order),
+                app.config
+                    .lines
+                    .validity_start()
+                    .unwrap_or(crate::config::ValidityStart::AtPayment),
                 app.config.time_zone(),
                 now,
             )

@@ -113,6 +113,15 @@ async fn try_ingest(app: &App, records: &[UsageRecord]) -> Result<Option<Vec<Rec
         tx.commit().await?;
         return Ok(Some(results));
     }
+    // A line sold to start at install opens at its first use, before that use is charged.
+    let mut first_use: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for (record, _) in &fresh {
+        first_use
+            .entry(record.iccid.as_str())
+            .and_modify(|at| *at = (*at).min(record.started_at))
+            .or_insert(record.started_at);
+    }
+    lines::open_on_first_use(&mut tx, app.db.backend(), &first_use, now).await?;
     let mut periods = lines::load_quotas(
         &mut tx,
         app.db.backend(),

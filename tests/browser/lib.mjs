@@ -194,9 +194,10 @@ export function startWalk(name, { shotPrefix = `${name}-` } = {}) {
       console.log(`[${name}]    ${text}`);
     },
 
-    /** A phone-sized browser context that allows only our own server. */
-    async newContext(browser, locale) {
-      const context = await browser.newContext({ ...PHONE_SCREEN, locale });
+    /** A phone-sized browser context that allows only our own server; `options`
+     * (a `userAgent`, `javaScriptEnabled`, …) go to Playwright's newContext. */
+    async newContext(browser, locale, options = {}) {
+      const context = await browser.newContext({ ...PHONE_SCREEN, locale, ...options });
       context.setDefaultTimeout(15_000);
       context.setDefaultNavigationTimeout(20_000);
       // A self-hosted portal (and its sandbox provider and fakes) loads nothing from anywhere else.

@@ -44,6 +44,12 @@
 //!   review's; the review's method, fee, dates and "valid until"; buy 3 get 1 as a
 //!   choice; the warning when a renewal ends a used-up period now, then paid, and the
 //!   account card's one "valid until" is the review's; in English and Chinese.
+//! - `install.mjs`: with `[lines] validity_start = "at_install"`, the demo subscriber
+//!   buys a new eSIM on an iPhone (its user agent) and installs from the same phone:
+//!   Apple's one-tap link first (its `carddata` the whole LPA string), Android's after,
+//!   the SM-DP+ address and activation code with working copy buttons, the QR for
+//!   another device, "starts when you install"; the account card the same in Chinese;
+//!   an Android phone gets its own link first.
 //!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
@@ -273,6 +279,19 @@ async fn checkout_walk_in_headless_chromium() {
         "checkout.mjs",
         |config| config.payments.sandbox.notify_delay_ms = LATE_NOTIFICATION_MS,
         vec![("DATACARD_NOTIFY_DELAY_MS", LATE_NOTIFICATION_MS.to_string())],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server(
+        "install.mjs",
+        |config| config.lines.validity_start = "at_install".into(),
+        Vec::new(),
     )
     .await;
 }

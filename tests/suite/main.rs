@@ -27,8 +27,8 @@ mod phone_numbers;
 mod prices;
 mod promotions;
 mod schema;
-mod staff;
 mod signup;
+mod staff;
 mod stripe {
     mod fixtures;
     mod localstripe;

@@ -13,6 +13,7 @@ mod checkout_portal;
 mod concurrency;
 mod failed_and_late;
 mod helpers;
+mod install;
 mod new_esim;
 mod notifications;
 mod pay_on_phone;

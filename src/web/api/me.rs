@@ -39,8 +39,48 @@ pub struct LineBody {
     pub status: LineStatus,
     /// `LPA:1$<SM-DP+ address>$<matching id>`, for the QR code.
     pub activation_code: Option<String>,
+    /// Sold to start at install (`[lines] validity_start = "at_install"`) and not used
+    /// yet: its periods (queued, their dates provisional) start at the first use, at the
+    /// latest then. `null` otherwise.
+    pub starts_at_install_by: Option<DateTime<Utc>>,
+    /// How to install the eSIM; `null` for a line without an activation code.
+    pub install: Option<InstallBody>,
     pub current_period: Option<PeriodBody>,
     pub queued_periods: Vec<PeriodBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstallBody {
+    /// Typed in by hand with `matching_id`.
+    pub smdp_address: String,
+    pub matching_id: String,
+    /// `LPA:1$<SM-DP+ address>$<matching id>`: what the QR code carries.
+    pub activation_code: String,
+    /// `https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=<activation code, percent-encoded>` (iOS 17.4+).
+    pub ios_url: String,
+    /// The same on `esimsetup.android.com` (used by resellers; not documented by Google).
+    pub android_url: String,
+    /// `released` (ready to download, no use seen yet) or `installed` (the network has
+    /// seen the line in use). We do not hear the SM-DP+'s download notifications.
+    pub profile_state: &'static str,
+}
+
+impl InstallBody {
+    fn of(line: &Line) -> Option<InstallBody> {
+        let code = lines::ActivationCode::parse(line.activation_code.as_deref()?)?;
+        Some(InstallBody {
+            smdp_address: code.smdp_address().to_owned(),
+            matching_id: code.matching_id().to_owned(),
+            activation_code: code.lpa(),
+            ios_url: code.apple_link(),
+            android_url: code.android_link(),
+            profile_state: if line.status == LineStatus::PendingInstall {
+                "released"
+            } else {
+                "installed"
+            },
+        })
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -77,6 +117,8 @@ impl From<&Line> for LineBody {
                 .activation_code
                 .as_ref()
                 .map(|code| format!("LPA:{code}")),
+            starts_at_install_by: line.opens_by,
+            install: InstallBody::of(line),
             current_period: line.current.as_ref().map(PeriodBody::from),
             queued_periods: line.queued.iter().map(PeriodBody::from).collect(),
         }

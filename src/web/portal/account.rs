@@ -27,6 +27,7 @@ pub async fn show(
     State(app): State<App>,
     portal: Portal,
     Query(query): Query<AccountQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     let account = match require_account(&portal) {
         Ok(account) => account.clone(),
@@ -67,7 +68,7 @@ pub async fn show(
                 p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
             }
             @for (line, (settings, next)) in lines.iter().zip(&renewals) {
-                (line_card(&app, &portal, line, super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty(), balance)))
+                (line_card(&app, &portal, line, super::install::platform(&headers), super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty(), balance)))
             }
         }
         (super::cards::section(&portal, &cards))
@@ -82,14 +83,20 @@ pub async fn show(
     render(&portal, &t(locale, "account.title"), body)
 }
 
-fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Markup {
+fn line_card(
+    app: &App,
+    portal: &Portal,
+    line: &Line,
+    platform: lines::Platform,
+    auto_renew: Markup,
+) -> Markup {
     let locale = portal.locale;
     let status = line.status.as_str();
     let zone = app.config.time_zone();
     html! {
         article.card data-iccid=(line.iccid) {
             h3 {
-                @if let Some(period) = &line.current { (period.plan_name(locale)) } @else { (t(locale, "account.no_period")) }
+                @if let Some(period) = line.current.as_ref().or(line.queued.first().filter(|_| line.opens_by.is_some())) { (period.plan_name(locale)) } @else { (t(locale, "account.no_period")) }
             }
             dl.facts {
                 dt { (t(locale, "account.status")) }
@@ -111,22 +118,28 @@ fn line_card(app: &App, portal: &Portal, line: &Line, auto_renew: Markup) -> Mar
                 @if let Some(period) = &line.current {
                     (data_fact(portal, period))
                 }
-                @if let Some(code) = &line.activation_code {
-                    dt { (t(locale, "account.activation")) } dd { code { "LPA:" (code) } }
+                @if let Some(opens_by) = line.opens_by {
+                    dt { (t(locale, "account.validity")) }
+                    dd { (super::install::starts_at_install(locale, opens_by, app.config.time_zone())) }
                 }
+            }
+            @if let Some(code) = line.activation_code.as_ref().filter(|_| line.status == lines::LineStatus::PendingInstall) {
+                (super::install::section(portal, code, platform, 4, html! {}))
             }
             @let plan = line.current.as_ref().or(line.queued.last()).map(|p| p.plan_code.clone()).unwrap_or_default();
             p.actions {
                 a.button href={ "/checkout?plan=" (plan) "&iccid=" (line.iccid) } { (t(locale, "account.renew")) }
                 a.button.secondary href={ "/lines/" (line.iccid) "/usage" } { (t(locale, "usage.link")) }
             }
-            @if !line.queued.is_empty() {
-                @let count = line.queued.len();
+            // A line waiting for its install shows its first period above, not as queued.
+            @let queued = &line.queued[usize::from(line.opens_by.is_some()).min(line.queued.len())..];
+            @if !queued.is_empty() {
+                @let count = queued.len();
                 @let form = if count == 1 { "one" } else { "other" };
                 details.queued data-testid="queued" {
                     summary { (tf(locale, &format!("account.queued_count.{form}"), &[("count", &count.to_string())])) }
                     ul aria-label=(t(locale, "account.queued")) {
-                        @for period in &line.queued {
+                        @for period in queued {
                             li { (period.plan_name(locale)) ": " span.nowrap { (datetime(locale, period.starts_at, zone)) } " – " span.nowrap { (datetime(locale, period.ends_at, zone)) } }
                         }
                     }

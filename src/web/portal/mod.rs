@@ -11,6 +11,7 @@ pub(crate) mod format;
 mod forms;
 pub(crate) mod guard;
 mod home;
+mod install;
 mod layout;
 mod order_actions;
 mod order_payment;
@@ -115,6 +116,7 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             axum::routing::post(cards::remove),
         )
         .layer(middleware::from_fn_with_state(app.clone(), context))
+        .route(install::SCRIPT_PATH, get(install::script))
 }
 
 /// What every portal page needs to know about the request.

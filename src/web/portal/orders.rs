@@ -13,8 +13,8 @@ use crate::promotions::name_in;
 
 use super::format::{datetime, day};
 use super::forms::CsrfForm;
+use super::install;
 use super::order_payment;
-use super::qr;
 use super::{Portal, error_page, render, require_account};
 use crate::web::extract::PayerDevice;
 
@@ -142,6 +142,10 @@ pub async fn show(
         format!("order.explain.{}", order.state.as_str())
     };
     let title = order_title(&app, &portal, &order);
+    let validity = match &order.activation_code {
+        Some(code) => validity(&app, &portal, &account.id, code).await,
+        None => html! {},
+    };
     let body = html! {
         h1 { (title) }
         p.hint.reference data-testid="order-id" { (t(locale, "order.reference")) " " (order.id) }
@@ -156,10 +160,7 @@ pub async fn show(
         (order_payment::resume_checkout(&portal, &order, &headers))
         @if let Some(code) = &order.activation_code {
             section.card {
-                h2 { (t(locale, "order.activation_title")) }
-                p { (t(locale, "order.activation_help")) }
-                (qr::svg(&format!("LPA:{code}"), &t(locale, "order.activation_title")))
-                p { code data-testid="activation-code" { "LPA:" (code) } }
+                (install::section(&portal, code, install::platform(&headers), 2, validity))
             }
         }
         dl.facts {
@@ -198,5 +199,30 @@ pub async fn refresh(
     match orders::refresh(&app, &account.id, &id).await {
         Ok(order) => Redirect::to(&format!("/orders/{}?checked=1", order.id)).into_response(),
         Err(error) => error_page(&portal, &error),
+    }
+}
+
+/// When the new eSIM's plan runs: from the first use (at the latest …) or its dates.
+async fn validity(app: &App, portal: &Portal, account_id: &str, activation_code: &str) -> Markup {
+    let locale = portal.locale;
+    let zone = app.config.time_zone();
+    let lines = crate::lines::for_account(app, account_id)
+        .await
+        .unwrap_or_default();
+    // The order's eSIM is the line with its activation code.
+    let Some(line) = lines
+        .iter()
+        .find(|line| line.activation_code.as_deref() == Some(activation_code))
+    else {
+        return html! {};
+    };
+    html! {
+        @if let Some(opens_by) = line.opens_by {
+            p { (install::starts_at_install(locale, opens_by, zone)) }
+        } @else if let Some(period) = &line.current {
+            p data-testid="validity" {
+                (tf(locale, "install.valid", &[("from", &datetime(locale, period.starts_at, zone)), ("to", &datetime(locale, period.ends_at, zone))]))
+            }
+        }
     }
 }

@@ -58,7 +58,9 @@ async fn wallet_short(
     if balance.amount >= total.amount {
         return None;
     }
-    Some(super::shortfall::wallet_short(portal, choice, total, balance))
+    Some(super::shortfall::wallet_short(
+        portal, choice, total, balance,
+    ))
 }
 
 /// Whether the line being renewed has auto-renew on: buying by hand then adds periods

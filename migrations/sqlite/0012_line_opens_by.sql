@@ -1,0 +1,1 @@
+../common/0012_line_opens_by.sql
