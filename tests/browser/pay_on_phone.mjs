@@ -56,7 +56,7 @@ walk.run(async (browser) => {
 
   step('en: back to the order while it waits: the big button opens Alipay, the QR is folded away');
   await page.goto(`${BASE}/orders?lang=en`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   await checkPage(page, { lang: 'en', path: /^\/orders\/[^/]+$/ });
   assert.equal(await orderState(page), 'pending_payment');
   assert.equal(await textOf(page.getByTestId('waiting-for')), 'Waiting for Alipay to confirm your payment.');
@@ -135,7 +135,7 @@ walk.run(async (browser) => {
   await reviewWith(page, { method: /^Alipay/ });
   await clickAndWait(page, page.getByRole('button', { name: /^Pay HK\$/ }));
   await page.goto(`${BASE}/orders?lang=en`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   assert.equal(await orderState(page), 'pending_payment');
   await clickAndWait(page, page.getByRole('button', { name: 'Cancel this order' }));
   await checkPage(page, { lang: 'en', path: /^\/orders\/[^/]+$/ });
@@ -172,7 +172,7 @@ walk.run(async (browser) => {
   await reviewWith(page, { lang: 'zh-HK', method: /^支付寶/ });
   await clickAndWait(page, page.getByRole('button', { name: /^付款/ }));
   await page.goto(`${BASE}/orders?lang=zh-HK`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   await checkPage(page, { lang: 'zh-HK', path: /^\/orders\/[^/]+$/ });
   assert.equal(await textOf(page.getByTestId('pay-here')), '用支付寶付款');
   await shoot(page, 'zh-alipay-order-pending');

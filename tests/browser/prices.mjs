@@ -72,7 +72,8 @@ async function plansGrouped(page) {
   await page.evaluate(() => window.scrollTo(0, 0));
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   note(`the plans page is ${height} px tall on a 390×844 screen (was 4 700 px)`);
-  assert.ok(height < 3_700, `the plans page should scan on a phone, it is ${height} px tall`);
+  // The support contact in the footer and a third language in the header add some.
+  assert.ok(height < 4_000, `the plans page should scan on a phone, it is ${height} px tall`);
   const tallest = Math.max(...(await page.locator('li.plan').evaluateAll((cards) => cards.map((c) => c.getBoundingClientRect().height))));
   note(`the tallest plan card is ${Math.round(tallest)} px`);
   assert.ok(tallest < 360, `plan cards are compact, the tallest is ${tallest} px`);

@@ -10,7 +10,8 @@ story!(
         datacard::demo::seed(&app.app).await.expect("demo");
         let mut browser = Browser::new(&app);
         for lang in ["en", "zh-HK"] {
-            let page = browser.get(&format!("/plans?lang={lang}")).await;
+            // From the wallet: no method fee on top of the list price.
+            let page = browser.get(&format!("/plans?lang={lang}&method=wallet")).await;
             assert_eq!(page.status, StatusCode::OK);
             // GBA-365D-UNL costs HK$1,688.00.
             assert!(page.body.contains("HK$1,688.00"), "{lang}: no HK$1,688.00");
