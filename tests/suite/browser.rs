@@ -20,6 +20,10 @@
 //!   fake wallet app's page), then from the wallet (topped up by card first); each
 //!   order is fulfilled by the fake's notification, signed as the provider signs it,
 //!   which the test then finds stored for every payment.
+//! - `console.mjs`: the back-office console on a tablet: support logs in with password
+//!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
+//!   page, sees the view in the audit log and is refused the staff page; an
+//!   administrator in Chinese adds a viewer and opens the enrolment link.
 //! - `pay_on_phone.mjs`: on a phone's browser, Alipay opens the provider's mobile page
 //!   and the order turns paid by itself; a declined card says why and Retry pays by
 //!   card; a short wallet tops up the shortfall and comes back to the checkout; a
@@ -254,6 +258,14 @@ async fn portal_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("portal.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("console.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,9 @@ story!(
         let mut browser = Browser::new(&app);
         for lang in ["en", "zh-HK"] {
             // From the wallet: no method fee on top of the list price.
-            let page = browser.get(&format!("/plans?lang={lang}&method=wallet")).await;
+            let page = browser
+                .get(&format!("/plans?lang={lang}&method=wallet"))
+                .await;
             assert_eq!(page.status, StatusCode::OK);
             // GBA-365D-UNL costs HK$1,688.00.
             assert!(page.body.contains("HK$1,688.00"), "{lang}: no HK$1,688.00");

@@ -360,7 +360,10 @@ pub(crate) fn fee_text(
     if basis_points > 0 {
         parts.push({
             let percent = format!("{}.{:02}", basis_points / 100, basis_points % 100);
-            format!("{} %", percent.trim_end_matches('0').trim_end_matches('.'))
+            format!(
+                "{}\u{a0}%",
+                percent.trim_end_matches('0').trim_end_matches('.')
+            )
         });
     }
     if parts.is_empty() {
