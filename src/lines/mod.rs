@@ -170,13 +170,22 @@ pub async fn projected_periods(
             .collect(),
         None => Vec::new(),
     };
-    Ok(stacking::project(
+    // A new eSIM sold to start at install is counted from its latest start.
+    let latest_start = match (iccid, app.config.lines.validity_start()) {
+        (None, Ok(crate::config::ValidityStart::AtInstall { latest_days })) => {
+            Some(now + chrono::Duration::days(i64::from(latest_days)))
+        }
+        _ => None,
+    };
+    let mut projection = stacking::project(
         &ahead,
-        now,
+        latest_start.unwrap_or(now),
         period,
         count,
         app.config.time_zone(),
-    ))
+    );
+    projection.starts_at_install = latest_start;
+    Ok(projection)
 }
 
 /// What the subscriber should see: a line whose time ran out reads `expired` even

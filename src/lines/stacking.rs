@@ -49,6 +49,9 @@ pub struct Projection {
     pub cuts_short: Option<DateTime<Utc>>,
     /// The end of the line's last period once bought: its one "valid until".
     pub valid_until: DateTime<Utc>,
+    /// A new eSIM whose validity starts at install: the latest start, from which the
+    /// dates above are counted (they come earlier if it is installed sooner).
+    pub starts_at_install: Option<DateTime<Utc>>,
 }
 
 /// The projection of a purchase, by the same rules the renewal applies.
@@ -78,6 +81,7 @@ pub fn project(
         periods,
         cuts_short,
         valid_until,
+        starts_at_install: None,
     }
 }
 

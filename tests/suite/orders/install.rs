@@ -359,3 +359,49 @@ async fn an_unknown_validity_start_is_refused_at_start_naming_the_setting() {
         assert!(refused.to_string().contains(named), "{refused:#}");
     }
 }
+
+story_with!(
+    the_review_of_a_new_esim_sold_at_install_says_when_it_starts,
+    at_install,
+    |app| {
+        datacard::demo::seed(&app).await.expect("demo");
+        let (_, cookie) = app
+            .portal_log_in(datacard::demo::DEMO_PHONE, datacard::demo::DEMO_PASSWORD)
+            .await;
+        let latest = app.now() + Duration::days(LATEST_DAYS);
+        let shown = |at: DateTime<Utc>| {
+            at.with_timezone(&chrono_tz::Asia::Hong_Kong)
+                .format("%-d %b %Y, %H:%M")
+                .to_string()
+        };
+        let review = page_on(
+            &app,
+            "/checkout/review?plan=HK-7D-5G&target=new&method=wallet&periods=1&lang=en",
+            &cookie,
+            IPHONE,
+        )
+        .await;
+        let starts = text_of(&review, "starts-at-install");
+        assert!(starts.contains("when you install the eSIM"), "{starts}");
+        assert!(starts.contains(&shown(latest)), "{starts}");
+        // Valid until: seven days from the latest start, said to be the latest.
+        let valid_until = text_of(&review, "valid-until");
+        assert!(
+            valid_until.contains(&shown(latest + Duration::days(7)))
+                && valid_until.contains("at the latest"),
+            "{valid_until}"
+        );
+        // A renewal of a running line is not counted from an install.
+        let renewal = page_on(
+            &app,
+            &format!(
+                "/checkout/review?plan=HK-30D-20G&target={}&method=wallet&periods=1&lang=en",
+                datacard::demo::demo_iccid()
+            ),
+            &cookie,
+            IPHONE,
+        )
+        .await;
+        assert!(!renewal.contains("data-testid=\"starts-at-install\""));
+    }
+);

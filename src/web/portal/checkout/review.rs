@@ -161,9 +161,19 @@ pub(super) async fn review_page(
                 h2 #dates-h { (t(locale, "checkout.dates")) }
                 dl.facts {
                     dt { (t(locale, "checkout.starts")) }
-                    dd data-testid="starts" { @if let Some((start, _)) = projection.periods.first() { (datetime(locale, *start, zone)) } }
+                    dd data-testid="starts" {
+                        @if let Some(latest) = projection.starts_at_install {
+                            (super::super::install::starts_at_install(locale, latest, zone))
+                        } @else if let Some((start, _)) = projection.periods.first() { (datetime(locale, *start, zone)) }
+                    }
                     dt { (t(locale, "checkout.valid_until")) }
-                    dd data-testid="valid-until" { strong { (datetime(locale, projection.valid_until, zone)) } }
+                    dd data-testid="valid-until" {
+                        @if projection.starts_at_install.is_some() {
+                            strong { (tf(locale, "checkout.valid_until_latest", &[("date", &datetime(locale, projection.valid_until, zone))])) }
+                        } @else {
+                            strong { (datetime(locale, projection.valid_until, zone)) }
+                        }
+                    }
                 }
                 details.queued open[projection.periods.len() <= 4] {
                     summary { (tf(locale, "checkout.each_period", &[("count", &projection.periods.len().to_string())])) }
