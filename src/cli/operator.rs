@@ -22,7 +22,10 @@ pub async fn payments(config: Config, command: PaymentsCommand) -> anyhow::Resul
             for item in items {
                 println!(
                     "{:<8} {:<34} {:<16} {}",
-                    item.subject, item.id, item.state, item.reasons
+                    item.subject.as_str(),
+                    item.id,
+                    item.state,
+                    item.reasons
                 );
             }
         }

@@ -79,6 +79,7 @@ codes! {
         NoRecords = "no_records",
         PaymentMethodUnavailable = "payment_method_unavailable",
         PhoneOrEmailRequired = "phone_or_email_required",
+        ReasonRequired = "reason_required",
         RegistrationIncomplete = "registration_incomplete",
         ReservedKeyName = "reserved_key_name",
         TokenExpired = "token_expired",

@@ -4,6 +4,7 @@
 //! the orders module's: payments knows nothing of orders.
 
 pub mod alipay;
+pub mod attention;
 mod config_check;
 pub mod decline;
 pub mod http;

@@ -66,6 +66,11 @@ async function supportShift(browser) {
   assert.ok((await page.getByTestId('timeline').locator('li').count()) >= 1, 'a timeline');
   await shoot(page, 'en-customer');
 
+  step('en: payments that need a person, from the bar');
+  await clickAndWait(page, page.locator('header').getByRole('link', { name: 'Needs a person' }));
+  await checkPage(page, { lang: 'en', path: '/admin/payments/attention', h1: 'Payments that need a person' });
+  await shoot(page, 'en-attention');
+
   step('en: the view is in the audit log, with who looked');
   await clickAndWait(page, page.locator('header').getByRole('link', { name: 'Audit log' }));
   await checkPage(page, { lang: 'en', path: '/admin/audit', h1: 'Audit log' });

@@ -2,6 +2,7 @@
 //! console logins (codes used once, lockout, idle timeout), and what each role may do
 //! in the console and on the admin API.
 
+mod attention;
 mod customers;
 mod enrolment;
 mod login;

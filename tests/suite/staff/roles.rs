@@ -22,7 +22,12 @@ story!(every_console_page_checks_the_role, |app| {
         let member = app
             .enrolled_staff(&format!("{}@example.com", role.as_str()), role)
             .await;
-        for path in ["/admin", "/admin/audit"] {
+        for path in [
+            "/admin",
+            "/admin/audit",
+            "/admin/customers",
+            "/admin/payments/attention",
+        ] {
             let (status, _, page) = app.console_get(path, &member.cookie).await;
             assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {page}");
         }
@@ -60,8 +65,47 @@ story!(every_console_page_checks_the_role, |app| {
             assert!(link.contains("/admin/enrol/"), "{link}");
         }
     }
+    // Asking a provider is support's and up: a viewer is refused before anything is
+    // looked up; the others are told there is no such payment.
+    for role in Role::ALL {
+        let member = app
+            .enrolled_staff(&format!("asker-{}@example.com", role.as_str()), role)
+            .await;
+        let (status, _, _) = app
+            .console_post(
+                "/admin/payments/pay_none/query",
+                &member.cookie,
+                &[("csrf", &member.csrf)],
+            )
+            .await;
+        let expected = if role == Role::Viewer {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(status, expected, "query as {role:?}");
+        let key =
+            datacard::api_keys::create_operator(&app, &format!("asker-{}", role.as_str()), role)
+                .await
+                .unwrap();
+        let reply = app
+            .request(
+                Method::POST,
+                "/api/v1/admin/payments/pay_none/query",
+                None,
+                &[("authorization", &bearer(&key))],
+            )
+            .await;
+        assert_eq!(reply.0, expected, "API query as {role:?}: {:?}", reply.2);
+    }
     // Not signed in: every console page sends to the login.
-    for path in ["/admin", "/admin/audit", "/admin/staff"] {
+    for path in [
+        "/admin",
+        "/admin/audit",
+        "/admin/staff",
+        "/admin/customers",
+        "/admin/payments/attention",
+    ] {
         let (status, headers, _) = app.console_get(path, "").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
         assert_eq!(headers.get("location").unwrap(), "/admin/login");
@@ -76,6 +120,7 @@ story!(
             "/api/v1/admin/promotions",
             "/api/v1/admin/coupons",
             "/api/v1/admin/audit",
+            "/api/v1/admin/payments/attention",
         ];
         for role in Role::ALL {
             let key =

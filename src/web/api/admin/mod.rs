@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod payments;
 pub mod plans;
 pub mod promotions;
 
@@ -54,6 +55,12 @@ pub fn routes() -> Router<App> {
             post(promotions::retire_coupon),
         )
         .route("/api/v1/admin/audit", get(audit::list))
+        .route("/api/v1/admin/payments/attention", get(payments::list))
+        .route(
+            "/api/v1/admin/payments/attention/dismiss",
+            post(payments::dismiss),
+        )
+        .route("/api/v1/admin/payments/{id}/query", post(payments::query))
         .route("/api/v1/admin/customers", get(customers::search))
         .route("/api/v1/admin/customers/{id}", get(customers::show))
 }

@@ -1,0 +1,125 @@
+//! `GET /api/v1/admin/payments/attention` (what needs a person, with what may be done),
+//! `POST /api/v1/admin/payments/{id}/query` (ask the provider now) and
+//! `POST /api/v1/admin/payments/attention/dismiss` (dealt with, with a reason).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::app::App;
+use crate::error::{Code, Error, Result};
+use crate::orders::attention::{self, Action, Subject};
+use crate::staff::Permission;
+use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
+
+use super::{AdminJson, Operator};
+
+#[derive(Serialize, ToSchema)]
+pub struct AttentionBody {
+    pub subject: Subject,
+    /// The order's or payment's id, or the provider's event id of a notification.
+    pub id: String,
+    pub state: String,
+    /// Why it needs a person (`no_word_from_provider`, `late_success`, …).
+    pub reasons: Vec<String>,
+    pub order_id: Option<String>,
+    /// The customer, when the order is known.
+    pub customer_id: Option<String>,
+    /// What a person may do about it (refunds: `POST …/payments/{id}/refunds`).
+    pub actions: Vec<Action>,
+}
+
+refusals!(AttentionRefusals = [OPERATOR]);
+
+/// Flagged orders and payments, unmatched notifications, and open payments with no
+/// final word from the provider for 10 minutes.
+#[utoipa::path(get, path = "/api/v1/admin/payments/attention", tag = "admin", security(("operator_key" = [])),
+    responses((status = 200, body = Vec<AttentionBody>), AttentionRefusals))]
+pub async fn list(State(app): State<App>, operator: Operator) -> Result<Json<Vec<AttentionBody>>> {
+    operator.require(Permission::Read)?;
+    let mut out = Vec::new();
+    for item in attention::needing_attention(&app).await? {
+        let customer_id = match &item.order_id {
+            Some(order) => crate::orders::lookup::account_of(&app, order).await?,
+            None => None,
+        };
+        out.push(AttentionBody {
+            subject: item.subject,
+            reasons: item
+                .reasons
+                .split(',')
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .collect(),
+            id: item.id,
+            state: item.state,
+            order_id: item.order_id,
+            customer_id,
+            actions: item.actions,
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueriedBody {
+    pub id: String,
+    /// The payment's state after the provider's answer was applied.
+    pub state: String,
+}
+
+refusals!(QueryRefusals = [OPERATOR, &[Code::PaymentNotFound]]);
+
+/// Asks the payment's provider now and applies the answer (a paid order is fulfilled
+/// once). Audited as `payment.query`.
+#[utoipa::path(post, path = "/api/v1/admin/payments/{id}/query", tag = "admin", security(("operator_key" = [])),
+    params(("id" = String, Path, description = "The payment's id")),
+    responses((status = 200, body = QueriedBody), QueryRefusals))]
+pub async fn query(
+    State(app): State<App>,
+    operator: Operator,
+    Path(id): Path<String>,
+) -> Result<Json<QueriedBody>> {
+    operator.require(Permission::QueryPayments)?;
+    let state = attention::query(&app, &id, &operator.name).await?;
+    Ok(Json(QueriedBody {
+        id,
+        state: state.as_str().to_owned(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    /// `order`, `payment` or `event`.
+    pub subject: String,
+    pub id: String,
+    /// Why it is dealt with (1–500 characters), for the audit log.
+    pub reason: String,
+}
+
+refusals!(
+    DismissRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[Code::ReasonRequired, Code::InvalidBody, Code::NotFound]
+    ]
+);
+
+/// Dealt with: the flag goes (the evidence stays), audited as `attention.dismiss`.
+#[utoipa::path(post, path = "/api/v1/admin/payments/attention/dismiss", tag = "admin", security(("operator_key" = [])),
+    request_body = DismissBody, responses((status = 204, description = "dismissed"), DismissRefusals))]
+pub async fn dismiss(
+    State(app): State<App>,
+    operator: Operator,
+    AdminJson(body): AdminJson<DismissBody>,
+) -> Result<axum::http::StatusCode> {
+    operator.require(Permission::QueryPayments)?;
+    let subject = Subject::parse(&body.subject).ok_or_else(|| {
+        Error::invalid(Code::InvalidBody)
+            .with_details(vec!["subject must be order, payment or event".into()])
+    })?;
+    attention::dismiss(&app, subject, &body.id, &body.reason, &operator.name).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
