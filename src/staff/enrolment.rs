@@ -219,6 +219,11 @@ pub async fn seed_enrolled(
         app.now(),
     )
     .await?;
+    // Recovery codes nobody is shown: the member has them, as every enrolled member does.
+    for _ in 0..RECOVERY_CODES {
+        let code = normalise_recovery_code(&recovery_code());
+        store::insert_recovery_code(&mut tx, &created.member.id, &token_hash(&code)).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -110,7 +110,7 @@ fn entries_table(app: &App, console: &Console, entries: &[audit::Entry]) -> Mark
                         tr data-action=(entry.action) {
                             td { (datetime(locale, entry.at, app.config.time_zone())) }
                             td { (entry.actor) }
-                            td { code { (entry.action) } }
+                            td.nowrap { code { (entry.action) } }
                             td { code { (entry.subject) } }
                             td { (entry.detail) }
                         }
