@@ -35,9 +35,6 @@ pub struct Session {
     pub account: Account,
 }
 
-/// A client address may fail this many times more than one login before it is locked.
-const CLIENT_ALLOWANCE: i64 = 4;
-
 /// Logs in with phone or email and password. Unknown logins and wrong passwords
 /// answer alike and count alike.
 pub async fn log_in(
@@ -54,27 +51,19 @@ pub async fn log_in(
         return Err(Error::unauthenticated(Code::InvalidCredentials));
     }
     let login_key = format!("login:{}", super::token_hash(&normalised));
-    let client_key = format!("client:{client}");
     let policy = LoginPolicy::from(&app.config.accounts);
-    let client_policy = LoginPolicy {
-        failures_before_lock: policy.failures_before_lock * CLIENT_ALLOWANCE,
-        ..policy
-    };
 
     // Both slots are taken (and counted as failures) before the password is checked,
     // so that parallel guesses cannot all be checked before the lock; a refusal by
     // either undoes both.
     let mut tx = app.db.begin().await?;
-    let mut taken = Vec::with_capacity(2);
-    for (key, policy) in [(&login_key, &policy), (&client_key, &client_policy)] {
-        match store::LOGIN_THROTTLE
-            .take(&mut tx, key, policy, now)
-            .await?
-        {
-            Ok(slot) => taken.push(slot),
-            Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
-        }
-    }
+    let slots = match store::LOGIN_THROTTLE
+        .take_login(&mut tx, login_key, client, &policy, now)
+        .await?
+    {
+        Ok(slots) => slots,
+        Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
+    };
     let found = store::find_by_login(&mut *tx, &normalised).await?;
     tx.commit().await?;
 
@@ -86,9 +75,7 @@ pub async fn log_in(
         Err(busy) => {
             // Not checked: the slots go back.
             let mut tx = app.db.begin().await?;
-            for (key, slot) in [&login_key, &client_key].into_iter().zip(&taken) {
-                store::LOGIN_THROTTLE.give_back(&mut tx, key, slot).await?;
-            }
+            store::LOGIN_THROTTLE.unchecked(&mut tx, &slots).await?;
             tx.commit().await?;
             return Err(busy);
         }
@@ -101,12 +88,7 @@ pub async fn log_in(
         }
     };
     let mut tx = app.db.begin().await?;
-    store::LOGIN_THROTTLE.clear(&mut tx, &login_key).await?;
-    if let Some(slot) = taken.get(1) {
-        store::LOGIN_THROTTLE
-            .give_back(&mut tx, &client_key, slot)
-            .await?;
-    }
+    store::LOGIN_THROTTLE.succeeded(&mut tx, &slots).await?;
     tx.commit().await?;
     tracing::info!(account.id = %account.id, "logged in");
     start_session(app, &account, kind).await

@@ -226,6 +226,69 @@ impl Counter {
     }
 }
 
+/// A client address may fail this many times more than one login before it is locked.
+const CLIENT_ALLOWANCE: i64 = 4;
+
+/// One login attempt's two slots, taken before anything is checked: the login's own
+/// (`login_key`) and its client address's, which may fail [`CLIENT_ALLOWANCE`] times as
+/// often, so that one address cannot guess across many logins.
+pub struct LoginSlots {
+    login_key: String,
+    client_key: String,
+    taken: Vec<Taken>,
+}
+
+impl Counter {
+    /// Takes both slots in `tx` (each counted as a failure up front); `Err(wait)` when
+    /// either is locked.
+    pub async fn take_login(
+        &self,
+        tx: &mut Tx,
+        login_key: String,
+        client: &str,
+        policy: &LoginPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<LoginSlots, i64>> {
+        let client_key = format!("client:{client}");
+        let client_policy = LoginPolicy {
+            failures_before_lock: policy.failures_before_lock * CLIENT_ALLOWANCE,
+            ..*policy
+        };
+        let mut taken = Vec::with_capacity(2);
+        for (key, policy) in [(&login_key, policy), (&client_key, &client_policy)] {
+            match self.take(tx, key, policy, now).await? {
+                Ok(slot) => taken.push(slot),
+                Err(wait) => return Ok(Err(wait)),
+            }
+        }
+        Ok(Ok(LoginSlots {
+            login_key,
+            client_key,
+            taken,
+        }))
+    }
+
+    /// The attempt was not checked (the hashers were busy): both slots go back.
+    pub async fn unchecked(&self, tx: &mut Tx, slots: &LoginSlots) -> Result<()> {
+        for (key, slot) in [&slots.login_key, &slots.client_key]
+            .into_iter()
+            .zip(&slots.taken)
+        {
+            self.give_back(tx, key, slot).await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt succeeded: the login's count is cleared, the client's slot given back.
+    pub async fn succeeded(&self, tx: &mut Tx, slots: &LoginSlots) -> Result<()> {
+        self.clear(tx, &slots.login_key).await?;
+        if let Some(slot) = slots.taken.get(1) {
+            self.give_back(tx, &slots.client_key, slot).await?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

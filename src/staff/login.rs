@@ -16,8 +16,6 @@ use crate::ids::{new_id, new_token};
 use super::enrolment::{is_recovery_code, normalise_recovery_code, totp_sealer};
 use super::{StaffMember, parse_email, store, totp};
 
-/// A client address may fail this many times more than one login before it is locked.
-const CLIENT_ALLOWANCE: i64 = 4;
 /// A session's last use is written at most this often.
 const TOUCH_EVERY_SECS: i64 = 60;
 
@@ -68,25 +66,17 @@ pub async fn log_in(
         return Err(refused());
     }
     let login_key = format!("staff:{}", token_hash(&email));
-    let client_key = format!("client:{client}");
     let policy = LoginPolicy::from(&app.config.accounts);
-    let client_policy = LoginPolicy {
-        failures_before_lock: policy.failures_before_lock * CLIENT_ALLOWANCE,
-        ..policy
-    };
 
     // Both slots are taken (counted as failures) before anything is checked.
     let mut tx = app.db.begin().await?;
-    let mut taken = Vec::with_capacity(2);
-    for (key, policy) in [(&login_key, &policy), (&client_key, &client_policy)] {
-        match store::LOGIN_THROTTLE
-            .take(&mut tx, key, policy, now)
-            .await?
-        {
-            Ok(slot) => taken.push(slot),
-            Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
-        }
-    }
+    let slots = match store::LOGIN_THROTTLE
+        .take_login(&mut tx, login_key, client, &policy, now)
+        .await?
+    {
+        Ok(slots) => slots,
+        Err(wait) => return Err(Error::rate_limited(Code::LoginLocked, wait)),
+    };
     let found = store::login_row(&mut *tx, &email).await?;
     tx.commit().await?;
 
@@ -96,9 +86,7 @@ pub async fn log_in(
             Ok(ok) => ok,
             Err(busy) => {
                 let mut tx = app.db.begin().await?;
-                for (key, slot) in [&login_key, &client_key].into_iter().zip(&taken) {
-                    store::LOGIN_THROTTLE.give_back(&mut tx, key, slot).await?;
-                }
+                store::LOGIN_THROTTLE.unchecked(&mut tx, &slots).await?;
                 tx.commit().await?;
                 return Err(busy);
             }
@@ -135,12 +123,7 @@ pub async fn log_in(
         tracing::info!(staff = %member.id, "console login failed: code");
         return Err(Error::of(Code::InvalidTotp).on_field("code"));
     };
-    store::LOGIN_THROTTLE.clear(&mut tx, &login_key).await?;
-    if let Some(slot) = taken.get(1) {
-        store::LOGIN_THROTTLE
-            .give_back(&mut tx, &client_key, slot)
-            .await?;
-    }
+    store::LOGIN_THROTTLE.succeeded(&mut tx, &slots).await?;
     audit::record(
         &mut tx,
         &audit::Key::from_secret(&app.secret),

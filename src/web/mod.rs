@@ -4,6 +4,7 @@
 pub mod api;
 pub mod console;
 pub mod cookies;
+pub mod csrf;
 pub mod error;
 pub mod extract;
 mod idempotency;

@@ -2,15 +2,13 @@
 //! the pre-session cookie, for the login and enrolment forms), checked before the
 //! handler runs.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::error::{Code, Error, ErrorKind};
+use crate::error::Error;
 
 use super::{Console, error_page};
 
@@ -20,33 +18,19 @@ impl<T: DeserializeOwned> FromRequest<App> for ConsoleForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
-        let Some(console) = request.extensions().get::<Console>().cloned() else {
-            return Err(Error::internal(anyhow::anyhow!("console context missing")).into_response());
-        };
-        let bytes = Bytes::from_request(request, app).await.map_err(|_| {
-            error_page(
-                &console,
-                &Error::new(ErrorKind::TooLarge, Code::BodyTooLarge),
-            )
-        })?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&console, &Error::invalid(Code::InvalidForm)))?;
-        let sent = pairs
-            .iter()
-            .find(|(key, _)| key == "csrf")
-            .map(|(_, value)| value.as_str())
-            .unwrap_or("");
-        let matches: bool = sent.as_bytes().ct_eq(console.csrf.as_bytes()).into();
-        if console.csrf.is_empty() || !matches {
-            tracing::info!("console form refused: CSRF token missing or wrong");
-            return Err(error_page(
-                &console,
-                &Error::new(ErrorKind::Forbidden, Code::CsrfFailed),
-            ));
-        }
-        let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&console, &Error::invalid(Code::InvalidForm)))?;
-        Ok(ConsoleForm(value))
+        crate::web::csrf::read::<T, Console>(request, app)
+            .await
+            .map(ConsoleForm)
+    }
+}
+
+impl crate::web::csrf::FormContext for Console {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    fn refusal(&self, error: &crate::error::Error) -> Response {
+        error_page(self, error)
     }
 }
 

@@ -1,16 +1,14 @@
 //! Forms: every POST carries the CSRF token, checked before the handler runs, and
 //! fields render with labels, hints and their error.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 use crate::app::App;
-use crate::error::{Code, Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::i18n::{Locale, t, tf};
 use crate::web::error::status_of;
 
@@ -23,33 +21,19 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
-        let Some(portal) = request.extensions().get::<Portal>().cloned() else {
-            return Err(Error::internal(anyhow::anyhow!("portal context missing")).into_response());
-        };
-        let bytes = Bytes::from_request(request, app).await.map_err(|_| {
-            error_page(
-                &portal,
-                &Error::new(ErrorKind::TooLarge, Code::BodyTooLarge),
-            )
-        })?;
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&portal, &Error::invalid(Code::InvalidForm)))?;
-        let sent = pairs
-            .iter()
-            .find(|(key, _)| key == "csrf")
-            .map(|(_, value)| value.as_str())
-            .unwrap_or("");
-        let matches: bool = sent.as_bytes().ct_eq(portal.csrf.as_bytes()).into();
-        if portal.csrf.is_empty() || !matches {
-            tracing::info!("form refused: CSRF token missing or wrong");
-            return Err(error_page(
-                &portal,
-                &Error::new(ErrorKind::Forbidden, Code::CsrfFailed),
-            ));
-        }
-        let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|_| error_page(&portal, &Error::invalid(Code::InvalidForm)))?;
-        Ok(CsrfForm(value))
+        crate::web::csrf::read::<T, Portal>(request, app)
+            .await
+            .map(CsrfForm)
+    }
+}
+
+impl crate::web::csrf::FormContext for Portal {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+
+    fn refusal(&self, error: &Error) -> Response {
+        error_page(self, error)
     }
 }
 
