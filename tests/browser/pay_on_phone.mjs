@@ -12,25 +12,11 @@
 
 import assert from 'node:assert/strict';
 
-import { clickAndWait, orderState, pathOf, pressOnSandbox, startWalk, textOf } from './lib.mjs';
+import { IPHONE, clickAndWait, orderState, pathOf, pressOnSandbox, startWalk, textOf, turnsByItself } from './lib.mjs';
 
 const walk = startWalk('pay_on_phone', { shotPrefix: 'pay-on-phone-' });
 const { BASE, step, note, checkPage, shoot, logIn, sandboxPage } = walk;
 
-const IPHONE =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-
-/** Waits, without reloading, until the order page shows `wanted` (its script reloads it). */
-async function turnsByItself(page, wanted) {
-  const started = Date.now();
-  await page.waitForFunction(
-    (state) => document.querySelector('[data-testid="order-state"]')?.getAttribute('data-state') === state,
-    wanted,
-    { timeout: 20_000, polling: 200 },
-  );
-  await page.waitForLoadState('load');
-  return Date.now() - started;
-}
 
 /** The checkout for one period of the demo plan on the demo line, by `method`, to the review. */
 async function reviewWith(page, { lang = 'en', method }) {
@@ -56,7 +42,7 @@ walk.run(async (browser) => {
 
   step('en: back to the order while it waits: the big button opens Alipay, the QR is folded away');
   await page.goto(`${BASE}/orders?lang=en`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   await checkPage(page, { lang: 'en', path: /^\/orders\/[^/]+$/ });
   assert.equal(await orderState(page), 'pending_payment');
   assert.equal(await textOf(page.getByTestId('waiting-for')), 'Waiting for Alipay to confirm your payment.');
@@ -135,7 +121,7 @@ walk.run(async (browser) => {
   await reviewWith(page, { method: /^Alipay/ });
   await clickAndWait(page, page.getByRole('button', { name: /^Pay HK\$/ }));
   await page.goto(`${BASE}/orders?lang=en`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   assert.equal(await orderState(page), 'pending_payment');
   await clickAndWait(page, page.getByRole('button', { name: 'Cancel this order' }));
   await checkPage(page, { lang: 'en', path: /^\/orders\/[^/]+$/ });
@@ -172,7 +158,7 @@ walk.run(async (browser) => {
   await reviewWith(page, { lang: 'zh-HK', method: /^支付寶/ });
   await clickAndWait(page, page.getByRole('button', { name: /^付款/ }));
   await page.goto(`${BASE}/orders?lang=zh-HK`);
-  await clickAndWait(page, page.locator('main table tr').first().getByRole('link'));
+  await clickAndWait(page, page.locator('main [data-order]').first().getByRole('link'));
   await checkPage(page, { lang: 'zh-HK', path: /^\/orders\/[^/]+$/ });
   assert.equal(await textOf(page.getByTestId('pay-here')), '用支付寶付款');
   await shoot(page, 'zh-alipay-order-pending');
