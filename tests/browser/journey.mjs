@@ -105,6 +105,9 @@ async function journey(browser, { lang, locale, validUntil }) {
   await page.goto(`${BASE}/`);
   await clickAndWait(page, nav(page).getByRole('link', { name: T['nav.plans'], exact: true }));
   await check(page, { path: '/plans', h1: T['plans.title'] });
+  // The fee's number and its % sign stay on one line (a no-break space between them).
+  const feeSaid = await page.getByTestId('method-fee').textContent();
+  assert.ok(feeSaid.includes('2.5\u00a0%'), `the fee as one unit: ${JSON.stringify(feeSaid)}`);
   await shoot(page, `${tag}-plans`);
   await clickAndWait(page, planCard(page).getByRole('link', { name: new RegExp(`^${T['plans.choose']}`) }));
   await check(page, { path: '/login', h1: T['login.title'] });
@@ -244,6 +247,9 @@ async function journey(browser, { lang, locale, validUntil }) {
   assert.equal(terms.filter((t) => t.trim() === validUntil).length, 1, `one "${validUntil}" among ${JSON.stringify(terms)}`);
   const text = await textOf(page.locator('main'));
   assert.equal(text.split(validUntil).length - 1, 1, `"${validUntil}" once on the account page`);
+  // The demo's fake Stripe cannot save a card: no hint to tick a box its page never shows.
+  assert.equal(await page.getByTestId('no-saved-card').count(), 0, 'no "save this card" hint without a way to');
+  assert.equal(await page.getByTestId('saved-cards').count(), 0, 'no empty "Saved cards" without a way to save one');
   await shoot(page, `${tag}-account`);
   await after.screenshot({ path: walk.shotPath(`${tag}-account-card`) });
   await context.close();
