@@ -42,6 +42,7 @@ const walk = startWalk('journey');
 const { BASE, step, note, checkPage, shoot, newestCode } = walk;
 
 const PLAN = 'HK-30D-20G';
+// The demo's enabled methods: the plans page must offer each.
 const METHODS = ['card', 'alipay', 'wechat_pay', 'wallet'];
 const LANGUAGES = [
   { lang: 'zh-HK', locale: 'zh-HK', validUntil: '有效至' },
@@ -132,7 +133,10 @@ async function journey(browser, { lang, locale, validUntil }) {
   await shoot(page, `${tag}-checkout-after-register`);
 
   // ---- the plans page's total is the review's, for every method ---------------------
-  for (const method of METHODS) {
+  await page.goto(`${BASE}/plans`);
+  const methods = await page.locator('nav.methods a').evaluateAll((links) => links.map((a) => a.dataset.method));
+  assert.deepEqual([...methods].sort(), [...METHODS].sort(), 'the plans page offers every enabled method');
+  for (const method of methods) {
     await page.goto(`${BASE}/plans?method=${method}`);
     await check(page, { path: '/plans', h1: T['plans.title'] });
     const link = page.locator(`nav.methods a[data-method="${method}"]`);
