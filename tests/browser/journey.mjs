@@ -251,6 +251,7 @@ async function journey(browser, { lang, locale, validUntil }) {
   assert.equal(terms.filter((t) => t.trim() === validUntil).length, 1, `one "${validUntil}" among ${JSON.stringify(terms)}`);
   const text = await textOf(page.locator('main'));
   assert.equal(text.split(validUntil).length - 1, 1, `"${validUntil}" once on the account page`);
+  assert.ok(text.includes(`+852 ${typed}`), `the account shows the number as typed, with its code: +852 ${typed}`);
   // The demo's fake Stripe cannot save a card: no hint to tick a box its page never shows.
   assert.equal(await page.getByTestId('no-saved-card').count(), 0, 'no "save this card" hint without a way to');
   assert.equal(await page.getByTestId('saved-cards').count(), 0, 'no empty "Saved cards" without a way to save one');

@@ -76,7 +76,7 @@ pub async fn show(
         section.card aria-labelledby="details-h" {
             h2 #details-h { (t(locale, "account.details")) }
             dl.facts {
-                dt { (t(locale, "account.phone")) } dd { (account.phone) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
+                dt { (t(locale, "account.phone")) } dd { (super::format::phone(account.phone.as_str())) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
                 dt { (t(locale, "account.email")) } dd { (account.email) }
             }
         }
