@@ -224,7 +224,7 @@ export async function tabTo(page, id, maxStops = 30) {
 /** The review page's breakdown as { row heading: amount text } (a discount's reason included). */
 export async function breakdown(page) {
   const rows = await page.locator('table.breakdown tr').evaluateAll((trs) =>
-    trs.map((tr) => [tr.querySelector('th').textContent.replace(/\s+/g, ' ').trim(), tr.querySelector('td').textContent.trim()]),
+    trs.map((tr) => [tr.querySelector('th').textContent.replace(/\s+/g, ' ').trim(), tr.querySelector('td').textContent.replace(/\s+/g, ' ').trim()]),
   );
   return Object.fromEntries(rows);
 }

@@ -83,7 +83,7 @@ async function newSubscriber(browser) {
   const plan = page.locator('li.plan[data-plan="HK-30D-20G"]');
   await clickAndWait(page, plan.getByRole('link', { name: /^揀選/ }));
   await check(page, { lang: 'zh-HK', path: '/login', h1: '登入' });
-  assert.equal(new URL(page.url()).searchParams.get('next'), '/checkout?plan=HK-30D-20G');
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/checkout?plan=HK-30D-20G&method=card', 'the plan and the method picked on the plans page');
   await shoot(page, 'zh-login-to-continue');
 
   step('zh: "create an account" from the login page, then an empty submit: every problem at once');
@@ -112,7 +112,7 @@ async function newSubscriber(browser) {
   await check(page, { lang: 'en', path: '/register/verify', h1: 'Enter your code' });
   const url = new URL(page.url());
   assert.equal(url.searchParams.get('phone'), phone);
-  assert.equal(url.searchParams.get('next'), '/checkout?plan=HK-30D-20G');
+  assert.equal(url.searchParams.get('next'), '/checkout?plan=HK-30D-20G&method=card');
   assert.ok((await textOf(page.locator('p.lead'))).includes(`+852 ${local.slice(0, 4)} ${local.slice(4)}`), 'the lead names the phone, grouped');
   assert.equal(await page.locator('input[name="phone"]').first().inputValue(), phone);
 
