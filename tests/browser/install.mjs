@@ -16,69 +16,13 @@
 
 import assert from 'node:assert/strict';
 
-import { clickAndWait, langSwitch, nav, orderState, pathOf, startWalk, textOf } from './lib.mjs';
+import { IPHONE, checkInstallLinks, clickAndWait, installFacts, langSwitch, nav, orderState, pathOf, startWalk, textOf } from './lib.mjs';
 
 const walk = startWalk('install');
 const { step, note, checkPage, shoot, logIn } = walk;
 
-const IPHONE =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36';
-const APPLE_SETUP = 'https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=';
-const ANDROID_SETUP = 'https://esimsetup.android.com/esim_qrcode_provisioning?carddata=';
-
-/** What the install section shows: its links in page order, the two fields, the QR. */
-async function installFacts(scope) {
-  return scope.locator('section.install').evaluate((section) => {
-    const links = [...section.querySelectorAll('a[data-testid^="install-"]')].map((a) => ({
-      which: a.dataset.testid,
-      href: a.getAttribute('href'),
-      text: a.textContent.trim(),
-      height: a.getBoundingClientRect().height,
-    }));
-    const field = (id) => section.querySelector(`[data-testid="${id}"]`);
-    const boxFits = (el) => el.scrollWidth <= el.clientWidth + 1;
-    return {
-      links,
-      smdp: field('smdp-address').textContent.trim(),
-      matchingId: field('matching-id').textContent.trim(),
-      lpa: field('activation-code').textContent.trim(),
-      qr: section.querySelector('figure.qr')?.dataset.qr,
-      fieldsFit: boxFits(field('smdp-address')) && boxFits(field('matching-id')),
-      copyButtons: [...section.querySelectorAll('button.copy')].map((b) => ({
-        hidden: b.hidden,
-        height: b.getBoundingClientRect().height,
-        label: b.getAttribute('aria-label'),
-      })),
-    };
-  });
-}
-
-function checkLinks(facts, first) {
-  const lpa = facts.lpa;
-  assert.match(lpa, /^LPA:1\$[a-z0-9.-]+\$[A-Z0-9-]+$/, `the LPA string: ${lpa}`);
-  assert.equal(lpa, `LPA:1$${facts.smdp}$${facts.matchingId}`, 'the two fields are the LPA string’s parts');
-  assert.equal(facts.qr, lpa, 'the QR code holds the LPA string');
-  assert.deepEqual(
-    facts.links.map((l) => l.which),
-    first === 'ios' ? ['install-ios', 'install-android'] : ['install-android', 'install-ios'],
-    `this phone's own link first: ${JSON.stringify(facts.links)}`,
-  );
-  const byWhich = Object.fromEntries(facts.links.map((l) => [l.which, l]));
-  const carddata = encodeURIComponent(lpa);
-  assert.equal(byWhich['install-ios'].href, `${APPLE_SETUP}${carddata}`);
-  assert.equal(byWhich['install-android'].href, `${ANDROID_SETUP}${carddata}`);
-  assert.equal(
-    decodeURIComponent(new URL(byWhich['install-ios'].href).searchParams.get('carddata')),
-    lpa,
-    'carddata decodes to the LPA string',
-  );
-  for (const link of facts.links) {
-    assert.ok(link.height >= 44, `${link.which} is ${link.height}px tall`);
-  }
-  assert.ok(facts.fieldsFit, 'the SM-DP+ address and the activation code fit in their boxes');
-}
 
 /** Buys HK-1D-1G as a new eSIM from the wallet; ends on its order page. */
 async function buyDayPass(page) {
@@ -100,7 +44,7 @@ async function iphone(browser) {
 
   step('en, iPhone: the order page offers Install on iPhone first, then Android, then the fields and the QR');
   const facts = await installFacts(page);
-  checkLinks(facts, 'ios');
+  checkInstallLinks(facts, 'ios');
   assert.equal(facts.links[0].text, 'Install on iPhone');
   note(`${facts.lpa} → ${facts.links[0].href}`);
   assert.deepEqual(
@@ -130,7 +74,7 @@ async function iphone(browser) {
   assert.equal(await textOf(card.locator('.status')), '等待安裝');
   assert.equal(await textOf(card.locator('h3')), '香港日票 1GB');
   const cardFacts = await installFacts(card);
-  checkLinks(cardFacts, 'ios');
+  checkInstallLinks(cardFacts, 'ios');
   assert.equal(cardFacts.links[0].text, '在 iPhone 安裝');
   assert.equal(cardFacts.lpa, facts.lpa);
   assert.match(await textOf(card.getByTestId('starts-at-install')), /^你的計劃由安裝 eSIM 時開始，最遲於 .+ 開始。$/);
@@ -147,7 +91,7 @@ async function android(browser, orderPath) {
   await page.goto(`${walk.BASE}${orderPath}?lang=zh-HK`);
   await checkPage(page, { lang: 'zh-HK', path: orderPath, h1: /^訂單/ });
   const facts = await installFacts(page);
-  checkLinks(facts, 'android');
+  checkInstallLinks(facts, 'android');
   assert.equal(facts.links[0].text, '在 Android 手機安裝');
   await shoot(page, 'zh-android-order');
   await context.close();

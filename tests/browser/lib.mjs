@@ -25,6 +25,11 @@ export const DEMO_ICCID_TAIL = '0010';
 
 export const TERMINAL_STATES = new Set(['fulfilled', 'failed', 'expired', 'cancelled', 'refunded']);
 
+// An iPhone's Safari (iOS 17.5, which takes Apple's one-tap eSIM link), for walks on
+// the phone that pays and holds the eSIM.
+export const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
 // A phone in portrait: the portal is mobile first.
 const PHONE_SCREEN = {
   viewport: { width: 390, height: 844 },
@@ -83,6 +88,103 @@ export function cents(text) {
 export function hkd(amount) {
   const dollars = Math.floor(amount / 100).toLocaleString('en-US');
   return `HK$${dollars}.${String(amount % 100).padStart(2, '0')}`;
+}
+
+/** A catalog (src/i18n/<tag>.toml) as { 'section.key': text }, read with a TOML subset
+ * parser: the catalogs are sections and `key = "text"` lines only. */
+export function catalog(tag) {
+  const url = new URL(`../../src/i18n/${tag}.toml`, import.meta.url);
+  const out = {};
+  let section = '';
+  for (const line of readFileSync(url, 'utf8').split('\n')) {
+    const header = /^\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      section = header[1];
+      continue;
+    }
+    const entry = /^([A-Za-z0-9_]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(line);
+    if (entry) out[section ? `${section}.${entry[1]}` : entry[1]] = JSON.parse(`"${entry[2]}"`);
+  }
+  return out;
+}
+
+/** `key`'s text in `texts` (a catalog), its `{placeholders}` filled from `args`. */
+export function say(texts, key, args = {}) {
+  const text = texts[key];
+  assert.ok(text !== undefined, `no catalog text ${key}`);
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in args ? String(args[name]) : whole));
+}
+
+/** Waits, without reloading, until the order page shows `wanted` (its script reloads
+ * it); returns how long it took. */
+export async function turnsByItself(page, wanted, timeout = 20_000) {
+  const started = Date.now();
+  await page.waitForFunction(
+    (state) => document.querySelector('[data-testid="order-state"]')?.getAttribute('data-state') === state,
+    wanted,
+    { timeout, polling: 200 },
+  );
+  await page.waitForLoadState('load');
+  return Date.now() - started;
+}
+
+// ---- the eSIM install section (order page and account card) -------------------------
+
+export const APPLE_SETUP = 'https://esimsetup.apple.com/esim_qrcode_provisioning?carddata=';
+export const ANDROID_SETUP = 'https://esimsetup.android.com/esim_qrcode_provisioning?carddata=';
+
+/** What the install section shows: its links in page order, the two fields, the QR. */
+export async function installFacts(scope) {
+  return scope.locator('section.install').evaluate((section) => {
+    const links = [...section.querySelectorAll('a[data-testid^="install-"]')].map((a) => ({
+      which: a.dataset.testid,
+      href: a.getAttribute('href'),
+      text: a.textContent.trim(),
+      height: a.getBoundingClientRect().height,
+    }));
+    const field = (id) => section.querySelector(`[data-testid="${id}"]`);
+    const boxFits = (el) => el.scrollWidth <= el.clientWidth + 1;
+    return {
+      links,
+      smdp: field('smdp-address').textContent.trim(),
+      matchingId: field('matching-id').textContent.trim(),
+      lpa: field('activation-code').textContent.trim(),
+      qr: section.querySelector('figure.qr')?.dataset.qr,
+      fieldsFit: boxFits(field('smdp-address')) && boxFits(field('matching-id')),
+      copyButtons: [...section.querySelectorAll('button.copy')].map((b) => ({
+        hidden: b.hidden,
+        height: b.getBoundingClientRect().height,
+        label: b.getAttribute('aria-label'),
+      })),
+    };
+  });
+}
+
+/** The install section's facts agree: the LPA string is the two fields, the QR holds it,
+ * `first`'s link comes first, each link's carddata is the LPA string. */
+export function checkInstallLinks(facts, first) {
+  const lpa = facts.lpa;
+  assert.match(lpa, /^LPA:1\$[a-z0-9.-]+\$[A-Z0-9-]+$/, `the LPA string: ${lpa}`);
+  assert.equal(lpa, `LPA:1$${facts.smdp}$${facts.matchingId}`, 'the two fields are the LPA string’s parts');
+  assert.equal(facts.qr, lpa, 'the QR code holds the LPA string');
+  assert.deepEqual(
+    facts.links.map((l) => l.which),
+    first === 'ios' ? ['install-ios', 'install-android'] : ['install-android', 'install-ios'],
+    `this phone's own link first: ${JSON.stringify(facts.links)}`,
+  );
+  const byWhich = Object.fromEntries(facts.links.map((l) => [l.which, l]));
+  const carddata = encodeURIComponent(lpa);
+  assert.equal(byWhich['install-ios'].href, `${APPLE_SETUP}${carddata}`);
+  assert.equal(byWhich['install-android'].href, `${ANDROID_SETUP}${carddata}`);
+  assert.equal(
+    decodeURIComponent(new URL(byWhich['install-ios'].href).searchParams.get('carddata')),
+    lpa,
+    'carddata decodes to the LPA string',
+  );
+  for (const link of facts.links) {
+    assert.ok(link.height >= 44, `${link.which} is ${link.height}px tall`);
+  }
+  assert.ok(facts.fieldsFit, 'the SM-DP+ address and the activation code fit in their boxes');
 }
 
 /** The demo line's card on the account page. */

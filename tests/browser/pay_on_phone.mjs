@@ -12,25 +12,11 @@
 
 import assert from 'node:assert/strict';
 
-import { clickAndWait, orderState, pathOf, pressOnSandbox, startWalk, textOf } from './lib.mjs';
+import { IPHONE, clickAndWait, orderState, pathOf, pressOnSandbox, startWalk, textOf, turnsByItself } from './lib.mjs';
 
 const walk = startWalk('pay_on_phone', { shotPrefix: 'pay-on-phone-' });
 const { BASE, step, note, checkPage, shoot, logIn, sandboxPage } = walk;
 
-const IPHONE =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-
-/** Waits, without reloading, until the order page shows `wanted` (its script reloads it). */
-async function turnsByItself(page, wanted) {
-  const started = Date.now();
-  await page.waitForFunction(
-    (state) => document.querySelector('[data-testid="order-state"]')?.getAttribute('data-state') === state,
-    wanted,
-    { timeout: 20_000, polling: 200 },
-  );
-  await page.waitForLoadState('load');
-  return Date.now() - started;
-}
 
 /** The checkout for one period of the demo plan on the demo line, by `method`, to the review. */
 async function reviewWith(page, { lang = 'en', method }) {

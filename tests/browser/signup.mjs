@@ -83,7 +83,7 @@ async function newSubscriber(browser) {
   const plan = page.locator('li.plan[data-plan="HK-30D-20G"]');
   await clickAndWait(page, plan.getByRole('link', { name: /^揀選/ }));
   await check(page, { lang: 'zh-HK', path: '/login', h1: '登入' });
-  assert.equal(new URL(page.url()).searchParams.get('next'), '/checkout?plan=HK-30D-20G&method=card');
+  assert.equal(new URL(page.url()).searchParams.get('next'), '/checkout?plan=HK-30D-20G&method=card', 'the plan and the method picked on the plans page');
   await shoot(page, 'zh-login-to-continue');
 
   step('zh: "create an account" from the login page, then an empty submit: every problem at once');

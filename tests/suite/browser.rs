@@ -55,6 +55,13 @@
 //!   another device, "starts when you install"; the account card the same in Chinese;
 //!   an Android phone gets its own link first.
 //!
+//! - `journey.mjs`: issue 12's "done when" as one walk, on an iPhone in Traditional
+//!   Chinese, English and Simplified Chinese (with the fakes, as `serve --demo`): a
+//!   plan chosen logged out, sign-up with an 8-digit local number, the plans page's
+//!   total the review's for every method, a new eSIM by Alipay on the phone (the order
+//!   page turns fulfilled by itself), the one-tap install link's carddata, a card
+//!   renewal declined then retried, and the account card's one "valid until".
+//!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
 //! say SKIPPED and pass, unless `DATACARD_REQUIRE_BROWSER=1`, when they fail naming
@@ -450,4 +457,18 @@ async fn prices_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("prices.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journey_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    // As `serve --demo` runs: Alipay and cards through the real adapters and the fakes.
+    walk_demo_server(
+        "journey.mjs",
+        |config| config.payments.fakes = true,
+        Vec::new(),
+    )
+    .await;
 }

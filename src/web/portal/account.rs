@@ -34,6 +34,7 @@ pub async fn show(
         Err(redirect) => return redirect.into_response(),
     };
     let locale = portal.locale;
+    let savable = super::stripe_card::saves_cards(&app);
     let loaded = async {
         let balance = ledger::wallet_balance(&app, &account.id, app.config.locale.currency).await?;
         let lines = lines::for_account(&app, &account.id).await?;
@@ -68,14 +69,14 @@ pub async fn show(
                 p { (t(locale, "account.no_lines")) " " a href="/plans" { (t(locale, "nav.plans")) } }
             }
             @for (line, (settings, next)) in lines.iter().zip(&renewals) {
-                (line_card(&app, &portal, line, super::install::platform(&headers), super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty(), balance)))
+                (line_card(&app, &portal, line, super::install::platform(&headers), super::auto_renew::section(&app, &portal, settings, next.as_ref(), !cards.is_empty(), savable, balance)))
             }
         }
-        (super::cards::section(&portal, &cards))
+        (super::cards::section(&portal, &cards, savable))
         section.card aria-labelledby="details-h" {
             h2 #details-h { (t(locale, "account.details")) }
             dl.facts {
-                dt { (t(locale, "account.phone")) } dd { (account.phone) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
+                dt { (t(locale, "account.phone")) } dd { (super::format::phone(account.phone.as_str())) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
                 dt { (t(locale, "account.email")) } dd { (account.email) }
             }
         }

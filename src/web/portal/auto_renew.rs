@@ -96,6 +96,7 @@ pub fn section(
     settings: &Settings,
     next: Option<&NextCharge>,
     has_card: bool,
+    savable: bool,
     balance: crate::money::Money,
 ) -> Markup {
     let locale = portal.locale;
@@ -138,7 +139,8 @@ pub fn section(
                             }
                         }
                     }
-                    @if !has_card { span.hint data-testid="no-saved-card" { (t(locale, "autorenew.no_card")) } }
+                    // How to get a card to choose, where paying by card can save one.
+                    @if !has_card && savable { span.hint data-testid="no-saved-card" { (t(locale, "autorenew.no_card")) } }
                 }
                 div {
                     label for=(id("trigger")) { (t(locale, "autorenew.trigger")) }

@@ -53,9 +53,14 @@ pub fn card_name(card: &SavedCard) -> String {
     format!("{} •••• {}", brand_name(&card.brand), card.last4)
 }
 
-/// The account page's list of saved cards, each with its Remove button.
-pub fn section(portal: &Portal, cards: &[SavedCard]) -> Markup {
+/// The account page's list of saved cards, each with its Remove button; without any,
+/// how to save one, or nothing where paying by card cannot save a card (`savable`:
+/// the sandbox, the demo's fake Stripe), rather than a box the card page never shows.
+pub fn section(portal: &Portal, cards: &[SavedCard], savable: bool) -> Markup {
     let locale = portal.locale;
+    if cards.is_empty() && !savable {
+        return html! {};
+    }
     html! {
         section.card aria-labelledby="cards-h" data-testid="saved-cards" {
             h2 #cards-h { (t(locale, "cards.title")) }

@@ -15,7 +15,8 @@ story!(
             plans.contains("香港 30 天 不限量"),
             "the plan's own zh-CN name"
         );
-        assert!(plans.contains("不限量") && plans.contains("支付方式"));
+        // The plans grouped by length, each with its coverage.
+        assert!(plans.contains("月套餐") && plans.contains("中国内地、香港和澳门"));
         assert_eq!(set_cookie(&headers, "dc_lang").as_deref(), Some("zh-CN"));
         // A close relative is remembered as the language served.
         let (headers, _) = page(&app, "/plans?lang=zh-SG", &[]).await;

@@ -10,12 +10,11 @@ story!(
         datacard::demo::seed(&app.app).await.expect("demo");
         let mut browser = Browser::new(&app);
         for lang in ["en", "zh-HK"] {
-            // From the wallet: no method fee on top of the list price.
+            // From the wallet (no fee), GBA-365D-UNL costs HK$1,688.00.
             let page = browser
-                .get(&format!("/plans?lang={lang}&method=wallet"))
+                .get(&format!("/plans?method=wallet&lang={lang}"))
                 .await;
             assert_eq!(page.status, StatusCode::OK);
-            // GBA-365D-UNL costs HK$1,688.00.
             assert!(page.body.contains("HK$1,688.00"), "{lang}: no HK$1,688.00");
             assert!(!page.body.contains("HK$1688.00"), "{lang}");
         }

@@ -360,6 +360,7 @@ pub(crate) fn fee_text(
     if basis_points > 0 {
         parts.push({
             let percent = format!("{}.{:02}", basis_points / 100, basis_points % 100);
+            // A no-break space: "2.5 %" never splits between the number and its sign.
             format!(
                 "{}\u{a0}%",
                 percent.trim_end_matches('0').trim_end_matches('.')

@@ -24,6 +24,13 @@ use crate::orders::card_checkout::card_payment_of;
 
 use super::{Portal, error_page, render, require_account};
 
+/// Whether paying by card here can save the card for auto-renew: only our own card page
+/// with Stripe.js offers "save this card" (the sandbox and the demo's hosted fake do not).
+pub fn saves_cards(app: &App) -> bool {
+    app.config.payments.card.provider == crate::payments::ProviderName::Stripe
+        && app.providers().hosted_card_page.is_none()
+}
+
 pub async fn show(
     State(app): State<App>,
     portal: Portal,
