@@ -2,8 +2,10 @@
 //! console logins (codes used once, lockout, idle timeout), and what each role may do
 //! in the console and on the admin API.
 
+mod books;
 mod customers;
 mod enrolment;
+mod exports;
 mod login;
 mod roles;
 

@@ -3,6 +3,8 @@
 //! signed in with password and TOTP. Its sessions are apart from subscribers' (own
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
+mod books;
+mod charts;
 mod customers;
 mod enrol;
 mod forms;
@@ -41,6 +43,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/logout", post(login::log_out))
         .route("/admin/enrol/{token}", get(enrol::show).post(enrol::submit))
         .route("/admin/audit", get(home::audit))
+        .route("/admin/books", get(books::show))
         .route("/admin/customers", get(customers::search))
         .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/staff", get(staff::list).post(staff::create))

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod customers;
 pub mod plans;
 pub mod promotions;
+pub mod reports;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -56,6 +57,8 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/audit", get(audit::list))
         .route("/api/v1/admin/customers", get(customers::search))
         .route("/api/v1/admin/customers/{id}", get(customers::show))
+        .route("/api/v1/admin/reports/summary", get(reports::summary))
+        .route("/api/v1/admin/exports/{file}", get(reports::export))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console
