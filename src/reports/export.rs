@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use futures_util::StreamExt;
 use futures_util::stream::{self, Stream};
 
 use crate::app::App;
@@ -310,7 +311,8 @@ enum State {
 
 /// `export`'s rows in `range` as a stream of CSV chunks: the header, then one chunk per
 /// page of `page_size` rows read ([`super::PAGE`] for the server), until a page comes
-/// back short. An error ends the stream with that error.
+/// back short. An error ends the stream with that error. Fused: polled again after its
+/// end (as the response's compression does) it stays ended.
 pub fn stream(
     app: App,
     export: Export,
@@ -334,6 +336,7 @@ pub fn stream(
             }
         }
     })
+    .fuse()
 }
 
 #[cfg(test)]

@@ -76,7 +76,6 @@ pub async fn show(
             let body = html! {
                 h1 { (title) }
                 (super::layout::error_notice(&console, &error))
-                @for detail in &error.details { p.hint { (detail) } }
                 (range_form(&console, query.from.as_deref().unwrap_or(""), query.to.as_deref().unwrap_or(""), Some(&error)))
             };
             let mut response = render(&console, &title, body);
@@ -153,7 +152,7 @@ fn legend(names: &[String]) -> Markup {
 fn by_day(console: &Console, s: &Summary) -> Markup {
     let locale = console.locale;
     let names: Vec<String> = s.methods.iter().map(|m| method_name(locale, m)).collect();
-    let every = (s.days.len() / 10).max(1);
+    let every = (s.days.len() / 7).max(1);
     let max = s.days.iter().map(|d| d.revenue.amount).max().unwrap_or(0);
     let chart = Columns {
         id: "chart-days",

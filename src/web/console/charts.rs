@@ -64,7 +64,12 @@ pub fn columns(chart: &Columns) -> Markup {
             }
             @for (i, label) in chart.labels.iter().enumerate() {
                 @if let Some(label) = label {
-                    text x=(fmt(left + slot * i as f64 + slot / 2.0)) y=(height - 8.0) fill=(INK) font-size="12" text-anchor="middle" { (label) }
+                    // The first label starts at the axis, so it is never cut at the edge.
+                    @if i == 0 {
+                        text x=(left) y=(height - 8.0) fill=(INK) font-size="12" { (label) }
+                    } @else {
+                        text x=(fmt(left + slot * i as f64 + slot / 2.0)) y=(height - 8.0) fill=(INK) font-size="12" text-anchor="middle" { (label) }
+                    }
                 }
             }
         }
