@@ -287,3 +287,38 @@ story!(bad_ranges_and_roles_are_refused, |app| {
     assert!(page.contains("value=\"2026-12-01\""), "{page}");
     assert!(page.contains("aria-invalid=\"true\""), "{page}");
 });
+
+story!(auto_renew_success_is_the_share_of_periods_renewed, |app| {
+    let sub = app
+        .subscriber_with_line(&SUBSCRIBERS, 2, "HK-30D-20G", app.now(), Used::Nothing)
+        .await;
+    // Three periods auto-renew charged for: one renewed at once, one renewed after a
+    // short wallet, one still failing.
+    let mut tx = app.db.begin().await.unwrap();
+    for (period, kind) in [
+        ("p-1", "auto_renew_done"),
+        ("p-2", "auto_renew_failed_0"),
+        ("p-2", "auto_renew_card_done"),
+        ("p-3", "auto_renew_failed_0"),
+        ("p-3", "auto_renew_failed_1"),
+        // A reminder for Alipay is no charge: not counted.
+        ("p-4", "auto_renew_reminder"),
+    ] {
+        datacard::usage::alert_log::mark_once(&mut tx, period, kind, &sub.iccid, app.now())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let auth = key(&app, "rate", Role::Viewer).await;
+    let (_, _, summary) = app
+        .get_json("/api/v1/admin/reports/summary", &[("authorization", &auth)])
+        .await;
+    assert_eq!(summary["auto_renew"]["tried"], 3, "{summary}");
+    assert_eq!(summary["auto_renew"]["renewed"], 2);
+    assert_eq!(summary["auto_renew"]["success_rate_percent"], 67);
+    let viewer = app.enrolled_staff("rate@example.com", Role::Viewer).await;
+    let (_, _, page) = app
+        .console_get("/admin/books?lang=en", &viewer.cookie)
+        .await;
+    assert!(page.contains("67% renewed (2 of 3 tried)"), "{page}");
+});
