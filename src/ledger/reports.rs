@@ -2,6 +2,8 @@
 //! entries, a page at a time (the accountant's export and the refunds), each with the
 //! money it moved.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
@@ -88,28 +90,26 @@ pub async fn transactions_between(
     for head in &heads {
         query = query.bind(&head.0);
     }
-    let entries = query.fetch_all(app.db.reader()).await?;
+    let mut entries: HashMap<String, Vec<EntryRow>> = HashMap::new();
+    for (transaction, seq, account, amount, currency) in query.fetch_all(app.db.reader()).await? {
+        entries.entry(transaction).or_default().push(EntryRow {
+            seq,
+            account,
+            amount,
+            currency,
+        });
+    }
     Ok(heads
         .into_iter()
-        .map(|(id, created_at, kind, reference, description)| {
-            let entries = entries
-                .iter()
-                .filter(|e| e.0 == id)
-                .map(|e| EntryRow {
-                    seq: e.1,
-                    account: e.2.clone(),
-                    amount: e.3,
-                    currency: e.4.clone(),
-                })
-                .collect();
-            TransactionRow {
+        .map(
+            |(id, created_at, kind, reference, description)| TransactionRow {
+                entries: entries.remove(&id).unwrap_or_default(),
                 id,
                 created_at: from_millis(created_at),
                 kind,
                 reference,
                 description,
-                entries,
-            }
-        })
+            },
+        )
         .collect())
 }

@@ -128,6 +128,31 @@ story!(
         for (transaction, sum) in sums {
             assert!(sum.abs() < 0.001, "{transaction} balances");
         }
+        // Each export is in the audit log, with who took it.
+        let (_, _, audit) = app
+            .get_json(
+                "/api/v1/admin/audit?subject=2026-11-20..2026-12-31",
+                &[("authorization", &auth)],
+            )
+            .await;
+        let actions: Vec<&str> = audit["entries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("entries in {audit}"))
+            .iter()
+            .map(|e| {
+                assert_eq!(e["actor"], "accountant");
+                e["action"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "export.ledger",
+                "export.refunds",
+                "export.payments",
+                "export.orders"
+            ]
+        );
     }
 );
 

@@ -1,6 +1,7 @@
 //! `GET /api/v1/admin/reports/summary?from=&to=` (the books of a range of days in the
 //! operator's time zone) and `GET /api/v1/admin/exports/{orders|payments|refunds|ledger}.csv?from=&to=`
-//! (the accountant's CSV, streamed a page of rows at a time; finance and admins).
+//! (the accountant's CSV, streamed a page of rows at a time; finance and admins; each
+//! export is in the audit log as `export.<file>` with the range as its subject).
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -187,7 +188,19 @@ pub async fn export(
         .and_then(Export::parse)
         .ok_or_else(|| Error::not_found(Code::NotFound))?;
     let range = range_of(&app, query)?;
-    tracing::info!(actor = %operator.name, export = which.as_str(), from = %range.from, to = %range.to, "csv export");
+    // Who took which rows out is kept, as a view of personal data is.
+    let mut tx = crate::audit::begin(&app.db).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::audit::Key::from_secret(&app.secret),
+        app.now(),
+        &operator.name,
+        &format!("export.{}", which.as_str()),
+        &format!("{}..{}", range.from, range.to),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
     let rows = export::stream(app, which, range, reports::PAGE).map(|chunk| {
         chunk.map(Bytes::from).map_err(|error| {
             tracing::error!(%error, "csv export stopped");
