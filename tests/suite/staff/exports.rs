@@ -177,3 +177,22 @@ story!(an_export_is_read_and_sent_a_page_at_a_time, |app| {
     // The server reads 500 rows a page.
     assert_eq!(datacard::reports::PAGE, 500);
 });
+
+story!(a_compressed_export_ends_cleanly, |app| {
+    orders_on_known_days(&app).await;
+    let auth = key(&app, "gzip", Role::Finance).await;
+    // Compression polls the body again after its last chunk: the stream must stay ended.
+    let request =
+        axum::http::Request::get("/api/v1/admin/exports/orders.csv?from=2026-11-20&to=2026-12-31")
+            .header(axum::http::header::AUTHORIZATION, &auth)
+            .header(axum::http::header::ACCEPT_ENCODING, "gzip")
+            .body(axum::body::Body::empty())
+            .unwrap();
+    let (status, headers, body) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get(axum::http::header::CONTENT_ENCODING).unwrap(),
+        "gzip"
+    );
+    assert!(!body.is_empty());
+});
