@@ -70,6 +70,7 @@ codes! {
         InvalidPromotion = "invalid_promotion",
         InvalidPromotionCode = "invalid_promotion_code",
         InvalidQuery = "invalid_query",
+        InvalidRange = "invalid_range",
         InvalidRole = "invalid_role",
         InvalidSetupIntent = "invalid_setup_intent",
         InvalidSignature = "invalid_signature",

@@ -9,6 +9,7 @@ mod accounts;
 mod bulk;
 pub mod movements;
 pub mod quota;
+pub mod reports;
 mod store;
 
 use serde::Serialize;

@@ -8,6 +8,7 @@ mod iccid;
 mod opening;
 mod periods;
 mod renewal;
+pub mod reports;
 pub mod rules;
 pub mod stacking;
 mod store;

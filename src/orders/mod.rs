@@ -13,6 +13,7 @@ mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+pub mod reports;
 mod row;
 pub mod settle;
 pub mod store;

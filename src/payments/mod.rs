@@ -12,6 +12,7 @@ pub mod lookup;
 mod method;
 pub mod provider;
 pub mod registry;
+pub mod reports;
 pub mod rsa;
 pub mod saved_cards;
 pub mod state;

@@ -54,3 +54,29 @@ pub async fn sent_for_period(app: &App, period_id: &str) -> Result<Vec<(String, 
         .map(|(kind, sent_at)| (kind, from_millis(sent_at)))
         .collect())
 }
+
+/// Auto-renew charged off-session (wallet or saved card) in `[from, to)`: the periods
+/// it tried, and of them those it renewed. A period counts when its first outcome (a
+/// renewal, or the first failure) falls in the range; one renewed after failing
+/// counts as renewed.
+pub async fn auto_renew_outcomes(
+    app: &App,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(i64, i64)> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT period_id, kind FROM alerts WHERE sent_at >= $1 AND sent_at < $2 \
+         AND kind IN ('auto_renew_done', 'auto_renew_card_done', 'auto_renew_failed_0', 'auto_renew_card_failed_0')",
+    )
+    .bind(to_millis(from))
+    .bind(to_millis(to))
+    .fetch_all(app.db.reader())
+    .await?;
+    let tried: std::collections::BTreeSet<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+    let renewed: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|(_, kind)| kind.ends_with("_done"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    Ok((tried.len() as i64, renewed.len() as i64))
+}

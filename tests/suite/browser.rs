@@ -20,6 +20,9 @@
 //!   fake wallet app's page), then from the wallet (topped up by card first); each
 //!   order is fulfilled by the fake's notification, signed as the provider signs it,
 //!   which the test then finds stored for every payment.
+//! - `books.mjs`: the books at a glance on a tablet: a finance member sees the day's
+//!   revenue in charts and tables, downloads the ledger CSV, is told a backwards range is
+//!   wrong; a viewer reads the books in Chinese without the exports.
 //! - `console.mjs`: the back-office console on a tablet: support logs in with password
 //!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
 //!   page, sees the view in the audit log and is refused the staff page; an
@@ -273,6 +276,14 @@ async fn console_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("console.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn books_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("books.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

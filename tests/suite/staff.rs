@@ -3,8 +3,10 @@
 //! in the console and on the admin API.
 
 mod attention;
+mod books;
 mod customers;
 mod enrolment;
+mod exports;
 mod login;
 mod roles;
 

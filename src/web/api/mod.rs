@@ -78,6 +78,7 @@ pub fn routes() -> Router<App> {
         admin::promotions::put_coupon, admin::promotions::retire_coupon,
         admin::audit::list, admin::customers::search, admin::customers::show,
         admin::payments::list, admin::payments::query, admin::payments::dismiss,
+        admin::reports::summary, admin::reports::export,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

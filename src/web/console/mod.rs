@@ -4,6 +4,8 @@
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
 mod attention;
+mod books;
+mod charts;
 mod customers;
 mod enrol;
 mod forms;
@@ -45,6 +47,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/payments/attention", get(attention::list))
         .route("/admin/payments/{id}/query", post(attention::query))
         .route("/admin/attention/dismiss", post(attention::dismiss))
+        .route("/admin/books", get(books::show))
         .route("/admin/customers", get(customers::search))
         .route("/admin/customers/{id}", get(customers::show))
         .route("/admin/staff", get(staff::list).post(staff::create))

@@ -37,6 +37,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "usage",
     "auto_renew",
     "customers",
+    "reports",
 ];
 /// The composition: may use anything above, and each other.
 pub(super) const OUTER: &[&str] = &["background", "web", "server", "cli", "demo", "bench"];

@@ -27,10 +27,18 @@ story!(every_console_page_checks_the_role, |app| {
             "/admin/audit",
             "/admin/customers",
             "/admin/payments/attention",
+            "/admin/books",
         ] {
             let (status, _, page) = app.console_get(path, &member.cookie).await;
             assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {page}");
         }
+        // The books' exports are offered only to the roles that may export.
+        let (_, _, books) = app.console_get("/admin/books", &member.cookie).await;
+        assert_eq!(
+            books.contains("/api/v1/admin/exports/"),
+            role >= Role::Finance,
+            "exports on the books as {role:?}"
+        );
         let (status, _, page) = app.console_get("/admin/staff", &member.cookie).await;
         let expected = if role == Role::Admin {
             StatusCode::OK
@@ -105,6 +113,7 @@ story!(every_console_page_checks_the_role, |app| {
         "/admin/staff",
         "/admin/customers",
         "/admin/payments/attention",
+        "/admin/books",
     ] {
         let (status, headers, _) = app.console_get(path, "").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
@@ -121,6 +130,7 @@ story!(
             "/api/v1/admin/coupons",
             "/api/v1/admin/audit",
             "/api/v1/admin/payments/attention",
+            "/api/v1/admin/reports/summary",
         ];
         for role in Role::ALL {
             let key =
@@ -132,6 +142,15 @@ story!(
             for path in reads {
                 let (status, _, body) = app.get_json(path, &headers).await;
                 assert_eq!(status, StatusCode::OK, "{path} with a {role:?} key: {body}");
+            }
+            for file in ["orders", "payments", "refunds", "ledger"] {
+                let path = format!("/api/v1/admin/exports/{file}.csv");
+                let reply = app.get_json(&path, &headers).await;
+                if role >= Role::Finance {
+                    assert_eq!(reply.0, StatusCode::OK, "{path} as {role:?}: {:?}", reply.2);
+                } else {
+                    assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+                }
             }
             let writes = [
                 (

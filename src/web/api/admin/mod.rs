@@ -11,6 +11,7 @@ pub mod customers;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
+pub mod reports;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -63,6 +64,8 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/payments/{id}/query", post(payments::query))
         .route("/api/v1/admin/customers", get(customers::search))
         .route("/api/v1/admin/customers/{id}", get(customers::show))
+        .route("/api/v1/admin/reports/summary", get(reports::summary))
+        .route("/api/v1/admin/exports/{file}", get(reports::export))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

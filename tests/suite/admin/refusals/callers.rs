@@ -55,6 +55,16 @@ story!(
                 None,
             ),
             (Method::GET, "/api/v1/admin/audit".to_owned(), None),
+            (
+                Method::GET,
+                "/api/v1/admin/reports/summary".to_owned(),
+                None,
+            ),
+            (
+                Method::GET,
+                "/api/v1/admin/exports/ledger.csv".to_owned(),
+                None,
+            ),
         ];
         endpoints.push((Method::PUT, "/api/v1/admin/promotions/BUY3GET1".to_owned(),
         Some(json!({ "code": "BUY3GET1", "kind": "free_periods", "buy": 1, "free": 9, "names": { "en": "x" } }))));
@@ -151,6 +161,8 @@ story!(the_openapi_document_describes_the_admin_api, |app| {
         "/api/v1/admin/promotions/{code}",
         "/api/v1/admin/coupons/{code}",
         "/api/v1/admin/audit",
+        "/api/v1/admin/reports/summary",
+        "/api/v1/admin/exports/{file}",
     ] {
         assert!(
             doc["paths"][path].is_object(),
@@ -162,4 +174,9 @@ story!(the_openapi_document_describes_the_admin_api, |app| {
     );
     assert!(doc["components"]["schemas"]["PlanEntry"]["properties"]["effective_from"].is_object());
     assert!(doc["components"]["securitySchemes"]["operator_key"].is_object());
+    // The books' refusals are documented: a bad range, and the role for exports.
+    let refusals = doc["paths"]["/api/v1/admin/exports/{file}"]["get"]["responses"].to_string();
+    for code in ["invalid_range", "role_forbidden"] {
+        assert!(refusals.contains(code), "{code} in {refusals}");
+    }
 });
