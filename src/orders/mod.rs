@@ -13,8 +13,10 @@ mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+pub mod refund_store;
 mod row;
 pub mod settle;
+pub mod staff_refund;
 pub mod store;
 
 use chrono::{DateTime, Utc};

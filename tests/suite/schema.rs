@@ -80,6 +80,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "a96914527c5316d493b382e03d2760dcb8667e12af186cbfe71a3b589fea077238565fdbd290e66c854b99b127ea9a2c",
     ),
     (
+        "common/0023_refunds.sql",
+        "2463fd0c4fadeaec68a1d6cfd208b79627e20e130b31d41b02a4e1d0031c066dc89f4f0ed9e55a5a9b1c8343cd27892d",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

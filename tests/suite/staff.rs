@@ -5,6 +5,7 @@
 mod customers;
 mod enrolment;
 mod login;
+mod refunds;
 mod roles;
 
 use crate::support::*;

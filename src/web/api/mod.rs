@@ -77,6 +77,7 @@ pub fn routes() -> Router<App> {
         admin::promotions::list_coupons, admin::promotions::show_coupon,
         admin::promotions::put_coupon, admin::promotions::retire_coupon,
         admin::audit::list, admin::customers::search, admin::customers::show,
+        admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

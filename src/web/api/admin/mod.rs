@@ -10,6 +10,7 @@ pub mod audit;
 pub mod customers;
 pub mod plans;
 pub mod promotions;
+pub mod refunds;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -56,6 +57,13 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/audit", get(audit::list))
         .route("/api/v1/admin/customers", get(customers::search))
         .route("/api/v1/admin/customers/{id}", get(customers::show))
+        .route(
+            "/api/v1/admin/customers/{id}/wallet-adjustments",
+            post(refunds::adjust),
+        )
+        .route("/api/v1/admin/payments/{id}/refunds", post(refunds::refund))
+        .route("/api/v1/admin/refunds", get(refunds::pending))
+        .route("/api/v1/admin/refunds/{id}/approve", post(refunds::approve))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console
