@@ -13,6 +13,8 @@ mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+mod refund_reason;
+mod refund_send;
 pub mod refund_store;
 mod row;
 pub mod settle;

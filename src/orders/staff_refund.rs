@@ -5,8 +5,8 @@
 //! approves their own. The money moves in the books in the same transaction as the
 //! request is queued or applied; the provider is asked by the `refund.send` job.
 
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::app::App;
 use crate::audit;
@@ -15,83 +15,14 @@ use crate::ids::new_id;
 use crate::jobs;
 use crate::ledger::{self, HouseAccount};
 use crate::money::Money;
+use crate::payments::PaymentState;
 use crate::payments::store as payments;
-use crate::payments::{PaymentState, provider_for};
 
 use super::refund_store::{self, RefundRecord};
 use super::{OrderState, Product, store as orders};
 
-pub const SEND_JOB: &str = "refund.send";
-
-/// Why money goes back or a wallet changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    ServiceProblem,
-    Duplicate,
-    Goodwill,
-    CustomerRequest,
-    Correction,
-    Other,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 6] = [
-        Reason::ServiceProblem,
-        Reason::Duplicate,
-        Reason::Goodwill,
-        Reason::CustomerRequest,
-        Reason::Correction,
-        Reason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::ServiceProblem => "service_problem",
-            Reason::Duplicate => "duplicate",
-            Reason::Goodwill => "goodwill",
-            Reason::CustomerRequest => "customer_request",
-            Reason::Correction => "correction",
-            Reason::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == text.trim())
-    }
-}
-
-/// A reason code and its free text (required for `other`, at most 500 characters).
-pub fn reason_with_note(reason: &str, note: &str) -> Result<(Reason, String)> {
-    let Some(reason) = Reason::parse(reason) else {
-        return Err(Error::invalid(Code::InvalidRefundReason));
-    };
-    let note = note.trim();
-    if note.chars().count() > 500 || (reason == Reason::Other && note.is_empty()) {
-        return Err(Error::invalid(Code::InvalidRefundReason));
-    }
-    Ok((reason, note.to_owned()))
-}
-
-/// Where refunded money goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Destination {
-    /// Back to the payer through the payment's provider.
-    #[default]
-    Provider,
-    /// Into the customer's wallet.
-    Wallet,
-}
-
-impl Destination {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Destination::Provider => "provider",
-            Destination::Wallet => "wallet",
-        }
-    }
-}
+pub use super::refund_reason::{Destination, Reason, reason_with_note};
+pub use super::refund_send::{SEND_JOB, SendJob, send};
 
 pub struct RefundRequest<'a> {
     pub payment_id: &'a str,
@@ -408,67 +339,4 @@ async fn carry_out(
     .await?;
     refund_store::set_state(tx, &record.id, state, None, now).await?;
     Ok(state.to_owned())
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct SendJob {
-    pub refund_id: String,
-}
-
-/// The `refund.send` job: the money goes back through the payment's provider, retried
-/// with backoff; after five failures the refund is marked failed and the payment flagged.
-pub async fn send(app: &App, job: SendJob, attempts: i64) -> Result<Option<DateTime<Utc>>> {
-    let Some(record) = refund_store::find(app, &job.refund_id).await? else {
-        return Ok(None);
-    };
-    let Some(payment_id) = record.payment_id.as_deref() else {
-        return Ok(None);
-    };
-    if record.state != "queued" {
-        return Ok(None);
-    }
-    let Some(payment) = payments::find(app, payment_id).await? else {
-        return Ok(None);
-    };
-    let provider = provider_for(app, &payment.provider)
-        .ok_or_else(|| Error::internal(anyhow::anyhow!("no provider")))?;
-    let now = app.now();
-    match provider
-        .refund(&payment.id, record.amount, &format!("rf_{}", record.id))
-        .await
-    {
-        Ok(()) => {
-            let currency = record.amount.currency;
-            let mut tx = app.db.begin().await?;
-            ledger::post(
-                &mut tx,
-                now,
-                "refund",
-                &format!("refund:{}:sent", record.id),
-                "Refund to the payer",
-                currency,
-                &[
-                    ledger::house(HouseAccount::RefundsDue, currency, record.amount.amount),
-                    ledger::house(
-                        HouseAccount::Clearing(payment.provider.clone()),
-                        currency,
-                        -record.amount.amount,
-                    ),
-                ],
-            )
-            .await?;
-            refund_store::set_state(&mut tx, &record.id, "refunded", None, now).await?;
-            tx.commit().await?;
-            Ok(None)
-        }
-        Err(error) => {
-            tracing::warn!(refund.id = %record.id, %error, "refund failed");
-            if attempts >= 5 {
-                let mut tx = app.db.begin().await?;
-                payments::flag(&mut tx, &payment.id, "refund_failed").await?;
-                tx.commit().await?;
-            }
-            Ok(Some(now + Duration::minutes(5 * attempts.clamp(1, 12))))
-        }
-    }
 }

@@ -5,6 +5,7 @@
 mod customers;
 mod enrolment;
 mod login;
+mod refund_console;
 mod refunds;
 mod roles;
 

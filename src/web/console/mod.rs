@@ -9,6 +9,7 @@ mod forms;
 mod home;
 mod layout;
 mod login;
+mod refunds;
 mod staff;
 
 use axum::Router;
@@ -43,6 +44,13 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/audit", get(home::audit))
         .route("/admin/customers", get(customers::search))
         .route("/admin/customers/{id}", get(customers::show))
+        .route("/admin/customers/{id}/refunds", post(refunds::refund))
+        .route(
+            "/admin/customers/{id}/wallet-adjustments",
+            post(refunds::adjust),
+        )
+        .route("/admin/refunds", get(refunds::pending))
+        .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
         .layer(middleware::from_fn_with_state(app.clone(), context))
