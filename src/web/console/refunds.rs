@@ -146,7 +146,7 @@ pub fn section(
                             input #f-refund-amount name="amount" type="text" inputmode="decimal" autocomplete="off" aria-describedby="f-refund-amount-hint";
                             p.hint #f-refund-amount-hint { (t(locale, "console.refunds.amount_hint")) }
                         }
-                        fieldset {
+                        fieldset.choices {
                             legend { (t(locale, "console.refunds.to")) }
                             label { input type="radio" name="to" value="provider" checked; " " (t(locale, "console.refunds.to_provider")) }
                             label { input type="radio" name="to" value="wallet"; " " (t(locale, "console.refunds.to_wallet")) }
