@@ -261,35 +261,41 @@ async fn carry_out(
     let currency = record.amount.currency;
     let amount = record.amount.amount;
     let account = record.account_id.as_str();
-    let (postings, state) = match (record.kind.as_str(), record.payment_id.as_deref()) {
+    let (mut postings, state) = match (record.kind.as_str(), record.payment_id.as_deref()) {
         ("refund", Some(payment_id)) => {
             let payment = payments::lock(tx, app.db.backend(), payment_id)
                 .await?
                 .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
             let order = orders::lock(tx, app.db.backend(), &payment.order_id).await?;
+            let refunded = refund_store::taken_back(tx, payment_id).await?;
             // What is taken back: the sale (a plan's revenue), or a top-up's credit
-            // still in the wallet.
-            let taken = if order.product == Product::WalletTopup {
+            // still in the wallet — its method fee, the part beyond the credit it gave,
+            // goes back last, from the fees.
+            let mut taken = if order.product == Product::WalletTopup {
+                let credited = order.breakdown.total - order.breakdown.fee;
+                let fee_share = |total: i64| (total - credited).max(0);
+                let fee = fee_share(refunded) - fee_share(refunded - amount);
+                let from_wallet = amount - fee;
                 let credit =
                     ledger::wallet_credit_in(tx, app.db.backend(), account, currency).await?;
-                if credit < amount {
+                if credit < from_wallet {
                     return Err(Error::conflict(Code::TopUpSpent));
                 }
-                ledger::wallet(account, currency, amount)
+                vec![
+                    ledger::wallet(account, currency, from_wallet),
+                    ledger::house(HouseAccount::Refunds, currency, fee),
+                ]
             } else {
-                ledger::house(HouseAccount::Refunds, currency, amount)
+                vec![ledger::house(HouseAccount::Refunds, currency, amount)]
             };
-            let refunded = refund_store::taken_back(tx, payment_id).await?;
             // All of it back: the order is refunded (the customer page says what
             // it bought and that its period is not ended by the refund).
             if refunded >= payment.amount.amount {
                 orders::set_state(tx, order.id.as_str(), OrderState::Refunded, now).await?;
             }
             if record.destination == Destination::Wallet.as_str() {
-                (
-                    vec![taken, ledger::wallet(account, currency, -amount)],
-                    "applied",
-                )
+                taken.push(ledger::wallet(account, currency, -amount));
+                (taken, "applied")
             } else {
                 jobs::enqueue(
                     tx,
@@ -302,13 +308,8 @@ async fn carry_out(
                     now,
                 )
                 .await?;
-                (
-                    vec![
-                        taken,
-                        ledger::house(HouseAccount::RefundsDue, currency, -amount),
-                    ],
-                    "queued",
-                )
+                taken.push(ledger::house(HouseAccount::RefundsDue, currency, -amount));
+                (taken, "queued")
             }
         }
         _ => (
@@ -319,6 +320,7 @@ async fn carry_out(
             "applied",
         ),
     };
+    postings.retain(|p| p.amount != 0);
     ledger::post(
         tx,
         now,

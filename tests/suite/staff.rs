@@ -6,6 +6,7 @@ mod customers;
 mod enrolment;
 mod login;
 mod refund_console;
+mod refund_top_ups;
 mod refunds;
 mod roles;
 
