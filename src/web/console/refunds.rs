@@ -285,12 +285,21 @@ pub async fn adjust(
     back(&account, outcome)
 }
 
-/// `GET /admin/refunds`: what waits for a second member.
-pub async fn pending(State(app): State<App>, console: Console) -> Response {
+/// `GET /admin/refunds`: what waits for a second member (after an approval, what
+/// came of it).
+pub async fn pending(
+    State(app): State<App>,
+    console: Console,
+    axum::extract::Query(flash): axum::extract::Query<Flash>,
+) -> Response {
     if let Err(response) = console.require(Permission::Read) {
         return *response;
     }
-    pending_page(&app, &console, None, None).await
+    let done = flash
+        .done
+        .as_deref()
+        .filter(|s| ["queued", "applied", "pending_approval"].contains(s));
+    pending_page(&app, &console, None, done).await
 }
 
 async fn pending_page(
@@ -373,7 +382,7 @@ pub async fn approve(
         return *response;
     }
     match staff_refund::approve(&app, &id, &member.actor()).await {
-        Ok(done) => pending_page(&app, &console, None, Some(&done.state)).await,
+        Ok(done) => Redirect::to(&format!("/admin/refunds?done={}", done.state)).into_response(),
         Err(error) if error.kind == crate::error::ErrorKind::Internal => {
             error_page(&console, &error)
         }

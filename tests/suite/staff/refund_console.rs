@@ -175,10 +175,14 @@ story!(
         assert!(page.contains("data-code=\"own_approval\""), "{page}");
         let (_, _, list) = app.console_get("/admin/refunds", &second.cookie).await;
         assert!(list.contains(&format!("action=\"{approve}\"")), "{list}");
-        let (status, _, page) = app
+        let (status, headers, _) = app
             .console_post(&approve, &second.cookie, &[("csrf", &second.csrf)])
             .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
+        let page = follow(&app, status, &headers, &second.cookie).await;
+        assert!(
+            page.contains("role=\"status\""),
+            "the outcome is said: {page}"
+        );
         assert!(page.contains("data-testid=\"none-pending\""), "{page}");
         let (_, _, page) = app.console_get(&customer, &first.cookie).await;
         assert!(page.contains("second@example.com"), "the approver is shown");
