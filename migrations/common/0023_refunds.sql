@@ -14,8 +14,7 @@ CREATE TABLE refunds (
     currency     TEXT NOT NULL,
     reason       TEXT NOT NULL,
     note         TEXT NOT NULL DEFAULT '',
-    state        TEXT NOT NULL
-        CHECK (state IN ('pending_approval', 'queued', 'refunded', 'applied', 'failed')),
+    state        TEXT NOT NULL CHECK (state IN ('pending_approval', 'queued', 'refunded', 'applied', 'failed')),
     requested_by TEXT NOT NULL,
     approved_by  TEXT,
     created_at   BIGINT NOT NULL,

@@ -102,7 +102,7 @@ pub async fn find(app: &App, id: &str) -> Result<Option<RefundRecord>> {
 /// What refunds of `payment_id` already take back, asked for or done (not failed).
 pub(super) async fn taken_back(tx: &mut Tx, payment_id: &str) -> Result<i64> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(amount), 0) AS total FROM refunds WHERE payment_id = $1 AND state <> 'failed'",
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds WHERE payment_id = $1 AND state <> 'failed'",
     )
     .bind(payment_id)
     .fetch_one(&mut **tx)

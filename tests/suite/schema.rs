@@ -81,7 +81,7 @@ const CHECKSUMS: &[(&str, &str)] = &[
     ),
     (
         "common/0023_refunds.sql",
-        "2463fd0c4fadeaec68a1d6cfd208b79627e20e130b31d41b02a4e1d0031c066dc89f4f0ed9e55a5a9b1c8343cd27892d",
+        "796b0fb0f89e0d0f773d7fa1392c630a8db468e8c7347d52e920370e76a845d8c93ba025091729be452c0c7c6fa7c631",
     ),
     (
         "common/0012_line_opens_by.sql",

@@ -144,7 +144,7 @@ story!(
             .unwrap();
         assert_eq!(state, "refunded");
         let (total,): (i64,) =
-            sqlx::query_as("SELECT SUM(amount) FROM refunds WHERE payment_id = $1")
+            sqlx::query_as("SELECT CAST(SUM(amount) AS BIGINT) FROM refunds WHERE payment_id = $1")
                 .bind(&payment)
                 .fetch_one(app.db.reader())
                 .await
