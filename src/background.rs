@@ -23,6 +23,9 @@ impl crate::jobs::Handlers for JobKinds {
         use crate::orders::refund::REFUND_JOB;
         match job.kind.as_str() {
             RECONCILE_JOB | EXPIRE_JOB | REFUND_JOB => reconcile::handle(app, job).await,
+            crate::orders::staff_refund::SEND_JOB => {
+                crate::orders::staff_refund::send(app, job.payload()?, job.attempts).await
+            }
             crate::usage::alerts::ALERT_JOB => {
                 crate::usage::alerts::send(app, job).await.map(|()| None)
             }

@@ -195,6 +195,9 @@ impl Config {
                 "console.session_hours, console.idle_minutes and console.enrolment_hours must be positive, and the idle timeout no longer than the session"
             );
         }
+        if self.console.approval_above < 0 {
+            bail!("console.approval_above must be zero or more minor units");
+        }
         if self.console.min_password_length < 12 {
             bail!("console.min_password_length must be at least 12");
         }

@@ -307,6 +307,9 @@ pub struct ConsoleConfig {
     pub enrolment_hours: i64,
     /// Staff passwords are at least this long.
     pub min_password_length: usize,
+    /// Refunds and wallet adjustments above this many minor units wait for a second
+    /// staff member (finance or admin) to approve them.
+    pub approval_above: i64,
 }
 
 impl Default for ConsoleConfig {
@@ -316,6 +319,7 @@ impl Default for ConsoleConfig {
             idle_minutes: 30,
             enrolment_hours: 24,
             min_password_length: 12,
+            approval_above: 50_000,
         }
     }
 }

@@ -71,6 +71,8 @@ codes! {
         InvalidPromotionCode = "invalid_promotion_code",
         InvalidQuery = "invalid_query",
         InvalidRange = "invalid_range",
+        InvalidRefundDestination = "invalid_refund_destination",
+        InvalidRefundReason = "invalid_refund_reason",
         InvalidRole = "invalid_role",
         InvalidSetupIntent = "invalid_setup_intent",
         InvalidSignature = "invalid_signature",
@@ -98,6 +100,7 @@ codes! {
     Forbidden {
         CrossOrigin = "cross_origin",
         CsrfFailed = "csrf_failed",
+        OwnApproval = "own_approval",
         RoleForbidden = "role_forbidden",
     }
     NotFound {
@@ -107,6 +110,7 @@ codes! {
         OrderNotFound = "order_not_found",
         PaymentNotFound = "payment_not_found",
         PlanNotFound = "plan_not_found",
+        RefundNotFound = "refund_not_found",
         UnknownCoupon = "unknown_coupon",
         UnknownPlan = "unknown_plan",
         UnknownPromotion = "unknown_promotion",
@@ -134,8 +138,10 @@ codes! {
         PaymentNotRefundable = "payment_not_refundable",
         PhoneTaken = "phone_taken",
         PriceChanged = "price_changed",
+        RefundExceedsPaid = "refund_exceeds_paid",
         StaffEmailTaken = "staff_email_taken",
         TopUpSpent = "top_up_spent",
+        WalletWouldGoNegative = "wallet_would_go_negative",
     }
     Unprocessable {
         IdempotencyKeyReused = "idempotency_key_reused",

@@ -13,9 +13,13 @@ mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+mod refund_reason;
+mod refund_send;
+pub mod refund_store;
 pub mod reports;
 mod row;
 pub mod settle;
+pub mod staff_refund;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -32,6 +32,10 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
     if payment.state != PaymentState::Succeeded {
         return Err(Error::conflict(Code::PaymentNotRefundable));
     }
+    // Staff refunded part of it already (the back office): the rest goes back there.
+    if super::refund_store::taken_back(&mut tx, &payment.id).await? > 0 {
+        return Err(Error::conflict(Code::PaymentNotRefundable));
+    }
     let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
     let postings = reversal_postings(&payment, &order);
     if order.product == Product::WalletTopup {

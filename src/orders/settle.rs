@@ -137,6 +137,16 @@ pub async fn apply_in(
         store::set_event_outcome(tx, &event_row, "no_change").await?;
         return Ok(Applied::NoChange);
     };
+    // A refund the provider reports for a payment staff refunded through the back
+    // office (in part or whole) is the echo of those refunds, booked already: the
+    // event is kept as evidence, nothing moves.
+    if next == PaymentState::Refunded
+        && payment.state == PaymentState::Succeeded
+        && super::refund_store::taken_back(tx, &payment.id).await? > 0
+    {
+        store::set_event_outcome(tx, &event_row, "staff_refund").await?;
+        return Ok(Applied::NoChange);
+    }
     let order = orders::lock(tx, app.db.backend(), &payment.order_id).await?;
     let mut state = next;
     let outcome = match next {

@@ -23,6 +23,9 @@
 //! - `books.mjs`: the books at a glance on a tablet: a finance member sees the day's
 //!   revenue in charts and tables, downloads the ledger CSV, is told a backwards range is
 //!   wrong; a viewer reads the books in Chinese without the exports.
+//! - `refunds.mjs`: the demo subscriber renews by card; a finance member refunds half
+//!   of it from the customer page (above the walk's approval amount), an administrator
+//!   approves in Chinese; the books are clean after.
 //! - `console.mjs`: the back-office console on a tablet: support logs in with password
 //!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
 //!   page, sees the view in the audit log and is refused the staff page; an
@@ -284,6 +287,26 @@ async fn books_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("books.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    // Above HK$10 a refund waits for a second member: the walk's half order does.
+    walk_demo_server_then(
+        "refunds.mjs",
+        |config| config.console.approval_above = 1_000,
+        Vec::new(),
+        async |app| {
+            let report = datacard::orders::store::check_books(&app.db)
+                .await
+                .expect("ledger check runs");
+            assert!(report.is_clean(), "{report:?}");
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,6 +80,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "a96914527c5316d493b382e03d2760dcb8667e12af186cbfe71a3b589fea077238565fdbd290e66c854b99b127ea9a2c",
     ),
     (
+        "common/0023_refunds.sql",
+        "796b0fb0f89e0d0f773d7fa1392c630a8db468e8c7347d52e920370e76a845d8c93ba025091729be452c0c7c6fa7c631",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

@@ -8,6 +8,9 @@ mod customers;
 mod enrolment;
 mod exports;
 mod login;
+mod refund_console;
+mod refund_top_ups;
+mod refunds;
 mod roles;
 
 use crate::support::*;

@@ -79,6 +79,7 @@ pub fn routes() -> Router<App> {
         admin::audit::list, admin::customers::search, admin::customers::show,
         admin::payments::list, admin::payments::query, admin::payments::dismiss,
         admin::reports::summary, admin::reports::export,
+        admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

@@ -108,7 +108,12 @@ fn hits_table(console: &Console, hits: &[Hit]) -> Markup {
     }
 }
 
-pub async fn show(State(app): State<App>, console: Console, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(app): State<App>,
+    console: Console,
+    Path(id): Path<String>,
+    Query(flash): Query<super::refunds::Flash>,
+) -> Response {
     let member = match console.require(Permission::Read) {
         Ok(member) => member.clone(),
         Err(response) => return *response,
@@ -116,6 +121,10 @@ pub async fn show(State(app): State<App>, console: Console, Path(id): Path<Strin
     let profile = match customers::profile(&app, &id, &member.actor()).await {
         Ok(Some(profile)) => profile,
         Ok(None) => return error_page(&console, &Error::not_found(Code::NotFound)),
+        Err(error) => return error_page(&console, &error),
+    };
+    let refunds = match crate::orders::refund_store::of_account(&app, &id).await {
+        Ok(refunds) => refunds,
         Err(error) => return error_page(&console, &error),
     };
     let locale = console.locale;
@@ -147,6 +156,7 @@ pub async fn show(State(app): State<App>, console: Console, Path(id): Path<Strin
             @if profile.orders.is_empty() { p { (t(locale, "console.customer.none")) } }
             @for record in &profile.orders { (order_block(&console, record, &when)) }
         }
+        (super::refunds::section(&console, &profile, &refunds, &flash))
         section.card aria-labelledby="cards-h" {
             h2 #cards-h { (t(locale, "console.customer.cards")) }
             @if profile.cards.is_empty() { p { (t(locale, "console.customer.none")) } }

@@ -12,6 +12,7 @@ mod forms;
 mod home;
 mod layout;
 mod login;
+mod refunds;
 mod staff;
 
 use axum::Router;
@@ -50,6 +51,13 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/books", get(books::show))
         .route("/admin/customers", get(customers::search))
         .route("/admin/customers/{id}", get(customers::show))
+        .route("/admin/customers/{id}/refunds", post(refunds::refund))
+        .route(
+            "/admin/customers/{id}/wallet-adjustments",
+            post(refunds::adjust),
+        )
+        .route("/admin/refunds", get(refunds::pending))
+        .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
         .layer(middleware::from_fn_with_state(app.clone(), context))

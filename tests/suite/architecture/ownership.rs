@@ -48,7 +48,7 @@ const OWNERS: &[(&str, &[&str])] = &[
         "src/ledger/",
         &["ledger_accounts", "ledger_entries", "ledger_transactions"],
     ),
-    ("src/orders/", &["orders", "receipts"]),
+    ("src/orders/", &["orders", "receipts", "refunds"]),
     (
         "src/payments/",
         &[

@@ -28,6 +28,7 @@ story!(every_console_page_checks_the_role, |app| {
             "/admin/customers",
             "/admin/payments/attention",
             "/admin/books",
+            "/admin/refunds",
         ] {
             let (status, _, page) = app.console_get(path, &member.cookie).await;
             assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {page}");
@@ -46,6 +47,33 @@ story!(every_console_page_checks_the_role, |app| {
             StatusCode::FORBIDDEN
         };
         assert_eq!(status, expected, "/admin/staff as {role:?}");
+        // Refunds, adjustments and approvals: finance and admin; a refusal changes nothing.
+        let finance = role >= Role::Finance;
+        let before = app.count_rows("refunds").await;
+        for path in [
+            "/admin/customers/acc_nope/refunds",
+            "/admin/customers/acc_nope/wallet-adjustments",
+            "/admin/refunds/rfd_nope/approve",
+        ] {
+            let (status, _, page) = app
+                .console_post(
+                    path,
+                    &member.cookie,
+                    &[
+                        ("csrf", &member.csrf),
+                        ("payment", "pay_nope"),
+                        ("amount", "1.00"),
+                        ("reason", "goodwill"),
+                    ],
+                )
+                .await;
+            if finance {
+                assert_ne!(status, StatusCode::FORBIDDEN, "{path} as {role:?}: {page}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {role:?}");
+            }
+        }
+        assert_eq!(app.count_rows("refunds").await, before);
         if role != Role::Admin {
             assert!(
                 !page.contains("href=\"/admin/staff\""),
@@ -131,6 +159,7 @@ story!(
             "/api/v1/admin/audit",
             "/api/v1/admin/payments/attention",
             "/api/v1/admin/reports/summary",
+            "/api/v1/admin/refunds",
         ];
         for role in Role::ALL {
             let key =
@@ -180,6 +209,45 @@ story!(
                 }
             }
         }
+        // Refunds, adjustments and approvals take finance (or admin); the others are
+        // refused before anything is looked up.
+        for role in Role::ALL {
+            let key = datacard::api_keys::create_operator(
+                &app,
+                &format!("money-{}", role.as_str()),
+                role,
+            )
+            .await
+            .unwrap();
+            let auth = bearer(&key);
+            let headers = [("authorization", auth.as_str())];
+            for (path, body, missing) in [
+                (
+                    "/api/v1/admin/payments/pay_nope/refunds",
+                    json!({ "reason": "goodwill" }),
+                    "payment_not_found",
+                ),
+                (
+                    "/api/v1/admin/refunds/rfd_nope/approve",
+                    json!({}),
+                    "refund_not_found",
+                ),
+                (
+                    "/api/v1/admin/customers/acc_nope/wallet-adjustments",
+                    json!({ "amount": { "amount": 100, "currency": "HKD" }, "reason": "goodwill" }),
+                    "not_found",
+                ),
+            ] {
+                let reply = app.post_json(path, body, &headers).await;
+                if role >= Role::Finance {
+                    assert_error(&reply, StatusCode::NOT_FOUND, missing);
+                } else {
+                    assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+                }
+            }
+        }
+        assert_eq!(app.count_rows("refunds").await, 0);
+
         // Only the admin's PUT made a plan: refusals changed nothing.
         let (_, _, plan) = app
             .get_json(

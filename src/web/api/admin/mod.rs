@@ -11,6 +11,7 @@ pub mod customers;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
+pub mod refunds;
 pub mod reports;
 
 use axum::Router;
@@ -66,6 +67,13 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/customers/{id}", get(customers::show))
         .route("/api/v1/admin/reports/summary", get(reports::summary))
         .route("/api/v1/admin/exports/{file}", get(reports::export))
+        .route(
+            "/api/v1/admin/customers/{id}/wallet-adjustments",
+            post(refunds::adjust),
+        )
+        .route("/api/v1/admin/payments/{id}/refunds", post(refunds::refund))
+        .route("/api/v1/admin/refunds", get(refunds::pending))
+        .route("/api/v1/admin/refunds/{id}/approve", post(refunds::approve))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

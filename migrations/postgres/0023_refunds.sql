@@ -1,0 +1,1 @@
+../common/0023_refunds.sql
