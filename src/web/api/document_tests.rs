@@ -175,3 +175,59 @@ fn the_operations_once_described_wrongly_now_say_what_they_do() {
         Code::UnknownProvider,
     );
 }
+
+/// The document names each schema by its type's name alone, so two types of one name
+/// would silently share one schema (the second's fields would describe the first's
+/// answers): every type the API documents has a name of its own.
+#[test]
+fn no_two_documented_types_share_a_name() {
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut clashes = Vec::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            let mut derives_schema = false;
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with("#[derive(") {
+                    derives_schema = line.contains("ToSchema");
+                    continue;
+                }
+                if line.starts_with("#[") || line.starts_with("///") {
+                    continue;
+                }
+                if derives_schema {
+                    let name = ["pub struct ", "pub enum ", "struct ", "enum "]
+                        .iter()
+                        .find_map(|p| line.strip_prefix(p))
+                        .map(|rest| {
+                            rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                                .next()
+                                .unwrap_or("")
+                        });
+                    if let Some(name) = name.filter(|n| !n.is_empty()) {
+                        let here = path.display().to_string();
+                        if let Some(before) = seen.insert(name.to_owned(), here.clone()) {
+                            clashes.push(format!("{name}: {before} and {here}"));
+                        }
+                    }
+                }
+                derives_schema = false;
+            }
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "types documented under one name: {clashes:#?}"
+    );
+}

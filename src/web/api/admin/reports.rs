@@ -63,7 +63,7 @@ pub struct KindBody {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AutoRenewBody {
+pub struct AutoRenewOutcomesBody {
     /// Periods auto-renew charged for off-session (wallet or saved card) in the range.
     pub tried: i64,
     pub renewed: i64,
@@ -91,7 +91,7 @@ pub struct SummaryBody {
     pub renewals: KindBody,
     pub new_esims: KindBody,
     pub top_ups: KindBody,
-    pub auto_renew: AutoRenewBody,
+    pub auto_renew: AutoRenewOutcomesBody,
     /// Lines in each status now.
     pub lines: std::collections::BTreeMap<String, i64>,
     /// Orders, payments and notifications waiting for a person now.
@@ -148,7 +148,7 @@ pub async fn summary(
         renewals: kind(s.renewals),
         new_esims: kind(s.new_esims),
         top_ups: kind(s.top_ups),
-        auto_renew: AutoRenewBody {
+        auto_renew: AutoRenewOutcomesBody {
             tried: s.auto_renew_tried,
             renewed: s.auto_renew_renewed,
             success_rate_percent: s.auto_renew_rate(),
