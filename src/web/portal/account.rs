@@ -103,6 +103,10 @@ fn line_card(
                 dt { (t(locale, "account.status")) }
                 dd {
                     span class={ "status " (status) } { (t(locale, &format!("status.{status}"))) }
+                    // Sold to start at payment: the period runs before the eSIM is on a phone.
+                    @if line.status == lines::LineStatus::PendingInstall && line.current.is_some() && line.opens_by.is_none() {
+                        br; span.hint data-testid="running-not-installed" { (t(locale, "account.running_not_installed")) }
+                    }
                     @if let Some(reason) = line.status_reason.as_deref().filter(|r| crate::network::is_known_reason(r)) {
                         br; span.hint data-testid="status-reason" { (t(locale, &format!("reason.{reason}"))) }
                     }

@@ -166,6 +166,11 @@ story!(
         assert!(ios.ends_with(&carddata), "{ios}");
         assert!(page.contains("在 iPhone 安裝"), "{page}");
         assert_eq!(text_of(&page, "matching-id"), matching_id);
+        // Its validity started at payment: the card says so beside 「等待安裝」.
+        assert_eq!(
+            text_of(&page, "running-not-installed"),
+            "計劃已於付款時開始計算：請盡快安裝 eSIM。"
+        );
 
         // The copy buttons' script is a file of its own.
         let (status, headers, body) = app
