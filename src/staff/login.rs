@@ -147,14 +147,15 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<StaffMember>>
     let now = app.now();
     let idle_since = now - Duration::minutes(app.config.console.idle_minutes);
     let hash = token_hash(token);
-    let mut tx = app.db.begin().await?;
-    let found = store::session_member(&mut tx, &hash, now, idle_since).await?;
+    // Every console request reads; only a session unused for a minute is written to.
+    let found = store::session_member(app.db.reader(), &hash, now, idle_since).await?;
     if let Some((_, last_seen)) = &found
         && (now - *last_seen).num_seconds() >= TOUCH_EVERY_SECS
     {
+        let mut tx = app.db.begin().await?;
         store::touch_session(&mut tx, &hash, now).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(found.map(|(member, _)| member))
 }
 

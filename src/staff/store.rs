@@ -256,12 +256,15 @@ pub(super) async fn insert_session(
 
 /// The member of a live session: not revoked, not past its lifetime, used since
 /// `idle_since`, the member still enabled; with when the session was last seen.
-pub(super) async fn session_member(
-    tx: &mut Tx,
+pub(super) async fn session_member<'e, E>(
+    executor: E,
     token_hash: &str,
     now: DateTime<Utc>,
     idle_since: DateTime<Utc>,
-) -> Result<Option<(StaffMember, DateTime<Utc>)>> {
+) -> Result<Option<(StaffMember, DateTime<Utc>)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(&format!(
         "SELECT {MEMBER_COLUMNS}, x.last_seen_at FROM staff_sessions x JOIN staff s ON s.id = x.staff_id \
          WHERE x.token_hash = $1 AND x.revoked_at IS NULL AND x.expires_at > $2 AND x.last_seen_at > $3 \
@@ -270,7 +273,7 @@ pub(super) async fn session_member(
     .bind(token_hash)
     .bind(to_millis(now))
     .bind(to_millis(idle_since))
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?;
     row.map(|row| {
         Ok((
