@@ -10,16 +10,17 @@ use serde::{Deserialize, Serialize};
 
 mod layers;
 mod payments;
+mod people;
 mod sections;
 
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
     SandboxConfig, StripeConfig, WechatPayConfig,
 };
+pub use people::{ConsoleConfig, SupportConfig};
 pub use sections::{
-    AccountsConfig, ConsoleConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig,
-    NetworkConfig, PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig,
-    SupportConfig, ValidityStart,
+    AccountsConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig, NetworkConfig,
+    PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, ValidityStart,
 };
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
@@ -186,21 +187,7 @@ impl Config {
         if self.accounts.code_ttl_secs <= 0 || self.accounts.code_max_attempts <= 0 {
             bail!("accounts.code_ttl_secs and accounts.code_max_attempts must be positive");
         }
-        if self.console.session_hours <= 0
-            || self.console.idle_minutes <= 0
-            || self.console.enrolment_hours <= 0
-            || self.console.idle_minutes > self.console.session_hours * 60
-        {
-            bail!(
-                "console.session_hours, console.idle_minutes and console.enrolment_hours must be positive, and the idle timeout no longer than the session"
-            );
-        }
-        if self.console.approval_above < 0 {
-            bail!("console.approval_above must be zero or more minor units");
-        }
-        if self.console.min_password_length < 12 {
-            bail!("console.min_password_length must be at least 12");
-        }
+        self.console.validate()?;
         if !(1..=256).contains(&self.accounts.max_concurrent_hashes) {
             bail!("accounts.max_concurrent_hashes must be between 1 and 256");
         }
