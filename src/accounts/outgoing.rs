@@ -60,7 +60,7 @@ pub async fn send_message(app: &App, job: &Job) -> Result<()> {
     };
     if let Some(message) = message {
         app.messenger
-            .send(&message)
+            .send(&app.db, app.now(), &message)
             .await
             .map_err(Error::internal)?;
     }

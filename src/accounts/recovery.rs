@@ -80,7 +80,7 @@ pub async fn change_phone(
 
 /// Notices after the fact are best effort: the change has happened either way.
 async fn notify(app: &App, message: &crate::messages::Message) {
-    if let Err(error) = app.messenger.send(message).await {
+    if let Err(error) = app.messenger.send(&app.db, app.now(), message).await {
         tracing::warn!(message.kind = %message.kind, error = %error, "notice not sent");
     }
 }

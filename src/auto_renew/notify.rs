@@ -138,7 +138,10 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             html,
         }
     };
-    app.messenger.send(&message).await.map_err(Error::internal)
+    app.messenger
+        .send(&app.db, app.now(), &message)
+        .await
+        .map_err(Error::internal)
 }
 
 /// An email that offers the pre-filled checkout also shows it as a QR code: read on

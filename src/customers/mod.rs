@@ -2,10 +2,13 @@
 //! quote on the phone (phone in any format, email, ICCID, order id, payment id, the
 //! provider's reference, a receipt number), and everything about them on one page —
 //! account, lines, wallet and its movements, orders with every payment and the
-//! provider's events, cards, newest first as one timeline. Opening a customer's page
-//! is recorded in the audit log: it shows personal data.
+//! provider's events, cards, the messages sent to them, refunds and lines marked for
+//! review, newest first as one timeline ([`timeline`]). Opening a customer's page is
+//! recorded in the audit log: it shows personal data.
 
-use chrono::{DateTime, Utc};
+pub mod messages;
+mod timeline;
+
 use serde::Serialize;
 
 use crate::accounts::{self, Account, Email, Phone};
@@ -13,11 +16,16 @@ use crate::app::App;
 use crate::audit;
 use crate::error::{Code, Error, Result};
 use crate::ledger::movements::{self, Movement};
+use crate::lines::review::{self, LineReview};
 use crate::lines::{self, Iccid, Line};
+use crate::messages::{SentMessage, log as message_log};
 use crate::money::Money;
+use crate::orders::refund_store::{self, RefundRecord};
 use crate::orders::{self, Order};
 use crate::payments::lookup::{self as payment_lookup, PaymentRecord};
 use crate::payments::saved_cards::{self, SavedCard};
+
+pub use timeline::{TimelineEntry, timeline};
 
 /// Longest query the search box takes.
 const MAX_QUERY: usize = 100;
@@ -116,19 +124,6 @@ pub struct OrderRecord {
     pub payments: Vec<PaymentRecord>,
 }
 
-/// One thing that happened to the customer, for the timeline.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TimelineEntry {
-    pub at: DateTime<Utc>,
-    /// `account.created`, `order.created`, `order.paid`, `order.fulfilled`,
-    /// `payment.event`, `wallet`.
-    pub kind: String,
-    /// The order, payment or ledger transaction it is about.
-    pub reference: String,
-    /// Language-neutral detail: a state, a provider status, an amount.
-    pub detail: String,
-}
-
 pub struct Profile {
     pub account: Account,
     pub lines: Vec<Line>,
@@ -136,6 +131,12 @@ pub struct Profile {
     pub movements: Vec<Movement>,
     pub orders: Vec<OrderRecord>,
     pub cards: Vec<SavedCard>,
+    /// SMS and email sent to the account's phone or email, newest first.
+    pub messages: Vec<SentMessage>,
+    /// Refunds and wallet adjustments, newest first.
+    pub refunds: Vec<RefundRecord>,
+    /// The account's lines marked for review.
+    pub reviews: Vec<LineReview>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -159,7 +160,22 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         });
     }
     let cards = saved_cards::list(app, account_id).await?;
-    let timeline = timeline(&account, &orders, &movements);
+    let messages = message_log::sent_to(
+        &app.db,
+        &[account.phone.as_str(), account.email.as_str()],
+        MAX_ROWS,
+    )
+    .await?;
+    let refunds = refund_store::of_account(app, account_id).await?;
+    let reviews = review::of_account(app, account_id).await?;
+    let timeline = timeline(&timeline::Sources {
+        account: &account,
+        orders: &orders,
+        movements: &movements,
+        messages: &messages,
+        refunds: &refunds,
+        reviews: &reviews,
+    });
 
     let now = app.now();
     let mut tx = audit::begin(&app.db).await?;
@@ -170,7 +186,7 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         viewer,
         "customer.view",
         account_id,
-        "account, lines, wallet, orders, payments and cards shown",
+        "account, lines, wallet, orders, payments, cards and messages shown",
     )
     .await?;
     tx.commit().await?;
@@ -181,74 +197,9 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         movements,
         orders,
         cards,
+        messages,
+        refunds,
+        reviews,
         timeline,
     }))
-}
-
-/// Everything that happened, newest first.
-pub fn timeline(
-    account: &Account,
-    orders: &[OrderRecord],
-    movements: &[Movement],
-) -> Vec<TimelineEntry> {
-    let mut entries = vec![TimelineEntry {
-        at: account.created_at,
-        kind: "account.created".into(),
-        reference: account.id.clone(),
-        detail: String::new(),
-    }];
-    for record in orders {
-        let order = &record.order;
-        let id = order.id.to_string();
-        let total = order.breakdown.money(order.breakdown.total).to_string();
-        entries.push(TimelineEntry {
-            at: order.created_at,
-            kind: "order.created".into(),
-            reference: id.clone(),
-            detail: format!(
-                "{} {total} {}",
-                order.kind().as_str(),
-                order.method.as_str()
-            ),
-        });
-        if let Some(at) = order.paid_at {
-            entries.push(TimelineEntry {
-                at,
-                kind: "order.paid".into(),
-                reference: id.clone(),
-                detail: total.clone(),
-            });
-        }
-        if let Some(at) = order.fulfilled_at {
-            entries.push(TimelineEntry {
-                at,
-                kind: "order.fulfilled".into(),
-                reference: id.clone(),
-                detail: order.state.as_str().into(),
-            });
-        }
-        for payment in &record.payments {
-            for event in &payment.events {
-                entries.push(TimelineEntry {
-                    at: event.received_at,
-                    kind: "payment.event".into(),
-                    reference: payment.id.clone(),
-                    detail: format!(
-                        "{} {} → {}",
-                        event.source, event.provider_status, event.outcome
-                    ),
-                });
-            }
-        }
-    }
-    for movement in movements {
-        entries.push(TimelineEntry {
-            at: movement.at,
-            kind: "wallet".into(),
-            reference: movement.transaction_id.clone(),
-            detail: format!("{} {}", movement.kind, movement.amount),
-        });
-    }
-    entries.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.kind.cmp(&a.kind)));
-    entries
 }

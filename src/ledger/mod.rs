@@ -19,7 +19,9 @@ use crate::money::{Currency, Money};
 
 pub use accounts::HouseAccount;
 pub use bulk::{Header, post_bulk};
-pub use store::{CheckReport, RefundedTopUp, check, post, wallet_balance, wallet_credit_in};
+pub use store::{
+    CheckReport, RefundedTopUp, check, post, reverse, wallet_balance, wallet_credit_in,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +40,17 @@ impl AccountKind {
             AccountKind::Revenue => "revenue",
             AccountKind::Expense => "expense",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<AccountKind> {
+        [
+            AccountKind::Asset,
+            AccountKind::Liability,
+            AccountKind::Revenue,
+            AccountKind::Expense,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
     }
 }
 

@@ -75,6 +75,46 @@ pub async fn post(
     Ok(Some(id))
 }
 
+/// Posts the opposite of the transaction posted under `original` (each entry's sign
+/// turned) under `reference`, once: `None` when `original` was never posted or the
+/// reversal was posted before. For an act that did not happen after all (a refund the
+/// provider would not take).
+pub async fn reverse(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    kind: &str,
+    original: &str,
+    reference: &str,
+    description: &str,
+) -> Result<Option<String>> {
+    let rows = sqlx::query(
+        "SELECT a.code, a.kind, a.account_id, a.currency, e.amount FROM ledger_entries e \
+         JOIN ledger_transactions t ON t.id = e.transaction_id \
+         JOIN ledger_accounts a ON a.id = e.ledger_account_id \
+         WHERE t.reference = $1 ORDER BY e.seq",
+    )
+    .bind(original)
+    .fetch_all(&mut **tx)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let currency =
+        Currency::parse(&first.try_get::<String, _>("currency")?).map_err(Error::internal)?;
+    let mut postings = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        postings.push(Posting {
+            code: row.try_get("code")?,
+            kind: AccountKind::parse(&kind)
+                .ok_or_else(|| Error::internal(anyhow::anyhow!("ledger account kind {kind}")))?,
+            owner: row.try_get("account_id")?,
+            amount: -row.try_get::<i64, _>("amount")?,
+        });
+    }
+    post(tx, now, kind, reference, description, currency, &postings).await
+}
+
 /// Inserts the transaction row unless its reference was posted before (then `None`).
 pub(super) async fn open_transaction(
     tx: &mut Tx,

@@ -9,6 +9,7 @@ mod opening;
 mod periods;
 mod renewal;
 pub mod reports;
+pub mod review;
 pub mod rules;
 pub mod stacking;
 mod store;

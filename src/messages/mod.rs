@@ -4,6 +4,7 @@
 
 pub mod html;
 mod http_sms;
+pub mod log;
 mod outbox;
 mod qr;
 mod quiet;
@@ -14,16 +15,21 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Code, Error};
 use crate::i18n::Locale;
 
 pub use html::{HtmlPart, InlineImage};
 pub use http_sms::HttpSmsSender;
+pub use log::SentMessage;
 pub use outbox::{FileOutbox, OutboxEntry};
 pub use quiet::quiet_until;
 pub use smtp::SmtpSender;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Sms,
@@ -101,7 +107,40 @@ impl Messenger {
         })
     }
 
-    pub async fn send(&self, message: &Message) -> anyhow::Result<()> {
+    /// Sends `message` and logs it in the message log (`at` is the log's time), the
+    /// one way out for every message. The transport's answer is returned; a log that
+    /// cannot be written is only warned about, so that a sent message is not retried.
+    pub async fn send(&self, db: &Db, at: DateTime<Utc>, message: &Message) -> anyhow::Result<()> {
+        let delivery = self.deliver(message).await;
+        if let Err(error) = log::record(db, at, message, &delivery, None).await {
+            tracing::warn!(message.kind = %message.kind, %error, "message not logged");
+        }
+        delivery
+    }
+
+    /// Sends the logged message `id` again, the same text to the same address, logged
+    /// as a resend by `by`. Refused for a message whose text was withheld (a one-time
+    /// code or link); the new entry says whether the transport took it.
+    pub async fn resend(
+        &self,
+        db: &Db,
+        at: DateTime<Utc>,
+        id: &str,
+        by: &str,
+    ) -> crate::error::Result<SentMessage> {
+        let original = log::find(db, id)
+            .await?
+            .ok_or_else(|| Error::not_found(Code::MessageNotFound))?;
+        let message = original
+            .again()
+            .ok_or_else(|| Error::conflict(Code::MessageNotResendable))?;
+        let delivery = self.deliver(&message).await;
+        let resend = log::Resend { of: id, by };
+        let logged = log::record(db, at, &message, &delivery, Some(&resend)).await?;
+        log::logged(db, &logged).await
+    }
+
+    async fn deliver(&self, message: &Message) -> anyhow::Result<()> {
         let sender = match message.channel {
             Channel::Sms => &self.sms,
             Channel::Email => &self.email,

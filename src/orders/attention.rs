@@ -52,6 +52,9 @@ impl Subject {
 pub enum Action {
     /// Ask the provider now and apply its answer.
     Query,
+    /// The provider confirmed the payment out of band: fulfil it with the staff
+    /// member's evidence (finance and admins).
+    Fulfil,
     /// Done with it, with a reason: the flag goes, the evidence stays.
     Dismiss,
 }
@@ -74,6 +77,7 @@ impl Attention {
         let mut actions = Vec::new();
         if subject == Subject::Payment && open {
             actions.push(Action::Query);
+            actions.push(Action::Fulfil);
         }
         if !flagged.reasons.contains("no_word_from_provider") {
             actions.push(Action::Dismiss);
@@ -113,6 +117,21 @@ pub async fn needing_attention(app: &App) -> Result<Vec<Attention>> {
     Ok(out)
 }
 
+/// Why a staff member did something, as the audit log keeps it: trimmed, 1 to 500
+/// characters, no control characters but line breaks; else `reason_required`.
+pub fn staff_reason(text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty()
+        || text.chars().count() > 500
+        || text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(Error::invalid(Code::ReasonRequired).on_field("reason"));
+    }
+    Ok(text.to_owned())
+}
+
 /// A person dealt with an item: its flag goes (orders, payments) or the notification
 /// is marked dismissed; the evidence stays. Audited with `reason`.
 pub async fn dismiss(
@@ -122,23 +141,11 @@ pub async fn dismiss(
     reason: &str,
     actor: &str,
 ) -> Result<()> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Error::invalid(Code::ReasonRequired).on_field("reason"));
-    }
+    let reason = staff_reason(reason)?;
     let now = app.now();
     let mut tx = audit::begin(&app.db).await?;
     let cleared = match subject {
-        Subject::Order => {
-            sqlx::query(
-                "UPDATE orders SET attention = NULL WHERE id = $1 AND attention IS NOT NULL",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        }
+        Subject::Order => clear_order_flag(&mut tx, id).await?,
         Subject::Payment => payment_attention::clear_flag(&mut tx, id).await?,
         Subject::Event => payment_attention::dismiss_event(&mut tx, id).await?,
     };
@@ -157,6 +164,16 @@ pub async fn dismiss(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Clears an order's flag; `false` when it had none.
+pub(super) async fn clear_order_flag(tx: &mut crate::db::Tx, order_id: &str) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE orders SET attention = NULL WHERE id = $1 AND attention IS NOT NULL")
+            .bind(order_id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// A person asked the provider about a payment now; audited, then its answer applied.

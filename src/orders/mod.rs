@@ -7,12 +7,14 @@ mod create;
 pub mod expire;
 pub mod fulfil;
 pub mod lookup;
+pub mod manual_fulfil;
 pub mod pricing;
 #[cfg(test)]
 mod promotion_properties;
 mod quote;
 pub mod reconcile;
 pub mod refund;
+mod refund_approval;
 mod refund_reason;
 mod refund_send;
 pub mod refund_store;

@@ -10,9 +10,11 @@ use crate::ledger::{self, HouseAccount};
 use crate::payments::provider_for;
 use crate::payments::store as payments;
 
-use super::refund_store;
+use super::{OrderState, refund_store, store as orders};
 
 pub const SEND_JOB: &str = "refund.send";
+/// Attempts at the provider before the refund is given up as failed.
+pub const GIVE_UP_AFTER: i64 = 5;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SendJob {
@@ -20,7 +22,7 @@ pub struct SendJob {
 }
 
 /// The `refund.send` job: the money goes back through the payment's provider, retried
-/// with backoff; after five failures the refund is marked failed and the payment flagged.
+/// with backoff; after [`GIVE_UP_AFTER`] failures the refund is given up ([`give_up`]).
 pub async fn send(app: &App, job: SendJob, attempts: i64) -> Result<Option<DateTime<Utc>>> {
     let Some(record) = refund_store::find(app, &job.refund_id).await? else {
         return Ok(None);
@@ -67,12 +69,45 @@ pub async fn send(app: &App, job: SendJob, attempts: i64) -> Result<Option<DateT
         }
         Err(error) => {
             tracing::warn!(refund.id = %record.id, %error, "refund failed");
-            if attempts >= 5 {
-                let mut tx = app.db.begin().await?;
-                payments::flag(&mut tx, &payment.id, "refund_failed").await?;
-                tx.commit().await?;
+            if attempts < GIVE_UP_AFTER {
+                return Ok(Some(now + Duration::minutes(5 * attempts.clamp(1, 12))));
             }
-            Ok(Some(now + Duration::minutes(5 * attempts.clamp(1, 12))))
+            give_up(app, &record, &payment, now).await?;
+            Ok(None)
         }
     }
+}
+
+/// The provider refused the refund every time: the refund is `failed`, what it moved
+/// in the books is moved back (the sale stands again, the money is no longer owed to
+/// the payer, a top-up's credit is back in the wallet), an order it marked refunded
+/// is fulfilled again, and the payment is flagged `refund_failed` for a person, who
+/// may refund it again (to the wallet, say).
+async fn give_up(
+    app: &App,
+    record: &refund_store::RefundRecord,
+    payment: &payments::Payment,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    ledger::reverse(
+        &mut tx,
+        now,
+        "refund_failed",
+        &format!("refund:{}", record.id),
+        &format!("refund:{}:failed", record.id),
+        "Refund the provider refused, undone",
+    )
+    .await?;
+    refund_store::set_state(&mut tx, &record.id, "failed", None, now).await?;
+    let order = orders::lock(&mut tx, app.db.backend(), &payment.order_id).await?;
+    if order.state == OrderState::Refunded
+        && refund_store::taken_back(&mut tx, &payment.id).await? < payment.amount.amount
+    {
+        orders::set_state(&mut tx, order.id.as_str(), OrderState::Fulfilled, now).await?;
+    }
+    payments::flag(&mut tx, &payment.id, "refund_failed").await?;
+    tx.commit().await?;
+    tracing::warn!(refund.id = %record.id, payment.id = %payment.id, "refund given up; flagged for a person");
+    Ok(())
 }

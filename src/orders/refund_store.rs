@@ -26,14 +26,22 @@ pub struct RefundRecord {
     pub reason: String,
     pub note: String,
     /// `pending_approval`, `queued` (on its way through the provider), `refunded`,
-    /// `applied` (in the wallet) or `failed`.
+    /// `applied` (in the wallet), `failed` (the provider refused it every time; the
+    /// books moved back), `rejected` (by a second member) or `cancelled` (by the one
+    /// who asked).
     pub state: String,
     pub requested_by: String,
     pub approved_by: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Who rejected or cancelled it while it waited for approval, and why.
+    pub closed_by: Option<String>,
+    pub close_reason: Option<String>,
 }
 
-const COLUMNS: &str = "id, kind, account_id, payment_id, destination, amount, currency, reason, note, state, requested_by, approved_by, created_at";
+/// States in which a refund takes nothing back.
+const UNDONE: &str = "('failed', 'rejected', 'cancelled')";
+
+const COLUMNS: &str = "id, kind, account_id, payment_id, destination, amount, currency, reason, note, state, requested_by, approved_by, created_at, closed_by, close_reason";
 
 fn read(row: &sqlx::any::AnyRow) -> Result<RefundRecord> {
     let currency: String = row.try_get("currency")?;
@@ -51,6 +59,8 @@ fn read(row: &sqlx::any::AnyRow) -> Result<RefundRecord> {
         requested_by: row.try_get("requested_by")?,
         approved_by: row.try_get("approved_by")?,
         created_at: from_millis(row.try_get("created_at")?),
+        closed_by: row.try_get("closed_by")?,
+        close_reason: row.try_get("close_reason")?,
     })
 }
 
@@ -99,11 +109,12 @@ pub async fn find(app: &App, id: &str) -> Result<Option<RefundRecord>> {
     row.as_ref().map(read).transpose()
 }
 
-/// What refunds of `payment_id` already take back, asked for or done (not failed).
+/// What refunds of `payment_id` already take back, asked for or done (not failed,
+/// rejected or cancelled).
 pub(super) async fn taken_back(tx: &mut Tx, payment_id: &str) -> Result<i64> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds WHERE payment_id = $1 AND state <> 'failed'",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds WHERE payment_id = $1 AND state NOT IN {UNDONE}"
+    ))
     .bind(payment_id)
     .fetch_one(&mut **tx)
     .await?;
@@ -130,6 +141,30 @@ pub(super) async fn set_state(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A request waiting for approval turned down (`rejected`) or withdrawn
+/// (`cancelled`) by `by`, with why; `false` when it was no longer waiting.
+pub(super) async fn close(
+    tx: &mut Tx,
+    id: &str,
+    state: &str,
+    by: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE refunds SET state = $1, closed_by = $2, close_reason = $3, decided_at = $4, done_at = $4 \
+         WHERE id = $5 AND state = 'pending_approval'",
+    )
+    .bind(state)
+    .bind(by)
+    .bind(reason)
+    .bind(to_millis(now))
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Refunds and adjustments waiting for a second staff member, oldest first.

@@ -21,6 +21,7 @@ use crate::payments::store as payments;
 use super::refund_store::{self, RefundRecord};
 use super::{OrderState, Product, store as orders};
 
+pub use super::refund_approval::{approve, reject};
 pub use super::refund_reason::{Destination, Reason, reason_with_note};
 pub use super::refund_send::{SEND_JOB, SendJob, send};
 
@@ -87,6 +88,8 @@ pub async fn request_refund(app: &App, request: RefundRequest<'_>) -> Result<Req
         requested_by: request.actor.to_owned(),
         approved_by: None,
         created_at: now,
+        closed_by: None,
+        close_reason: None,
     };
     refund_store::insert(&mut tx, &record).await?;
     let key = audit::Key::from_secret(&app.secret);
@@ -152,6 +155,8 @@ pub async fn adjust_wallet(
         requested_by: actor.to_owned(),
         approved_by: None,
         created_at: now,
+        closed_by: None,
+        close_reason: None,
     };
     ensure_wallet_covers(app, &mut tx, &record).await?;
     refund_store::insert(&mut tx, &record).await?;
@@ -186,46 +191,8 @@ pub async fn adjust_wallet(
     })
 }
 
-/// The second staff member approves: refused for the one who asked; approving again
-/// changes nothing and answers where it stands.
-pub async fn approve(app: &App, id: &str, actor: &str) -> Result<Requested> {
-    let now = app.now();
-    let mut tx = audit::begin(&app.db).await?;
-    let record = refund_store::lock(&mut tx, app.db.backend(), id)
-        .await?
-        .ok_or_else(|| Error::not_found(Code::RefundNotFound))?;
-    if record.requested_by == actor {
-        return Err(Error::of(Code::OwnApproval));
-    }
-    if record.state != "pending_approval" {
-        return Ok(Requested {
-            id: record.id,
-            state: record.state,
-        });
-    }
-    if record.kind == "adjustment" {
-        ensure_wallet_covers(app, &mut tx, &record).await?;
-    } else if let Some(payment_id) = &record.payment_id {
-        let payment = payments::lock(&mut tx, app.db.backend(), payment_id)
-            .await?
-            .ok_or_else(|| Error::not_found(Code::PaymentNotFound))?;
-        if payment.state != PaymentState::Succeeded {
-            return Err(Error::conflict(Code::PaymentNotRefundable));
-        }
-    }
-    let key = audit::Key::from_secret(&app.secret);
-    audit::record(&mut tx, &key, now, actor, "refund.approve", &record.id, "").await?;
-    refund_store::set_state(&mut tx, &record.id, "pending_approval", Some(actor), now).await?;
-    let state = carry_out(app, &mut tx, &record, now).await?;
-    tx.commit().await?;
-    Ok(Requested {
-        id: record.id,
-        state,
-    })
-}
-
 /// A debit must leave the wallet at zero or above.
-async fn ensure_wallet_covers(
+pub(super) async fn ensure_wallet_covers(
     app: &App,
     tx: &mut crate::db::Tx,
     record: &RefundRecord,
@@ -252,7 +219,7 @@ async fn ensure_wallet_covers(
 }
 
 /// The money moves in the books; a refund to the payer is queued for the provider.
-async fn carry_out(
+pub(super) async fn carry_out(
     app: &App,
     tx: &mut crate::db::Tx,
     record: &RefundRecord,

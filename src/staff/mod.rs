@@ -93,6 +93,9 @@ pub enum Permission {
     ReviewLines,
     Refund,
     AdjustWallets,
+    /// Fulfil a payment the provider confirmed out of band: it gives service for
+    /// money, so it takes the role that refunds.
+    FulfilManually,
     Export,
     EditCatalog,
     ManageStaff,
@@ -100,7 +103,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Read,
         Permission::AnswerTickets,
         Permission::ResendMessages,
@@ -108,6 +111,7 @@ impl Permission {
         Permission::ReviewLines,
         Permission::Refund,
         Permission::AdjustWallets,
+        Permission::FulfilManually,
         Permission::Export,
         Permission::EditCatalog,
         Permission::ManageStaff,
@@ -121,7 +125,10 @@ impl Permission {
             | Permission::ResendMessages
             | Permission::QueryPayments
             | Permission::ReviewLines => Role::Support,
-            Permission::Refund | Permission::AdjustWallets | Permission::Export => Role::Finance,
+            Permission::Refund
+            | Permission::AdjustWallets
+            | Permission::FulfilManually
+            | Permission::Export => Role::Finance,
             Permission::EditCatalog | Permission::ManageStaff | Permission::ManageKeys => {
                 Role::Admin
             }
@@ -137,6 +144,7 @@ impl Permission {
             Permission::ReviewLines => "review_lines",
             Permission::Refund => "refund",
             Permission::AdjustWallets => "adjust_wallets",
+            Permission::FulfilManually => "fulfil_manually",
             Permission::Export => "export",
             Permission::EditCatalog => "edit_catalog",
             Permission::ManageStaff => "manage_staff",

@@ -216,7 +216,7 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
             html: None,
         };
         app.messenger
-            .send(&message)
+            .send(&app.db, app.now(), &message)
             .await
             .map_err(crate::error::Error::internal)?;
     }

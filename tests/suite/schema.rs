@@ -18,6 +18,8 @@ const BACKEND_SPECIFIC: &[&str] = &[
     "0006_saved_cards.sql",
     // SQLite cannot add a NOT NULL column without a default: it rebuilds the table.
     "0010_audit_chain.sql",
+    // SQLite cannot change a CHECK constraint (the refunds' states): it rebuilds the table.
+    "0025_back_office_shift.sql",
 ];
 
 /// SHA-384 of every migration as sqlx records it in `_sqlx_migrations`: a database
@@ -82,6 +84,14 @@ const CHECKSUMS: &[(&str, &str)] = &[
     (
         "common/0023_refunds.sql",
         "796b0fb0f89e0d0f773d7fa1392c630a8db468e8c7347d52e920370e76a845d8c93ba025091729be452c0c7c6fa7c631",
+    ),
+    (
+        "sqlite/0025_back_office_shift.sql",
+        "54591ecd0b9a345b3223875a934df75c51ff0b1b24d960c8448d7a667d6506cbc923171b180a41a5f2d9bdee2c241b71",
+    ),
+    (
+        "postgres/0025_back_office_shift.sql",
+        "0b02ea2ae627fd86edd93df8e6c5c85f146e4a4fa65d66d0ee975fd2ce2fd653db57570d9fe501a076ef9ec57a63c036",
     ),
     (
         "common/0012_line_opens_by.sql",

@@ -80,6 +80,8 @@ pub fn routes() -> Router<App> {
         admin::payments::list, admin::payments::query, admin::payments::dismiss,
         admin::reports::summary, admin::reports::export,
         admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
+        admin::refunds::reject, admin::payments::fulfil, admin::messages::resend,
+        admin::lines::mark, admin::lines::clear, admin::lines::list,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

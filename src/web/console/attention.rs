@@ -1,29 +1,32 @@
 //! Payments that need a person: what happened, where the evidence is (the customer's
 //! page, with every provider event), and what may be done — ask the provider now
-//! (support and up), or dismiss with a reason once dealt with. Refunds are made from
-//! the customer's page.
+//! (support and up), fulfil by hand when the provider confirmed it out of band
+//! (finance and admins), or dismiss with a reason once dealt with. Refunds are made
+//! from the customer's page. Below them, the lines staff marked for review.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::app::App;
 use crate::error::{Error, ErrorKind};
 use crate::i18n::{t, tf};
+use crate::lines::review::LineReview;
 use crate::orders::attention::{self, Action, Subject};
 use crate::staff::Permission;
 use crate::web::error::status_of;
 
 use super::forms::{ConsoleForm, form};
 use super::layout::notice;
+use super::notices::Said;
 use super::{Console, error_page, render};
 
-pub async fn list(State(app): State<App>, console: Console) -> Response {
+pub async fn list(State(app): State<App>, console: Console, Query(said): Query<Said>) -> Response {
     if let Err(response) = console.require(Permission::Read) {
         return *response;
     }
-    page(&app, &console, None, None).await
+    page(&app, &console, None, None, &said).await
 }
 
 async fn page(
@@ -31,10 +34,14 @@ async fn page(
     console: &Console,
     done: Option<String>,
     error: Option<&Error>,
+    said: &Said,
 ) -> Response {
     let locale = console.locale;
-    let items = match attention::needing_attention(app).await {
-        Ok(items) => items,
+    let (items, reviews) = match tokio::try_join!(
+        attention::needing_attention(app),
+        crate::lines::review::all(app)
+    ) {
+        Ok(found) => found,
         Err(error) => return error_page(console, &error),
     };
     let mut accounts = Vec::with_capacity(items.len());
@@ -52,12 +59,14 @@ async fn page(
         .member
         .as_ref()
         .is_some_and(|m| m.role.may(Permission::QueryPayments));
+    let may_fulfil = super::fulfil::may(console);
     let title = t(locale, "console.attention.title");
     let body = html! {
-        h1 { (title) }
+        h1 #attention { (title) }
         p.lead { (tf(locale, "console.attention.lead", &[("minutes", &attention::NO_WORD_AFTER_MINUTES.to_string())])) }
         @if let Some(done) = &done { (notice(done, false)) }
         @if let Some(error) = error { (super::layout::error_notice(console, error)) }
+        (said.notice(console, "attention"))
         @if items.is_empty() {
             p data-testid="attention-empty" { (t(locale, "console.attention.empty")) }
         }
@@ -82,6 +91,9 @@ async fn page(
                 @if let Some(account) = account {
                     p { a href={ "/admin/customers/" (account) } { (t(locale, "console.attention.evidence")) } }
                 }
+                @if may_fulfil && item.actions.contains(&Action::Fulfil) {
+                    (super::fulfil::form_for(console, &item.id, "attention"))
+                }
                 @if may_act {
                     @if item.actions.contains(&Action::Query) {
                         (form(console, &format!("/admin/payments/{}/query", item.id), html! {
@@ -105,12 +117,34 @@ async fn page(
                 }
             }
         }
+        (reviews_section(console, &reviews, said))
     };
     let mut response = render(console, &title, body);
     if let Some(error) = error {
         *response.status_mut() = status_of(error);
     }
     response
+}
+
+/// Lines marked for review, each with its customer and the form to clear the mark.
+fn reviews_section(console: &Console, reviews: &[LineReview], said: &Said) -> Markup {
+    let locale = console.locale;
+    html! {
+        section.card #reviews aria-labelledby="reviews-h" data-testid="line-reviews" {
+            h2 #reviews-h { (t(locale, "console.review.list_title")) }
+            (said.notice(console, "reviews"))
+            @if reviews.is_empty() { p { (t(locale, "console.review.none")) } }
+            @for review in reviews {
+                article.order data-iccid=(review.iccid) {
+                    h3 { "ICCID " code { (review.iccid) } }
+                    @if let Some(account) = &review.account_id {
+                        p { a href={ "/admin/customers/" (account) } { (t(locale, "console.attention.evidence")) } }
+                    }
+                    (super::reviews::cell(console, &review.iccid, Some(review), "attention"))
+                }
+            }
+        }
+    }
 }
 
 /// A reason code in words, or the code itself when it has none.
@@ -140,10 +174,10 @@ pub async fn query(
                 "console.attention.queried",
                 &[("id", &id), ("state", state.as_str())],
             );
-            page(&app, &console, Some(done), None).await
+            page(&app, &console, Some(done), None, &Said::default()).await
         }
         Err(error) if error.kind == ErrorKind::Internal => error_page(&console, &error),
-        Err(error) => page(&app, &console, None, Some(&error)).await,
+        Err(error) => page(&app, &console, None, Some(&error), &Said::default()).await,
     }
 }
 
@@ -172,6 +206,6 @@ pub async fn dismiss(
     match attention::dismiss(&app, subject, &form.id, &form.reason, &member.actor()).await {
         Ok(()) => Redirect::to("/admin/payments/attention").into_response(),
         Err(error) if error.kind == ErrorKind::Internal => error_page(&console, &error),
-        Err(error) => page(&app, &console, None, Some(&error)).await,
+        Err(error) => page(&app, &console, None, Some(&error), &Said::default()).await,
     }
 }

@@ -1,7 +1,8 @@
-//! Customers: the one search box, and a customer's page — account, lines, wallet and
-//! its movements, orders with every payment and the provider's events (the stored
-//! evidence), cards, and a timeline of it all, newest first. Opening the page is
-//! recorded in the audit log (it shows personal data).
+//! Customers: the one search box, and a customer's page — account, lines (with their
+//! marks for review), wallet and its movements, orders with every payment and the
+//! provider's events (the stored evidence), refunds, the messages sent to them, cards,
+//! and a timeline of it all, newest first ([`super::customer_sections`] draws the
+//! parts). Opening the page is recorded in the audit log (it shows personal data).
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -9,13 +10,15 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::app::App;
-use crate::customers::{self, Hit, OrderRecord, Profile};
+use crate::customers::{self, Hit};
 use crate::error::{Code, Error};
 use crate::i18n::{t, tf};
 use crate::staff::Permission;
 use crate::web::error::status_of;
 use crate::web::portal::format::datetime;
 
+use super::customer_sections as sections;
+use super::notices::Said;
 use super::{Console, error_page, render};
 
 #[derive(Deserialize)]
@@ -113,6 +116,7 @@ pub async fn show(
     console: Console,
     Path(id): Path<String>,
     Query(flash): Query<super::refunds::Flash>,
+    Query(said): Query<Said>,
 ) -> Response {
     let member = match console.require(Permission::Read) {
         Ok(member) => member.clone(),
@@ -121,10 +125,6 @@ pub async fn show(
     let profile = match customers::profile(&app, &id, &member.actor()).await {
         Ok(Some(profile)) => profile,
         Ok(None) => return error_page(&console, &Error::not_found(Code::NotFound)),
-        Err(error) => return error_page(&console, &error),
-    };
-    let refunds = match crate::orders::refund_store::of_account(&app, &id).await {
-        Ok(refunds) => refunds,
         Err(error) => return error_page(&console, &error),
     };
     let locale = console.locale;
@@ -149,14 +149,11 @@ pub async fn show(
                 dt { (t(locale, "console.customer.id")) } dd { code { (account.id) } }
             }
         }
-        (lines_section(&console, &profile, &when))
-        (wallet_section(&console, &profile, &when))
-        section.card aria-labelledby="orders-h" {
-            h2 #orders-h { (t(locale, "console.customer.orders")) }
-            @if profile.orders.is_empty() { p { (t(locale, "console.customer.none")) } }
-            @for record in &profile.orders { (order_block(&console, record, &when)) }
-        }
-        (super::refunds::section(&console, &profile, &refunds, &flash))
+        (sections::lines(&console, &profile, &said, &when))
+        (sections::wallet(&console, &profile, &when))
+        (sections::orders(&console, &profile, &said, &when))
+        (super::refunds::section(&console, &profile, &profile.refunds, &flash))
+        (super::messages::section(&console, &profile, &said, &when))
         section.card aria-labelledby="cards-h" {
             h2 #cards-h { (t(locale, "console.customer.cards")) }
             @if profile.cards.is_empty() { p { (t(locale, "console.customer.none")) } }
@@ -172,112 +169,4 @@ pub async fn show(
         }
     };
     render(&console, &title, body)
-}
-
-fn lines_section(
-    console: &Console,
-    profile: &Profile,
-    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
-) -> Markup {
-    let locale = console.locale;
-    html! {
-        section.card aria-labelledby="lines-h" {
-            h2 #lines-h { (t(locale, "console.customer.lines")) }
-            @if profile.lines.is_empty() { p { (t(locale, "console.customer.none")) } } @else {
-                table {
-                    thead { tr {
-                        th scope="col" { "ICCID" }
-                        th scope="col" { (t(locale, "console.customer.status")) }
-                        th scope="col" { (t(locale, "console.customer.plan")) }
-                        th scope="col" { (t(locale, "console.customer.validity")) }
-                    } }
-                    tbody {
-                        @for line in &profile.lines {
-                            tr data-iccid=(line.iccid) {
-                                td { code { (line.iccid) } }
-                                td { (t(locale, &format!("status.{}", line.status.as_str()))) @if let Some(reason) = &line.status_reason { br; span.hint { (reason) } } }
-                                td { @if let Some(period) = &line.current { (period.plan_name(locale)) } }
-                                td {
-                                    @if let Some(period) = &line.current { (when(period.starts_at)) " – " (when(period.ends_at)) }
-                                    @if !line.queued.is_empty() { br; span.hint { (tf(locale, "console.customer.queued", &[("count", &line.queued.len().to_string()), ("until", &line.queued.last().map(|p| when(p.ends_at)).unwrap_or_default())])) } }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn wallet_section(
-    console: &Console,
-    profile: &Profile,
-    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
-) -> Markup {
-    let locale = console.locale;
-    html! {
-        section.card aria-labelledby="wallet-h" {
-            h2 #wallet-h { (t(locale, "console.customer.wallet")) }
-            p data-testid="wallet-balance" { strong { (profile.wallet) } }
-            @if !profile.movements.is_empty() {
-                table {
-                    thead { tr {
-                        th scope="col" { (t(locale, "console.audit_at")) }
-                        th scope="col" { (t(locale, "console.customer.movement")) }
-                        th scope="col" { (t(locale, "console.customer.amount")) }
-                    } }
-                    tbody {
-                        @for movement in &profile.movements {
-                            tr { td { (when(movement.at)) } td { (movement.description) br; code.hint { (movement.reference) } } td { (movement.amount) } }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn order_block(
-    console: &Console,
-    record: &OrderRecord,
-    when: &dyn Fn(chrono::DateTime<chrono::Utc>) -> String,
-) -> Markup {
-    let locale = console.locale;
-    let order = &record.order;
-    let b = &order.breakdown;
-    html! {
-        article.order data-order=(order.id) {
-            h3 {
-                (t(locale, &format!("order.kind.{}", order.kind().as_str())))
-                @if let Some(plan) = order.plan_name(locale) { " · " (plan) " × " (b.periods) }
-                " · " (b.money(b.total))
-            }
-            p {
-                (when(order.created_at)) " · " (t(locale, &format!("order.state.{}", order.state.as_str())))
-                " · " code { (order.id) }
-                @if let Some(receipt) = &record.receipt { " · " (t(locale, "console.customer.receipt")) " " code { (receipt) } }
-                @if let Some(attention) = &order.attention { " · " strong.attention { (attention) } }
-            }
-            @for payment in &record.payments {
-                details data-payment=(payment.id) {
-                    summary {
-                        (payment.method) " · " (payment.provider) " · " (payment.amount) " · " (payment.state)
-                        @if let Some(reference) = &payment.provider_ref { " · " code { (reference) } }
-                        @if let Some(attention) = &payment.attention { " · " strong.attention { (attention) } }
-                    }
-                    @if payment.events.is_empty() { p.hint { (t(locale, "console.customer.no_events")) } }
-                    ol {
-                        @for event in &payment.events {
-                            li {
-                                (when(event.received_at)) " · " (event.source) " · " (event.provider_status) " → " (event.outcome)
-                                @if let Some(amount) = &event.amount { " · " (amount) }
-                                pre.evidence tabindex="0" { (event.evidence) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

@@ -3,16 +3,22 @@
 //! signed in with password and TOTP. Its sessions are apart from subscribers' (own
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
+mod approvals;
 mod attention;
 mod books;
 mod charts;
+mod customer_sections;
 mod customers;
 mod enrol;
 mod forms;
+mod fulfil;
 mod home;
 mod layout;
 mod login;
+mod messages;
+mod notices;
 mod refunds;
+mod reviews;
 mod staff;
 
 use axum::Router;
@@ -56,10 +62,12 @@ pub fn routes(app: &App) -> Router<App> {
             "/admin/customers/{id}/wallet-adjustments",
             post(refunds::adjust),
         )
-        .route("/admin/refunds", get(refunds::pending))
-        .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
+        .merge(approvals::routes())
+        .merge(fulfil::routes())
+        .merge(messages::routes())
+        .merge(reviews::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

@@ -1,7 +1,7 @@
 //! Refunds and wallet adjustments in the console: on the customer page, a section
 //! listing them with forms (for finance and admin) to refund part or all of a payment
-//! and to adjust the wallet; and `/admin/refunds`, those waiting for a second member's
-//! approval, with Approve (never on one's own).
+//! and to adjust the wallet. Those waiting for a second member are on
+//! `/admin/refunds` ([`super::approvals`]).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,15 +13,14 @@ use crate::customers::Profile;
 use crate::error::{Code, Error, Result};
 use crate::i18n::{t, tf};
 use crate::money::{Currency, Money};
-use crate::orders::refund_store::{self, RefundRecord};
+use crate::orders::refund_store::RefundRecord;
 use crate::orders::staff_refund::{self, Destination, Reason, RefundRequest, reason_with_note};
 use crate::payments::alipay::amount::parse_amount;
 use crate::staff::Permission;
-use crate::web::error::status_of;
 
 use super::forms::{ConsoleForm, form};
 use super::layout::{error_notice, notice};
-use super::{Console, error_page, render};
+use super::{Console, error_page};
 
 /// What the customer page says after a refund or adjustment form: its outcome or the
 /// error that stopped it.
@@ -31,6 +30,13 @@ pub struct Flash {
     done: Option<String>,
     #[serde(default)]
     refused: Option<String>,
+}
+
+impl Flash {
+    /// The state the request was left in.
+    pub fn done(&self) -> Option<&str> {
+        self.done.as_deref()
+    }
 }
 
 fn amount_in(text: &str, currency: Currency, signed: bool) -> Result<Money> {
@@ -122,6 +128,7 @@ pub fn section(
                                     (t(locale, &format!("console.refunds.states.{}", r.state)))
                                     br; span.hint { (tf(locale, "console.refunds.by", &[("who", &r.requested_by)])) }
                                     @if let Some(approver) = &r.approved_by { br; span.hint { (tf(locale, "console.refunds.approved_by", &[("who", approver)])) } }
+                                    @if let Some(closer) = &r.closed_by { br; span.hint { (tf(locale, &format!("console.approvals.{}_by", r.state), &[("who", closer), ("reason", r.close_reason.as_deref().unwrap_or_default())])) } }
                                 }
                             }
                         }
@@ -283,113 +290,4 @@ pub async fn adjust(
         return error_page(&console, error);
     }
     back(&account, outcome)
-}
-
-/// `GET /admin/refunds`: what waits for a second member (after an approval, what
-/// came of it).
-pub async fn pending(
-    State(app): State<App>,
-    console: Console,
-    axum::extract::Query(flash): axum::extract::Query<Flash>,
-) -> Response {
-    if let Err(response) = console.require(Permission::Read) {
-        return *response;
-    }
-    let done = flash
-        .done
-        .as_deref()
-        .filter(|s| ["queued", "applied", "pending_approval"].contains(s));
-    pending_page(&app, &console, None, done).await
-}
-
-async fn pending_page(
-    app: &App,
-    console: &Console,
-    error: Option<&Error>,
-    done: Option<&str>,
-) -> Response {
-    let locale = console.locale;
-    let records = match refund_store::pending(app).await {
-        Ok(records) => records,
-        Err(error) => return error_page(console, &error),
-    };
-    let me = console
-        .member
-        .as_ref()
-        .map(|m| m.actor())
-        .unwrap_or_default();
-    let may = console
-        .member
-        .as_ref()
-        .is_some_and(|m| m.role.may(Permission::Refund) && m.role.may(Permission::AdjustWallets));
-    let title = t(locale, "console.refunds.pending_title");
-    let body = html! {
-        h1 { (title) }
-        @if let Some(error) = error { (error_notice(console, error)) }
-        @if let Some(state) = done { (notice(&t(locale, &format!("console.refunds.done.{state}")), false)) }
-        @if records.is_empty() { p data-testid="none-pending" { (t(locale, "console.refunds.none_pending")) } } @else {
-            table data-testid="pending" {
-                thead { tr {
-                    th scope="col" { (t(locale, "console.refunds.what")) }
-                    th scope="col" { (t(locale, "console.customer.amount")) }
-                    th scope="col" { (t(locale, "console.refunds.reason")) }
-                    th scope="col" { (t(locale, "console.refunds.asked")) }
-                    th scope="col" { (t(locale, "console.refunds.action")) }
-                } }
-                tbody {
-                    @for r in &records {
-                        tr data-refund=(r.id) {
-                            td {
-                                (t(locale, &format!("console.refunds.kind.{}.{}", r.kind, r.destination)))
-                                br; a href={ "/admin/customers/" (r.account_id) "#refunds" } { (t(locale, "console.refunds.customer")) }
-                            }
-                            td { (r.amount) }
-                            td { (t(locale, &format!("console.refunds.reasons.{}", r.reason))) @if !r.note.is_empty() { br; span.hint { (r.note) } } }
-                            td { (r.requested_by) }
-                            td {
-                                @if r.requested_by == me {
-                                    span.hint { (t(locale, "console.refunds.own")) }
-                                } @else if may {
-                                    (form(console, &format!("/admin/refunds/{}/approve", r.id), html! {
-                                        button type="submit" { (t(locale, "console.refunds.approve")) }
-                                    }))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    render(console, &title, body)
-}
-
-#[derive(Deserialize)]
-pub struct Empty {}
-
-/// `POST /admin/refunds/{id}/approve`: the list again, with the outcome or the refusal.
-pub async fn approve(
-    State(app): State<App>,
-    console: Console,
-    Path(id): Path<String>,
-    ConsoleForm(_): ConsoleForm<Empty>,
-) -> Response {
-    let member = match console.require(Permission::Refund) {
-        Ok(member) => member.clone(),
-        Err(response) => return *response,
-    };
-    if let Err(response) = console.require(Permission::AdjustWallets) {
-        return *response;
-    }
-    match staff_refund::approve(&app, &id, &member.actor()).await {
-        Ok(done) => Redirect::to(&format!("/admin/refunds?done={}", done.state)).into_response(),
-        Err(error) if error.kind == crate::error::ErrorKind::Internal => {
-            error_page(&console, &error)
-        }
-        Err(error) => {
-            let mut response = pending_page(&app, &console, Some(&error), None).await;
-            *response.status_mut() = status_of(&error);
-            response
-        }
-    }
 }

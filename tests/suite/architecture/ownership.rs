@@ -42,13 +42,21 @@ const OWNERS: &[(&str, &[&str])] = &[
             "coupon_account_uses",
         ],
     ),
-    ("src/lines/", &["lines", "line_periods", "line_events"]),
+    (
+        "src/lines/",
+        &["lines", "line_periods", "line_events", "line_reviews"],
+    ),
+    ("src/messages/", &["sent_messages"]),
     ("src/inventory/", &["esim_inventory"]),
     (
         "src/ledger/",
         &["ledger_accounts", "ledger_entries", "ledger_transactions"],
     ),
-    ("src/orders/", &["orders", "receipts", "refunds"]),
+    // `refunds_next`: the refunds table rebuilt by a SQLite migration.
+    (
+        "src/orders/",
+        &["orders", "receipts", "refunds", "refunds_next"],
+    ),
     (
         "src/payments/",
         &[

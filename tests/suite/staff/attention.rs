@@ -78,7 +78,7 @@ story!(
             .unwrap_or_else(|| panic!("{list}"))
             .clone();
         assert_eq!(item["reasons"], json!(["no_word_from_provider"]));
-        assert_eq!(item["actions"], json!(["query"]));
+        assert_eq!(item["actions"], json!(["query", "fulfil"]));
         assert_eq!(item["customer_id"], sub.account_id.as_str());
 
         // A viewer may look but not ask.

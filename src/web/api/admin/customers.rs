@@ -1,7 +1,8 @@
 //! `GET /api/v1/admin/customers?q=` (one box: phone in any format, email, ICCID,
 //! order id, payment id, provider reference, receipt number) and
-//! `GET /api/v1/admin/customers/{id}` (everything about one customer; recorded in the
-//! audit log as a view of personal data).
+//! `GET /api/v1/admin/customers/{id}` (everything about one customer — with the
+//! messages sent to them, refunds and lines marked for review; recorded in the audit
+//! log as a view of personal data).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -14,7 +15,10 @@ use crate::app::App;
 use crate::customers::{self, MatchedBy, TimelineEntry};
 use crate::error::{Code, Error, Result};
 use crate::ledger::movements::Movement;
+use crate::lines::review::LineReview;
+use crate::messages::SentMessage;
 use crate::money::Money;
+use crate::orders::refund_store::RefundRecord;
 use crate::payments::lookup::PaymentRecord;
 use crate::staff::Permission;
 use crate::web::api::refusals::{OPERATOR, refusals};
@@ -119,6 +123,13 @@ pub struct CustomerBody {
     pub movements: Vec<Movement>,
     pub orders: Vec<CustomerOrderBody>,
     pub cards: Vec<CustomerCardBody>,
+    /// SMS and email sent to the account's phone or email, newest first (a text that
+    /// held a one-time code or link is `withheld`).
+    pub messages: Vec<SentMessage>,
+    /// Refunds and wallet adjustments, newest first.
+    pub refunds: Vec<RefundRecord>,
+    /// The account's lines marked for review.
+    pub line_reviews: Vec<LineReview>,
     /// Everything above, newest first.
     pub timeline: Vec<TimelineEntry>,
 }
@@ -195,6 +206,9 @@ pub async fn show(
                 last4: card.last4,
             })
             .collect(),
+        messages: profile.messages,
+        refunds: profile.refunds,
+        line_reviews: profile.reviews,
         timeline: profile.timeline,
     }))
 }

@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod customers;
+pub mod lines;
+pub mod messages;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
@@ -63,6 +65,7 @@ pub fn routes() -> Router<App> {
             post(payments::dismiss),
         )
         .route("/api/v1/admin/payments/{id}/query", post(payments::query))
+        .route("/api/v1/admin/payments/{id}/fulfil", post(payments::fulfil))
         .route("/api/v1/admin/customers", get(customers::search))
         .route("/api/v1/admin/customers/{id}", get(customers::show))
         .route("/api/v1/admin/reports/summary", get(reports::summary))
@@ -74,6 +77,9 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/payments/{id}/refunds", post(refunds::refund))
         .route("/api/v1/admin/refunds", get(refunds::pending))
         .route("/api/v1/admin/refunds/{id}/approve", post(refunds::approve))
+        .route("/api/v1/admin/refunds/{id}/reject", post(refunds::reject))
+        .merge(lines::routes())
+        .merge(messages::routes())
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

@@ -1,6 +1,7 @@
 //! `GET /api/v1/admin/payments/attention` (what needs a person, with what may be done),
-//! `POST /api/v1/admin/payments/{id}/query` (ask the provider now) and
-//! `POST /api/v1/admin/payments/attention/dismiss` (dealt with, with a reason).
+//! `POST /api/v1/admin/payments/{id}/query` (ask the provider now),
+//! `POST /api/v1/admin/payments/{id}/fulfil` (the provider confirmed it out of band)
+//! and `POST /api/v1/admin/payments/attention/dismiss` (dealt with, with a reason).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,6 +11,7 @@ use utoipa::ToSchema;
 use crate::app::App;
 use crate::error::{Code, Error, Result};
 use crate::orders::attention::{self, Action, Subject};
+use crate::orders::manual_fulfil::{ManuallyFulfilled, fulfil_manually};
 use crate::staff::Permission;
 use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
@@ -122,4 +124,49 @@ pub async fn dismiss(
     })?;
     attention::dismiss(&app, subject, &body.id, &body.reason, &operator.name).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FulfilBody {
+    /// Why it is fulfilled by hand (1–500 characters): who at the provider confirmed
+    /// it, and how.
+    pub reason: String,
+    /// The provider's reference for the payment (1–200 characters), the evidence.
+    pub reference: String,
+}
+
+refusals!(
+    FulfilRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[
+            Code::ReasonRequired,
+            Code::ReferenceRequired,
+            Code::PaymentNotFound,
+            Code::PaymentNotOpen,
+            Code::OrderNotAwaitingPayment,
+            Code::NoEsimInInventory,
+            Code::OrderCancelled,
+            Code::OrderRetried,
+        ]
+    ]
+);
+
+/// The provider confirmed an open payment out of band: marks it succeeded with this
+/// evidence and fulfils its order once (finance and admins). Audited as
+/// `payment.fulfil_manually`.
+#[utoipa::path(post, path = "/api/v1/admin/payments/{id}/fulfil", tag = "admin", security(("operator_key" = [])),
+    params(("id" = String, Path, description = "The payment's id")), request_body = FulfilBody,
+    responses((status = 200, body = ManuallyFulfilled), FulfilRefusals))]
+pub async fn fulfil(
+    State(app): State<App>,
+    operator: Operator,
+    Path(id): Path<String>,
+    AdminJson(body): AdminJson<FulfilBody>,
+) -> Result<Json<ManuallyFulfilled>> {
+    operator.require(Permission::FulfilManually)?;
+    Ok(Json(
+        fulfil_manually(&app, &id, &body.reference, &body.reason, &operator.name).await?,
+    ))
 }

@@ -3,7 +3,8 @@
 //! /api/v1/admin/refunds/{id}/approve` (a second finance or admin member) → 202,
 //! `POST /api/v1/admin/customers/{id}/wallet-adjustments` `{amount, reason, note?}` →
 //! 201 (202 while it waits for approval), `GET /api/v1/admin/refunds` (pending
-//! approval). Above `[console] approval_above` a request waits for a second member.
+//! approval), `POST /api/v1/admin/refunds/{id}/reject` `{reason}` (turned down by
+//! another member, or withdrawn by the one who asked). Above `[console] approval_above` a request waits for a second member.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -125,6 +126,43 @@ pub async fn approve(
     operator.require(Permission::AdjustWallets)?;
     let requested = staff_refund::approve(&app, &id, &operator.name).await?;
     Ok((StatusCode::ACCEPTED, Json(requested)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    /// Why (1–500 characters), kept with the request and in the audit log.
+    pub reason: String,
+}
+
+refusals!(
+    RejectRefusals = [
+        OPERATOR,
+        JSON_BODY,
+        &[
+            Code::ReasonRequired,
+            Code::RefundNotFound,
+            Code::RefundNotPending
+        ]
+    ]
+);
+
+/// Turns down a refund or adjustment waiting for approval: `cancelled` when the one
+/// who asked withdraws it, `rejected` when another finance member or admin does.
+#[utoipa::path(post, path = "/api/v1/admin/refunds/{id}/reject", tag = "admin", security(("operator_key" = [])),
+    params(("id" = String, Path, description = "The refund or adjustment")), request_body = RejectBody,
+    responses((status = 200, body = Requested), RejectRefusals))]
+pub async fn reject(
+    State(app): State<App>,
+    operator: Operator,
+    Path(id): Path<String>,
+    AdminJson(body): AdminJson<RejectBody>,
+) -> Result<Json<Requested>> {
+    operator.require(Permission::Refund)?;
+    operator.require(Permission::AdjustWallets)?;
+    Ok(Json(
+        staff_refund::reject(&app, &id, &body.reason, &operator.name).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
