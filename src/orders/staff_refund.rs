@@ -23,7 +23,7 @@ use super::{OrderState, Product, store as orders};
 
 pub use super::refund_approval::{approve, reject};
 pub use super::refund_reason::{Destination, Reason, reason_with_note};
-pub use super::refund_send::{SEND_JOB, SendJob, send};
+pub use super::refund_send::{GIVE_UP_AFTER, SEND_JOB, SendJob, send};
 
 pub struct RefundRequest<'a> {
     pub payment_id: &'a str,

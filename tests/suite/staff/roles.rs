@@ -327,3 +327,69 @@ story!(
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 );
+
+story!(
+    messages_reviews_manual_fulfilment_and_rejections_check_the_role,
+    |app| {
+        // An ICCID that parses but names no line.
+        let line = datacard::lines::Iccid::with_check_digit("898520609999999999")
+            .unwrap()
+            .to_string();
+        let fields = [("reason", "x"), ("reference", "r"), ("back", "attention")];
+        let body = |path: &str| match path.ends_with("fulfil") {
+            true => json!({ "reason": "x", "reference": "r" }),
+            false => json!({ "reason": "x" }),
+        };
+        let review = format!("lines/{line}/review");
+        // (console form under /admin/, API method and path under /api/v1/admin/, least
+        // role, the API's refusal once allowed)
+        #[rustfmt::skip]
+        let routes = [
+            ("messages/m_x/resend", Method::POST, "messages/m_x/resend", Role::Support, "message_not_found"),
+            (&review, Method::POST, &review, Role::Support, "line_not_found"),
+            (&format!("{review}/clear"), Method::DELETE, &review, Role::Support, "not_found"),
+            ("payments/p_x/fulfil", Method::POST, "payments/p_x/fulfil", Role::Finance, "payment_not_found"),
+            ("refunds/r_x/reject", Method::POST, "refunds/r_x/reject", Role::Finance, "refund_not_found"),
+        ];
+        for role in Role::ALL {
+            let member = app
+                .enrolled_staff(&format!("shift-{}@example.com", role.as_str()), role)
+                .await;
+            let key = datacard::api_keys::create_operator(
+                &app,
+                &format!("shift-{}", role.as_str()),
+                role,
+            )
+            .await
+            .unwrap();
+            let auth = bearer(&key);
+            let headers = [("authorization", auth.as_str())];
+            let (status, _, list) = app.get_json("/api/v1/admin/lines/reviews", &headers).await;
+            assert_eq!(status, StatusCode::OK, "reviews as {role:?}: {list}");
+            for (form, method, endpoint, least, missing) in &routes {
+                let form = format!("/admin/{form}");
+                let endpoint = format!("/api/v1/admin/{endpoint}");
+                let mut posted = vec![("csrf", member.csrf.as_str())];
+                posted.extend(fields);
+                let (status, _, page) = app.console_post(&form, &member.cookie, &posted).await;
+                let reply = app
+                    .request(method.clone(), &endpoint, Some(body(&endpoint)), &headers)
+                    .await;
+                if role >= *least {
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{form} as {role:?}: {page}");
+                    assert_error(&reply, StatusCode::NOT_FOUND, missing);
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{form} as {role:?}");
+                    assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+                }
+            }
+        }
+        for table in ["sent_messages", "line_reviews", "refunds"] {
+            assert_eq!(
+                app.count_rows(table).await,
+                0,
+                "{table}: refusals changed nothing"
+            );
+        }
+    }
+);
