@@ -21,7 +21,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let app = crate::server::build(config, Arc::new(SystemClock)).await?;
     println!("datacard is running: open {url}");
     if demo {
-        let login = crate::demo::seed(&app).await?;
+        let login = crate::demo::seed_with_back_office(&app).await?;
         println!(
             "demo subscriber: {} / {} (password {})",
             login.phone, login.email, login.password
@@ -36,6 +36,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 .join(", "),
             crate::demo::DEMO_STAFF_PASSWORD,
             crate::staff::base32(crate::demo::DEMO_STAFF_TOTP)
+        );
+        println!(
+            "demo back office: the subscriber has a card payment stuck by a lost notification ({url}/admin/payments/attention) and a paid order to refund half of (above the approval amount)"
         );
         if crate::demo::fakes::active(&app.config) {
             let payments = &app.config.payments;

@@ -4,6 +4,7 @@
 //! it mounts them when `demo = true` and otherwise refuses to start while any of
 //! them would be in play. No production module imports this one.
 
+mod back_office;
 pub mod fakes;
 mod outbox_page;
 pub mod sandbox;
@@ -21,6 +22,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::payments::{ProviderName, Providers};
 
+pub use back_office::seed_with_back_office;
 pub use seed::{
     DEMO_EMAIL, DEMO_NETWORK_KEY, DEMO_OPERATOR_KEY, DEMO_PASSWORD, DEMO_PHONE, DEMO_STAFF,
     DEMO_STAFF_PASSWORD, DEMO_STAFF_TOTP, DemoLogin, demo_iccid, seed,

@@ -5,6 +5,7 @@
 mod attention;
 mod books;
 mod customers;
+mod demo_shift;
 mod enrolment;
 mod exports;
 mod line_reviews;
