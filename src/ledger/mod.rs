@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bulk;
+pub mod history;
 pub mod movements;
 pub mod quota;
 pub mod reports;
@@ -19,7 +20,9 @@ use crate::money::{Currency, Money};
 
 pub use accounts::HouseAccount;
 pub use bulk::{Header, post_bulk};
-pub use store::{CheckReport, RefundedTopUp, check, post, wallet_balance, wallet_credit_in};
+pub use store::{
+    CheckReport, RefundedTopUp, check, post, post_for, wallet_balance, wallet_credit_in,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

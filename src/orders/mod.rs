@@ -11,6 +11,7 @@ pub mod pricing;
 #[cfg(test)]
 mod promotion_properties;
 mod quote;
+pub mod receipts;
 pub mod reconcile;
 pub mod refund;
 mod refund_reason;

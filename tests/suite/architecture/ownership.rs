@@ -48,7 +48,17 @@ const OWNERS: &[(&str, &[&str])] = &[
         "src/ledger/",
         &["ledger_accounts", "ledger_entries", "ledger_transactions"],
     ),
-    ("src/orders/", &["orders", "receipts", "refunds"]),
+    (
+        "src/orders/",
+        &[
+            "orders",
+            "receipts",
+            "refunds",
+            "receipt_series",
+            "credit_notes",
+        ],
+    ),
+    ("src/records/", &["statement_mailings"]),
     (
         "src/payments/",
         &[
