@@ -31,13 +31,12 @@ impl OperatorConfig {
             }
         }
         let registration = self.business_registration.trim();
-        if !registration.is_empty()
-            && !(registration.chars().take(8).all(|c| c.is_ascii_digit())
-                && registration.len() >= 8
-                && registration
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        {
+        let well_formed = registration.len() >= 8
+            && registration.chars().take(8).all(|c| c.is_ascii_digit())
+            && registration
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !registration.is_empty() && !well_formed {
             bail!(
                 "operator.business_registration {registration:?} must start with the 8 digits of the registration number (letters, digits and - after them), e.g. \"12345678\""
             );

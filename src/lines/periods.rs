@@ -306,6 +306,8 @@ pub struct AccountPeriod {
     pub used: DataVolume,
 }
 
+type AccountPeriodRow = (String, String, Option<String>, i64, i64, Option<i64>, i64);
+
 /// The periods of `account_id`'s lines that overlap `[from, to)`, line by line.
 pub async fn of_account_between(
     app: &App,
@@ -313,7 +315,7 @@ pub async fn of_account_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<AccountPeriod>> {
-    let rows: Vec<(String, String, Option<String>, i64, i64, Option<i64>, i64)> = sqlx::query_as(
+    let rows: Vec<AccountPeriodRow> = sqlx::query_as(
         "SELECT p.iccid, p.plan_version_id, p.order_id, p.starts_at, p.ends_at, p.data_allowance, p.data_used \
          FROM line_periods p JOIN lines l ON l.iccid = p.iccid \
          WHERE l.account_id = $1 AND p.starts_at < $3 AND p.ends_at > $2 AND p.ends_at > p.starts_at \

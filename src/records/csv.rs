@@ -119,7 +119,6 @@ pub fn statement(statement: &Statement) -> Result<Vec<u8>> {
             entry.balance_after.map(|b| b.decimal()).unwrap_or_default(),
         ])?;
     }
-    drop(write);
     out.into_inner()
         .map_err(|e| Error::internal(anyhow::anyhow!("{e}")))
 }

@@ -24,7 +24,7 @@ pub struct Entry {
     pub id: String,
     pub at: DateTime<Utc>,
     /// `payment`, `wallet_payment`, `auto_renewal`, `top_up`, `refund`,
-    /// `adjustment`, `payment_to_refund`.
+    /// `adjustment`, `credit` (given by the operator), `payment_to_refund`.
     pub kind: String,
     pub description: String,
     /// Into the wallet or back to the payer positive; paid out or spent negative.
@@ -76,14 +76,14 @@ pub async fn describe(
 ) -> Result<Vec<Entry>> {
     let mut orders_by_id: HashMap<String, Order> = HashMap::new();
     for transaction in transactions {
-        if let Some(order_id) = order_of(transaction) {
-            if !orders_by_id.contains_key(order_id) {
-                if let Some(order) =
-                    orders::store::find_for_account(app, order_id, account_id).await?
-                {
-                    orders_by_id.insert(order_id.to_owned(), order);
-                }
-            }
+        let Some(order_id) = order_of(transaction) else {
+            continue;
+        };
+        if orders_by_id.contains_key(order_id) {
+            continue;
+        }
+        if let Some(order) = orders::store::find_for_account(app, order_id, account_id).await? {
+            orders_by_id.insert(order_id.to_owned(), order);
         }
     }
     let ids: Vec<String> = orders_by_id.keys().cloned().collect();
@@ -147,10 +147,11 @@ fn words(
                     )
                 })
                 .unwrap_or_default();
-            (kind, format!("{label}: {what}{iccid} · {method}"))
+            (kind, format!("{label} · {what}{iccid} · {method}"))
         }
         ("order_payment", None) => ("payment", t(locale, "records.kind.payment")),
         ("wallet_adjustment", _) => ("adjustment", t(locale, "records.kind.adjustment")),
+        ("promotional_credit", _) => ("credit", t(locale, "records.kind.credit")),
         ("payment_to_refund", _) => (
             "payment_to_refund",
             t(locale, "records.kind.payment_to_refund"),

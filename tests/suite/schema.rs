@@ -84,6 +84,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "796b0fb0f89e0d0f773d7fa1392c630a8db468e8c7347d52e920370e76a845d8c93ba025091729be452c0c7c6fa7c631",
     ),
     (
+        "common/0028_records.sql",
+        "0fba7796f0d561641dff6c5b88f2003b7bd38f0ec29dde708e47de4f330e9b2fcddbfb4ee8427464ea20d8f402c6f927",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),
