@@ -67,10 +67,7 @@ pub async fn send_document(app: &App, job: &Job) -> Result<()> {
             }));
             lines.push((t(locale, "checkout.fee_line"), view.fee.to_string()));
             lines.push((t(locale, "checkout.total"), view.total.to_string()));
-            lines.push((
-                t(locale, "checkout.method"),
-                method_name(view.method, locale),
-            ));
+            lines.push((t(locale, "order.method"), method_name(view.method, locale)));
             if let Some(reference) = &view.provider_reference {
                 lines.push((t(locale, "records.reference"), reference.clone()));
             }

@@ -198,7 +198,8 @@ pub async fn build(
             .iter()
             .map(|n| CreditNoteView::of(n, locale))
             .collect(),
-        lines: lines(app, account, from, until, locale).await?,
+        // Periods queued to start later this month are shown too; use runs to now.
+        lines: lines(app, account, from, to, until, locale).await?,
         totals_by_method: by_method
             .into_values()
             .map(|(method, paid, refunded)| MethodTotal {
@@ -216,6 +217,7 @@ async fn lines(
     account: &Account,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    used_until: DateTime<Utc>,
     locale: Locale,
 ) -> Result<Vec<StatementLine>> {
     let periods = crate::lines::of_account_between(app, &account.id, from, to).await?;
@@ -227,7 +229,7 @@ async fn lines(
     }
     let mut out = Vec::new();
     for iccid in iccids {
-        let used = crate::usage::view::used_between(app, &iccid, from, to).await?;
+        let used = crate::usage::view::used_between(app, &iccid, from, used_until).await?;
         let line_periods: Vec<StatementPeriod> = periods
             .iter()
             .filter(|p| p.iccid == iccid)

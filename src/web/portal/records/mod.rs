@@ -38,5 +38,6 @@ fn download(content_type: &str, name: &str, bytes: Vec<u8>) -> Response {
 }
 
 /// Printing a record: only the record, black on white, no navigation.
-const PRINT: &str = "@media print { header.site, footer.site, nav, .no-print, a.skip { display: none !important; } \
+const PRINT: &str = ".nowrap { white-space: nowrap; } table.breakdown caption { text-align: left; } \
+     table.breakdown tr.item th { font-weight: 400; } @media print { header.site, footer.site, nav, .no-print, a.skip { display: none !important; } \
      body { background: #fff; } main { padding: 0; } .card { border: none; padding: 0; } }";

@@ -39,11 +39,13 @@ pub async fn show(State(app): State<App>, portal: Portal, Path(id): Path<String>
                     }
                 }
             }
-            h1 data-testid="receipt-number" { (title) }
+            // The number is not broken at its hyphen on a narrow screen.
+            @let (before, after) = title.split_once(&view.number).unwrap_or((&title, ""));
+            h1 data-testid="receipt-number" { (before) span.nowrap { (view.number) } (after) }
             dl.facts {
                 dt { (t(locale, "records.paid")) } dd data-testid="paid-at" { (view.paid_at_local) }
                 dt { (t(locale, "order.reference")) } dd { a href={ "/orders/" (view.order_id) } { (view.order_id) } }
-                dt { (t(locale, "checkout.method")) } dd data-testid="receipt-method" { (method_name(view.method, locale)) }
+                dt { (t(locale, "order.method")) } dd data-testid="receipt-method" { (method_name(view.method, locale)) }
                 @if let Some(reference) = &view.provider_reference {
                     dt { (t(locale, "records.reference")) } dd data-testid="provider-reference" { (reference) }
                 }
