@@ -34,6 +34,12 @@ impl crate::jobs::Handlers for JobKinds {
                 .await
                 .map(|()| None),
             crate::lines::DELIVER_JOB => crate::lines::deliver(app, job).await,
+            crate::orders::receipts::DOCUMENT_JOB => {
+                crate::records::send_document(app, job).await.map(|()| None)
+            }
+            crate::records::STATEMENT_JOB => crate::records::send_statement(app, job)
+                .await
+                .map(|()| None),
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }
@@ -75,6 +81,9 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
             if let Err(error) = crate::auto_renew::scan(&app).await {
                 tracing::warn!(%error, "auto-renew");
+            }
+            if let Err(error) = crate::records::statements_due(&app).await {
+                tracing::warn!(%error, "monthly statements");
             }
         }
     });

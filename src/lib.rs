@@ -31,6 +31,7 @@ pub mod orders;
 pub mod payments;
 pub mod private_files;
 pub mod promotions;
+pub mod records;
 pub mod reports;
 pub mod sealed;
 pub mod server;

@@ -29,6 +29,11 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     demo::prepare(&mut config);
     crate::payments::check_config(&config)?;
     demo::refuse_in_production(&config)?;
+    if config.operator.legal_name.is_empty() {
+        tracing::warn!(
+            "operator.legal_name is empty: receipts and statements will not name who issues them"
+        );
+    }
     crate::private_files::create_dir(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let db = Db::connect(&DbOptions::from_config(&config)).await?;

@@ -72,6 +72,16 @@ pub async fn find(app: &App, account_id: &str) -> Result<Option<Account>> {
     store::find_by_id(app.db.reader(), account_id).await
 }
 
+/// The ids of the accounts made before `at` (the 1st's statement emails).
+pub async fn ids_made_before(app: &App, at: DateTime<Utc>) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM accounts WHERE created_at < $1 ORDER BY id")
+            .bind(crate::clock::to_millis(at))
+            .fetch_all(app.db.reader())
+            .await?,
+    )
+}
+
 /// The account registered with `phone` (operator tools and benchmarks; logging in
 /// goes through [`log_in`]).
 pub async fn find_by_phone(app: &App, phone: &Phone) -> Result<Option<Account>> {

@@ -156,7 +156,26 @@ async fn in_flight(app: &App, period_id: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-async fn record(
+/// Of `order_ids`, those auto-renew bought (a card charge or a wallet renewal).
+pub async fn auto_renewals(
+    app: &App,
+    order_ids: &[String],
+) -> Result<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for order_id in order_ids {
+        let charged: Option<(String,)> =
+            sqlx::query_as("SELECT order_id FROM auto_renew_charges WHERE order_id = $1")
+                .bind(order_id)
+                .fetch_optional(app.db.reader())
+                .await?;
+        found.extend(charged.map(|(id,)| id));
+    }
+    Ok(found)
+}
+
+/// Notes that auto-renew bought `order_id` for the period (`card_ref` is `wallet`
+/// for a renewal from the wallet).
+pub(super) async fn record(
     app: &App,
     order_id: &str,
     period_id: &str,

@@ -26,6 +26,7 @@ use crate::money::Money;
 use crate::orders::{self, OrderKind, OrderRequest};
 use crate::payments::Method;
 
+pub use card::auto_renewals;
 pub use notify::{NOTIFY_JOB, send_notification};
 pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 

@@ -186,6 +186,7 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
         match crate::orders::create(app, &account_id, &request).await {
             Ok(order) => {
                 tracing::info!(order.id = %order.id, %iccid, "auto-renewed from the wallet");
+                card::record(app, order.id.as_str(), period, iccid, "wallet", now).await?;
                 None
             }
             Err(error) if matches!(error.kind, ErrorKind::Internal | ErrorKind::Unavailable) => {

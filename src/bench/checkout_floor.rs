@@ -315,10 +315,20 @@ async fn applied_in(
                 .execute(&mut **tx)
                 .await?;
         }
+        // The receipt's number from its series' counter, and the job that sends it.
+        let number: i64 = sqlx::query_scalar("INSERT INTO receipt_series (series, last) VALUES ('F2026', 1) ON CONFLICT (series) DO UPDATE SET last = receipt_series.last + 1 RETURNING last")
+            .fetch_one(&mut **tx)
+            .await?;
         sqlx::query("INSERT INTO receipts (order_id, number, payment_id, body, issued_at) VALUES ($1, $2, $3, '{}', $4)")
             .bind(order)
-            .bind(format!("F-{order}"))
+            .bind(format!("F2026-{number:06}"))
             .bind(payment)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("INSERT INTO jobs (id, kind, unique_key, payload, run_at, created_at) VALUES ($1, 'floor.document', $2, '{}', $3, $3) ON CONFLICT (unique_key) DO NOTHING")
+            .bind(new_id("job", app.now()))
+            .bind(format!("document:F2026-{number:06}"))
             .bind(now)
             .execute(&mut **tx)
             .await?;

@@ -9,10 +9,12 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 mod layers;
+mod operator;
 mod payments;
 mod people;
 mod sections;
 
+pub use operator::OperatorConfig;
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
     SandboxConfig, StripeConfig, WechatPayConfig,
@@ -75,6 +77,8 @@ pub struct Config {
     /// The contact shown in the footer and on every error page.
     pub support: SupportConfig,
     pub lines: LinesConfig,
+    /// Who issues the receipts and statements.
+    pub operator: OperatorConfig,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             console: ConsoleConfig::default(),
             support: SupportConfig::default(),
             lines: LinesConfig::default(),
+            operator: OperatorConfig::default(),
         }
     }
 }
@@ -225,6 +230,7 @@ impl Config {
         }
         self.payments.validate(self.locale.currency, self.demo)?;
         self.support.validate()?;
+        self.operator.validate()?;
         Ok(())
     }
 

@@ -44,6 +44,10 @@ pub fn prepare(config: &mut Config) {
             hours: "09:00–18:00".into(),
         };
     }
+    if config.operator.legal_name.is_empty() {
+        // A made-up company, so the demo's receipts show who issues them.
+        config.operator = crate::config::OperatorConfig::demo();
+    }
     fakes::wire(config);
     if config.payments.fakes {
         return;

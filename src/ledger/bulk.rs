@@ -65,7 +65,7 @@ pub async fn post_bulk(
             "bulk postings are for house accounts"
         )));
     }
-    let Some(id) = open_transaction(tx, now, kind, reference, description).await? else {
+    let Some(id) = open_transaction(tx, None, now, kind, reference, description).await? else {
         return Ok(None);
     };
     let sorted = in_code_order(postings);

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod bulk;
+pub mod history;
 pub mod movements;
 pub mod quota;
 pub mod reports;
@@ -20,7 +21,7 @@ use crate::money::{Currency, Money};
 pub use accounts::HouseAccount;
 pub use bulk::{Header, post_bulk};
 pub use store::{
-    CheckReport, RefundedTopUp, check, post, reverse, wallet_balance, wallet_credit_in,
+    CheckReport, RefundedTopUp, check, post, post_for, reverse, wallet_balance, wallet_credit_in,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

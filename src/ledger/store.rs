@@ -13,7 +13,8 @@ use crate::money::{Currency, Money};
 use super::{AccountKind, Posting, validate, wallet_code};
 
 /// Posts a balanced transaction once per `reference`: a second post with the same
-/// reference changes nothing and returns `None`.
+/// reference changes nothing and returns `None`. The subscriber it concerns is the
+/// owner of a wallet it moves, if any (else see [`post_for`]).
 pub async fn post(
     tx: &mut Tx,
     now: DateTime<Utc>,
@@ -23,8 +24,37 @@ pub async fn post(
     currency: Currency,
     postings: &[Posting],
 ) -> Result<Option<String>> {
+    let owner = postings.iter().find_map(|p| p.owner.clone());
+    post_for(
+        tx,
+        owner.as_deref(),
+        now,
+        kind,
+        reference,
+        description,
+        currency,
+        postings,
+    )
+    .await
+}
+
+/// As [`post`], for a transaction about `account_id`'s order, payment or refund
+/// that moves no wallet of theirs (a card payment): their history and statements
+/// find it by this.
+#[allow(clippy::too_many_arguments)]
+pub async fn post_for(
+    tx: &mut Tx,
+    account_id: Option<&str>,
+    now: DateTime<Utc>,
+    kind: &str,
+    reference: &str,
+    description: &str,
+    currency: Currency,
+    postings: &[Posting],
+) -> Result<Option<String>> {
     validate(postings)?;
-    let Some(id) = open_transaction(tx, now, kind, reference, description).await? else {
+    let Some(id) = open_transaction(tx, account_id, now, kind, reference, description).await?
+    else {
         return Ok(None);
     };
     for (seq, posting) in in_code_order(postings) {
@@ -118,6 +148,7 @@ pub async fn reverse(
 /// Inserts the transaction row unless its reference was posted before (then `None`).
 pub(super) async fn open_transaction(
     tx: &mut Tx,
+    account_id: Option<&str>,
     now: DateTime<Utc>,
     kind: &str,
     reference: &str,
@@ -125,14 +156,15 @@ pub(super) async fn open_transaction(
 ) -> Result<Option<String>> {
     let id = new_id("ltx", now);
     let inserted = sqlx::query(
-        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (reference) DO NOTHING",
+        "INSERT INTO ledger_transactions (id, kind, reference, description, created_at, account_id) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (reference) DO NOTHING",
     )
     .bind(&id)
     .bind(kind)
     .bind(reference)
     .bind(description)
     .bind(to_millis(now))
+    .bind(account_id)
     .execute(&mut **tx)
     .await?;
     Ok((inserted.rows_affected() == 1).then_some(id))

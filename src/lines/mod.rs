@@ -31,8 +31,8 @@ pub use events::{DELIVER_JOB, deliver};
 pub use iccid::Iccid;
 pub use opening::{open_due, open_on_first_use};
 pub use periods::{
-    NewPeriod, PeriodOfLine, count_bought, ending_by, fair_use_kbps, insert_period, period_of_line,
-    quota_totals, running_last,
+    AccountPeriod, NewPeriod, PeriodOfLine, count_bought, ending_by, fair_use_kbps, insert_period,
+    of_account_between, of_order, period_of_line, quota_totals, running_last,
 };
 pub use renewal::{Purchase, open_line, renew};
 pub use stacking::Projection;

@@ -272,3 +272,73 @@ pub async fn count_bought(app: &App) -> Result<i64> {
             .await?,
     )
 }
+
+/// The periods an order bought, `(starts_at, ends_at)` in order: what its receipt
+/// lists, read in the fulfilment's transaction or after.
+pub async fn of_order<'e, E>(
+    executor: E,
+    order_id: &str,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT starts_at, ends_at FROM line_periods WHERE order_id = $1 ORDER BY starts_at, id",
+    )
+    .bind(order_id)
+    .fetch_all(executor)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(starts, ends)| (from_millis(starts), from_millis(ends)))
+        .collect())
+}
+
+/// A period of one of an account's lines, as a statement lists it.
+#[derive(Debug, Clone)]
+pub struct AccountPeriod {
+    pub iccid: String,
+    pub plan_version_id: String,
+    pub order_id: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub allowance: Option<DataVolume>,
+    pub used: DataVolume,
+}
+
+type AccountPeriodRow = (String, String, Option<String>, i64, i64, Option<i64>, i64);
+
+/// The periods of `account_id`'s lines that overlap `[from, to)`, line by line.
+pub async fn of_account_between(
+    app: &App,
+    account_id: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<AccountPeriod>> {
+    let rows: Vec<AccountPeriodRow> = sqlx::query_as(
+        "SELECT p.iccid, p.plan_version_id, p.order_id, p.starts_at, p.ends_at, p.data_allowance, p.data_used \
+         FROM line_periods p JOIN lines l ON l.iccid = p.iccid \
+         WHERE l.account_id = $1 AND p.starts_at < $3 AND p.ends_at > $2 AND p.ends_at > p.starts_at \
+         ORDER BY p.iccid, p.starts_at, p.id",
+    )
+    .bind(account_id)
+    .bind(to_millis(from))
+    .bind(to_millis(to))
+    .fetch_all(app.db.reader())
+    .await?;
+    rows.into_iter()
+        .map(
+            |(iccid, plan_version_id, order_id, starts, ends, allowance, used)| {
+                Ok(AccountPeriod {
+                    iccid,
+                    plan_version_id,
+                    order_id,
+                    starts_at: from_millis(starts),
+                    ends_at: from_millis(ends),
+                    allowance: allowance.map(DataVolume::from_stored).transpose()?,
+                    used: DataVolume::from_stored(used)?,
+                })
+            },
+        )
+        .collect()
+}

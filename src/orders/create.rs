@@ -153,7 +153,7 @@ async fn open_keyed(
     let free = order.breakdown.total == 0;
     if request.payment_method == Method::Wallet || free {
         let paid_by = if free { "free" } else { "wallet" };
-        match fulfil(app, &mut tx, &order, paid_by, now).await? {
+        match fulfil(app, &mut tx, &order, paid_by, None, now).await? {
             Fulfilment::Fulfilled => {}
             Fulfilment::Impossible(reason) => return Err(Error::conflict(reason)),
             Fulfilment::AlreadyFulfilled => {

@@ -25,12 +25,13 @@ pub enum Fulfilment {
     Impossible(Code),
 }
 
-/// Fulfils `order`, paid by `payment` (`None` for the wallet).
+/// Fulfils `order`, paid through `provider` by `payment_id` (`None` for the wallet).
 pub async fn fulfil(
     app: &App,
     tx: &mut Tx,
     order: &Order,
     provider: &str,
+    payment_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Fulfilment> {
     if order.state == super::OrderState::Cancelled {
@@ -112,23 +113,7 @@ pub async fn fulfil(
         Product::WalletTopup => {}
     }
     post_ledger(tx, order, provider, now).await?;
-    let receipt = serde_json::json!({
-        "order_id": order.id,
-        "kind": order.kind(),
-        "plan_code": order.plan_code(),
-        "periods": order.breakdown.periods,
-        "breakdown": order.breakdown,
-        "method": order.method,
-        "provider": provider,
-    });
-    sqlx::query("INSERT INTO receipts (order_id, number, payment_id, body, issued_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(order.id.as_str())
-        .bind(format!("R-{}", order.id.as_str().trim_start_matches("ord_")))
-        .bind(order.payment.as_ref().map(|p| p.id.clone()))
-        .bind(receipt.to_string())
-        .bind(to_millis(now))
-        .execute(&mut **tx)
-        .await?;
+    super::receipts::issue_receipt(app, tx, order, provider, payment_id, now).await?;
     tracing::info!(order.id = %order.id, "order fulfilled");
     Ok(Fulfilment::Fulfilled)
 }
@@ -210,8 +195,9 @@ async fn post_ledger(tx: &mut Tx, order: &Order, provider: &str, now: DateTime<U
     if postings.len() < 2 {
         return Ok(());
     }
-    ledger::post(
+    ledger::post_for(
         tx,
+        Some(order.account_id.as_str()),
         now,
         "order_payment",
         &format!("order:{}:fulfil", order.id),

@@ -12,6 +12,7 @@ pub mod pricing;
 #[cfg(test)]
 mod promotion_properties;
 mod quote;
+pub mod receipts;
 pub mod reconcile;
 pub mod refund;
 mod refund_approval;

@@ -56,14 +56,30 @@ pub async fn refund(app: &App, payment_id: &str, actor: &str) -> Result<()> {
             )]));
         }
     }
-    ledger::post(
+    let reference = format!("payment:{}:reversal", payment.id);
+    ledger::post_for(
         &mut tx,
+        Some(order.account_id.as_str()),
         now,
         "sale_reversal",
-        &format!("payment:{}:reversal", payment.id),
+        &reference,
         "Sale reversed for a refund",
         payment.amount.currency,
         &postings,
+    )
+    .await?;
+    super::receipts::issue_credit_note(
+        app,
+        &mut tx,
+        &order,
+        payment.amount,
+        super::receipts::CreditReason {
+            reference: &reference,
+            payment_id: Some(&payment.id),
+            destination: "provider",
+            reason: "operator_refund",
+        },
+        now,
     )
     .await?;
     store::set_state(&mut tx, &payment.id, PaymentState::RefundPending, now).await?;
@@ -133,11 +149,13 @@ pub(super) async fn refund_at_provider(
 pub(super) async fn received_for_refund(
     tx: &mut crate::db::Tx,
     payment: &Payment,
+    account_id: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let currency = payment.amount.currency;
-    ledger::post(
+    ledger::post_for(
         tx,
+        Some(account_id),
         now,
         "payment_to_refund",
         &format!("payment:{}:received", payment.id),
@@ -157,6 +175,7 @@ pub(super) async fn received_for_refund(
 }
 
 pub(super) async fn refunded(
+    app: &App,
     tx: &mut crate::db::Tx,
     backend: crate::db::Backend,
     payment: &Payment,
@@ -203,16 +222,35 @@ pub(super) async fn refunded(
     };
     postings.push(clearing);
     postings.retain(|p| p.amount != 0);
-    ledger::post(
+    let reference = format!("payment:{}:refund", payment.id);
+    ledger::post_for(
         tx,
+        Some(order.account_id.as_str()),
         now,
         "refund",
-        &format!("payment:{}:refund", payment.id),
+        &reference,
         "Refund to the payer",
         currency,
         &postings,
     )
     .await?;
+    if before != PaymentState::RefundPending {
+        // A refund the provider made on its own: the receipt it takes back is credited.
+        super::receipts::issue_credit_note(
+            app,
+            tx,
+            order,
+            payment.amount,
+            super::receipts::CreditReason {
+                reference: &reference,
+                payment_id: Some(&payment.id),
+                destination: "provider",
+                reason: "provider",
+            },
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 

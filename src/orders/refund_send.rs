@@ -46,8 +46,9 @@ pub async fn send(app: &App, job: SendJob, attempts: i64) -> Result<Option<DateT
         Ok(()) => {
             let currency = record.amount.currency;
             let mut tx = app.db.begin().await?;
-            ledger::post(
+            ledger::post_for(
                 &mut tx,
+                Some(&record.account_id),
                 now,
                 "refund",
                 &format!("refund:{}:sent", record.id),

@@ -150,39 +150,43 @@ pub async fn apply_in(
     let order = orders::lock(tx, app.db.backend(), &payment.order_id).await?;
     let mut state = next;
     let outcome = match next {
-        PaymentState::Succeeded => match fulfil(app, tx, &order, &payment.provider, now).await? {
-            Fulfilment::Fulfilled => {
-                if order.state == OrderState::Expired {
-                    orders::flag(tx, order.id.as_str(), "late_success").await?;
+        PaymentState::Succeeded => {
+            match fulfil(app, tx, &order, &payment.provider, Some(&payment.id), now).await? {
+                Fulfilment::Fulfilled => {
+                    if order.state == OrderState::Expired {
+                        orders::flag(tx, order.id.as_str(), "late_success").await?;
+                    }
+                    "fulfilled"
                 }
-                "fulfilled"
-            }
-            refused => {
-                let reason = match refused {
-                    Fulfilment::Impossible(reason) => reason.as_str(),
-                    _ => "duplicate_payment",
-                };
-                if order.state == OrderState::PendingPayment || order.state == OrderState::Expired {
-                    orders::mark_paid(tx, order.id.as_str(), now).await?;
+                refused => {
+                    let reason = match refused {
+                        Fulfilment::Impossible(reason) => reason.as_str(),
+                        _ => "duplicate_payment",
+                    };
+                    if order.state == OrderState::PendingPayment
+                        || order.state == OrderState::Expired
+                    {
+                        orders::mark_paid(tx, order.id.as_str(), now).await?;
+                    }
+                    state = PaymentState::RefundPending;
+                    received_for_refund(tx, &payment, order.account_id.as_str(), now).await?;
+                    jobs::enqueue(
+                        tx,
+                        REFUND_JOB,
+                        Some(&format!("refund:{}", payment.id)),
+                        &RefundJob {
+                            payment_id: payment.id.clone(),
+                        },
+                        now,
+                        now,
+                    )
+                    .await?;
+                    orders::flag(tx, order.id.as_str(), reason).await?;
+                    store::flag(tx, &payment.id, reason).await?;
+                    "refund_scheduled"
                 }
-                state = PaymentState::RefundPending;
-                received_for_refund(tx, &payment, now).await?;
-                jobs::enqueue(
-                    tx,
-                    REFUND_JOB,
-                    Some(&format!("refund:{}", payment.id)),
-                    &RefundJob {
-                        payment_id: payment.id.clone(),
-                    },
-                    now,
-                    now,
-                )
-                .await?;
-                orders::flag(tx, order.id.as_str(), reason).await?;
-                store::flag(tx, &payment.id, reason).await?;
-                "refund_scheduled"
             }
-        },
+        }
         PaymentState::Failed if order.state == OrderState::PendingPayment => {
             orders::set_state(tx, order.id.as_str(), OrderState::Failed, now).await?;
             "order_failed"
@@ -192,7 +196,16 @@ pub async fn apply_in(
             "order_expired"
         }
         PaymentState::Refunded => {
-            refunded(tx, app.db.backend(), &payment, payment.state, &order, now).await?;
+            refunded(
+                app,
+                tx,
+                app.db.backend(),
+                &payment,
+                payment.state,
+                &order,
+                now,
+            )
+            .await?;
             "refunded"
         }
         _ => "moved",

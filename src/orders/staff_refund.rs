@@ -260,6 +260,20 @@ pub(super) async fn carry_out(
             if refunded >= payment.amount.amount {
                 orders::set_state(tx, order.id.as_str(), OrderState::Refunded, now).await?;
             }
+            super::receipts::issue_credit_note(
+                app,
+                tx,
+                &order,
+                record.amount,
+                super::receipts::CreditReason {
+                    reference: &format!("refund:{}", record.id),
+                    payment_id: Some(payment_id),
+                    destination: &record.destination,
+                    reason: &record.reason,
+                },
+                now,
+            )
+            .await?;
             if record.destination == Destination::Wallet.as_str() {
                 taken.push(ledger::wallet(account, currency, -amount));
                 (taken, "applied")
@@ -288,8 +302,9 @@ pub(super) async fn carry_out(
         ),
     };
     postings.retain(|p| p.amount != 0);
-    ledger::post(
+    ledger::post_for(
         tx,
+        Some(account),
         now,
         if record.kind == "refund" {
             "staff_refund"

@@ -240,6 +240,19 @@ pub async fn provider_ref(app: &crate::app::App, payment_id: &str) -> Result<Opt
     Ok(found.and_then(|(provider_ref,)| provider_ref))
 }
 
+/// [`provider_ref`] inside a transaction (the receipt issued at fulfilment).
+pub async fn provider_ref_in<'e, E>(executor: E, payment_id: &str) -> Result<Option<String>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let found: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT provider_ref FROM payments WHERE id = $1")
+            .bind(payment_id)
+            .fetch_optional(executor)
+            .await?;
+    Ok(found.and_then(|(provider_ref,)| provider_ref))
+}
+
 /// What an order shows of its newest payment attempt.
 #[derive(Debug, Clone)]
 pub struct PaymentSummary {

@@ -127,3 +127,22 @@ pub fn forecast(
         fitting_plan,
     }
 }
+
+/// The bytes line `iccid` used in the hours starting in `[from, to)`, from the hourly
+/// totals (a month's statement).
+pub async fn used_between(
+    app: &App,
+    iccid: &str,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<u64> {
+    let total: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(bytes) AS BIGINT) FROM usage_hourly WHERE iccid = $1 AND hour >= $2 AND hour < $3",
+    )
+    .bind(iccid)
+    .bind(to_millis(from))
+    .bind(to_millis(to))
+    .fetch_one(app.db.reader())
+    .await?;
+    Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+}

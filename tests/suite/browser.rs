@@ -26,6 +26,10 @@
 //! - `refunds.mjs`: the demo subscriber renews by card; a finance member refunds half
 //!   of it from the customer page (above the walk's approval amount), an administrator
 //!   approves in Chinese; the books are clean after.
+//! - `records.mjs`: on a phone, the demo subscriber renews by card, opens the receipt
+//!   from the order page and downloads its PDF (read back with pdftotext), reads the
+//!   history and this month's statement and downloads its PDF; then in Traditional
+//!   Chinese.
 //! - `console.mjs`: the back-office console on a tablet: support logs in with password
 //!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
 //!   page, sees the view in the audit log and is refused the staff page; an
@@ -307,6 +311,14 @@ async fn refunds_walk_in_headless_chromium() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("records.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,6 +26,7 @@ mod orders;
 mod phone_numbers;
 mod prices;
 mod promotions;
+mod records;
 mod schema;
 mod signup;
 mod staff;

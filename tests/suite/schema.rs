@@ -94,6 +94,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "0b02ea2ae627fd86edd93df8e6c5c85f146e4a4fa65d66d0ee975fd2ce2fd653db57570d9fe501a076ef9ec57a63c036",
     ),
     (
+        "common/0028_records.sql",
+        "0fba7796f0d561641dff6c5b88f2003b7bd38f0ec29dde708e47de4f330e9b2fcddbfb4ee8427464ea20d8f402c6f927",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

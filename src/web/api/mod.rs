@@ -7,6 +7,7 @@ mod cards;
 mod me;
 mod orders;
 mod plans;
+mod records;
 mod refusals;
 mod sessions;
 mod usage;
@@ -48,6 +49,11 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/orders/{id}", get(orders::show))
         .route("/api/v1/orders/{id}/refresh", post(orders::refresh))
         .route("/api/v1/orders/{id}/cancel", post(orders::cancel))
+        .route("/api/v1/orders/{id}/receipt", get(records::receipt))
+        .route("/api/v1/orders/{id}/receipt.pdf", get(records::receipt_pdf))
+        .route("/api/v1/me/transactions", get(records::transactions))
+        .route("/api/v1/me/statements", get(records::statements))
+        .route("/api/v1/me/statements/{month}", get(records::statement))
         .route(
             "/api/v1/lines/{iccid}/auto-renew",
             put(auto_renew::update).get(auto_renew::show),
@@ -71,6 +77,7 @@ pub fn routes() -> Router<App> {
         sessions::log_in, sessions::log_out, me::me, plans::list,
         orders::quote, orders::create, orders::show, orders::refresh, orders::cancel, orders::list, webhooks::receive, usage::post,
         auto_renew::show, auto_renew::update, cards::list, cards::remove,
+        records::receipt, records::receipt_pdf, records::transactions, records::statements, records::statement,
         admin::plans::list, admin::plans::show, admin::plans::put, admin::plans::retire,
         admin::promotions::list_promotions, admin::promotions::show_promotion,
         admin::promotions::put_promotion, admin::promotions::retire_promotion,

@@ -18,6 +18,7 @@ mod order_payment;
 mod orders;
 mod plans;
 pub(crate) mod qr;
+mod records;
 mod recovery;
 mod resend;
 mod stripe_card;
@@ -115,6 +116,7 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             "/account/cards/{id}/remove",
             axum::routing::post(cards::remove),
         )
+        .merge(records::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
         .route(install::SCRIPT_PATH, get(install::script))
 }

@@ -30,6 +30,7 @@ pub async fn list(State(app): State<App>, portal: Portal) -> Response {
     };
     let body = html! {
         h1 { (t(locale, "orders.title")) }
+        p { a href="/history" { (t(locale, "records.history_title")) } " · " a href="/statements" { (t(locale, "records.statements_title")) } }
         @if orders.is_empty() {
             p { (t(locale, "orders.empty")) " " a href="/plans" { (t(locale, "nav.plans")) } }
         } @else {
@@ -177,6 +178,9 @@ pub async fn show(
             }
             dt { (t(locale, "checkout.fee_line")) } dd { (b.money(b.fee)) }
             dt { (t(locale, "checkout.total")) } dd { strong { (b.money(b.total)) } }
+        }
+        @if matches!(order.state, OrderState::Fulfilled | OrderState::Refunded) {
+            p { a.button.secondary href={ "/orders/" (order.id) "/receipt" } data-testid="receipt-link" { (t(locale, "records.view_receipt")) } }
         }
         p { a href="/orders" { (t(locale, "orders.title")) } " · " a href="/account" { (t(locale, "nav.account")) } }
     };

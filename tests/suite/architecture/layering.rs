@@ -38,6 +38,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "auto_renew",
     "customers",
     "reports",
+    "records",
 ];
 /// The composition: may use anything above, and each other.
 pub(super) const OUTER: &[&str] = &["background", "web", "server", "cli", "demo", "bench"];

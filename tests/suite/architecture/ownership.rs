@@ -55,8 +55,16 @@ const OWNERS: &[(&str, &[&str])] = &[
     // `refunds_next`: the refunds table rebuilt by a SQLite migration.
     (
         "src/orders/",
-        &["orders", "receipts", "refunds", "refunds_next"],
+        &[
+            "orders",
+            "receipts",
+            "refunds",
+            "refunds_next",
+            "receipt_series",
+            "credit_notes",
+        ],
     ),
+    ("src/records/", &["statement_mailings"]),
     (
         "src/payments/",
         &[

@@ -1,0 +1,1 @@
+../common/0028_records.sql
