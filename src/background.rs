@@ -34,6 +34,10 @@ impl crate::jobs::Handlers for JobKinds {
                 .await
                 .map(|()| None),
             crate::lines::DELIVER_JOB => crate::lines::deliver(app, job).await,
+            crate::announcements::SEND_JOB => crate::announcements::send::send_page(app, job).await,
+            crate::announcements::DELIVER_JOB => {
+                crate::announcements::send::deliver(app, job).await
+            }
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }

@@ -23,7 +23,7 @@ pub use outbox::{FileOutbox, OutboxEntry};
 pub use quiet::quiet_until;
 pub use smtp::SmtpSender;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Sms,
@@ -47,6 +47,11 @@ pub struct Message {
     /// SMS and for text-only email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<HtmlPart>,
+    /// A marketing message's one-click opt-out link: email carries it also as
+    /// `List-Unsubscribe` (RFC 2369) with `List-Unsubscribe-Post` (RFC 8058), so the
+    /// reader's mail app can offer "Unsubscribe" itself. `None` for service messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 #[async_trait::async_trait]

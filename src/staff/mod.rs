@@ -3,7 +3,7 @@
 //! sessions. Roles form a ladder: a viewer reads; support also answers tickets,
 //! resends messages, queries payments and marks lines for review; finance also
 //! refunds, adjusts wallets and exports; an admin also edits the catalog, the staff and
-//! the keys.
+//! the keys, and posts announcements.
 
 mod enrolment;
 mod login;
@@ -97,10 +97,12 @@ pub enum Permission {
     EditCatalog,
     ManageStaff,
     ManageKeys,
+    /// Post and edit announcements (and send them, marketing ones included).
+    PostAnnouncements,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::Read,
         Permission::AnswerTickets,
         Permission::ResendMessages,
@@ -112,6 +114,7 @@ impl Permission {
         Permission::EditCatalog,
         Permission::ManageStaff,
         Permission::ManageKeys,
+        Permission::PostAnnouncements,
     ];
 
     pub fn least_role(self) -> Role {
@@ -122,9 +125,10 @@ impl Permission {
             | Permission::QueryPayments
             | Permission::ReviewLines => Role::Support,
             Permission::Refund | Permission::AdjustWallets | Permission::Export => Role::Finance,
-            Permission::EditCatalog | Permission::ManageStaff | Permission::ManageKeys => {
-                Role::Admin
-            }
+            Permission::EditCatalog
+            | Permission::ManageStaff
+            | Permission::ManageKeys
+            | Permission::PostAnnouncements => Role::Admin,
         }
     }
 
@@ -141,6 +145,7 @@ impl Permission {
             Permission::EditCatalog => "edit_catalog",
             Permission::ManageStaff => "manage_staff",
             Permission::ManageKeys => "manage_keys",
+            Permission::PostAnnouncements => "post_announcements",
         }
     }
 }

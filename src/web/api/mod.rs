@@ -2,11 +2,13 @@
 
 mod accounts;
 mod admin;
+mod announcements;
 mod auto_renew;
 mod cards;
 mod me;
 mod orders;
 mod plans;
+mod preferences;
 mod refusals;
 mod sessions;
 mod usage;
@@ -40,6 +42,12 @@ pub fn routes() -> Router<App> {
             post(accounts::request_email_verification),
         )
         .route("/api/v1/email-verifications", post(accounts::confirm_email))
+        .route(
+            "/api/v1/me/preferences",
+            get(preferences::show).put(preferences::update),
+        )
+        .route("/api/v1/announcements", get(announcements::list))
+        .route("/api/v1/announcements/{id}/read", post(announcements::read))
         .route("/api/v1/me/cards", get(cards::list))
         .route("/api/v1/me/cards/{id}", delete(cards::remove))
         .route("/api/v1/plans", get(plans::list))
@@ -80,10 +88,13 @@ pub fn routes() -> Router<App> {
         admin::payments::list, admin::payments::query, admin::payments::dismiss,
         admin::reports::summary, admin::reports::export,
         admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
+        preferences::show, preferences::update, announcements::list, announcements::read,
+        admin::announcements::list, admin::announcements::show, admin::announcements::create,
+        admin::announcements::update,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"), (name = "announcements"),
         (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME --role …`) as the bearer token, or a staff member's console session. Each endpoint checks the role.")),
 )]
 pub struct ApiDoc;

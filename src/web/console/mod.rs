@@ -3,6 +3,8 @@
 //! signed in with password and TOTP. Its sessions are apart from subscribers' (own
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
+mod announcement_form;
+mod announcements;
 mod attention;
 mod books;
 mod charts;
@@ -60,6 +62,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
+        .merge(announcements::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 
