@@ -64,8 +64,18 @@ impl Audience {
     }
 }
 
-/// Zones by plan code, retired plans too: read once for many accounts.
-pub async fn zones(app: &App) -> Result<BTreeMap<String, Zone>> {
+/// Zones by plan code, retired plans too, read once for many accounts; empty (and not
+/// read) when none of `audiences` asks for a zone.
+pub async fn zones<'a>(
+    app: &App,
+    audiences: impl IntoIterator<Item = &'a Audience>,
+) -> Result<BTreeMap<String, Zone>> {
+    if audiences
+        .into_iter()
+        .all(|audience| audience.zones.is_empty())
+    {
+        return Ok(BTreeMap::new());
+    }
     Ok(crate::catalog::history::plans(app, None)
         .await?
         .into_iter()

@@ -220,7 +220,7 @@ pub async fn current_for(app: &App, account_id: Option<&str>) -> Result<Vec<Show
     };
     // The lines are looked at only when something current is targeted.
     let facts = if current.iter().any(|a| !a.audience.is_everyone()) {
-        let zones = audience::zones(app).await?;
+        let zones = audience::zones(app, current.iter().map(|a| &a.audience)).await?;
         audience::facts_of(app, account_id, &zones).await?
     } else {
         Vec::new()

@@ -86,11 +86,7 @@ pub async fn send_page(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
         return Ok(None);
     }
     let accounts = crate::accounts::page(app, work.after.as_deref(), PAGE).await?;
-    let zones = if announcement.audience.is_everyone() {
-        Default::default()
-    } else {
-        audience::zones(app).await?
-    };
+    let zones = audience::zones(app, [&announcement.audience]).await?;
     let mut chosen = Vec::new();
     for account in &accounts {
         if !announcement.audience.is_everyone() {

@@ -293,25 +293,33 @@ async fn news_walk_in_headless_chromium() {
     if !browser_available(&manifest_dir()) {
         return;
     }
-    walk_demo_server_then("news.mjs", |_| {}, Vec::new(), async |app| {
-        // The consent log: opted in on the page, out by the link, both kept.
-        let demo = datacard::accounts::find_by_phone(
-            app,
-            &datacard::accounts::Phone::parse("+85291234567").expect("the demo phone"),
-        )
-        .await
-        .expect("look up the demo subscriber")
-        .expect("the demo subscriber");
-        let log = datacard::preferences::consent_history(app, &demo.id)
+    walk_demo_server_then(
+        "news.mjs",
+        |_| {},
+        Vec::new(),
+        async |app| {
+            // The consent log: opted in on the page, out by the link, both kept.
+            let demo = datacard::accounts::find_by_phone(
+                app,
+                &datacard::accounts::Phone::parse("+85291234567").expect("the demo phone"),
+            )
             .await
-            .expect("the consent log");
-        let said: Vec<(bool, &str)> = log.iter().map(|e| (e.opted_in, e.source.as_str())).collect();
-        assert_eq!(said, [(false, "unsubscribe_link"), (true, "page")]);
-        let alerts = datacard::preferences::alert_channels(app, &demo.id)
-            .await
-            .expect("alert channels");
-        assert!(!alerts.sms && alerts.email);
-    })
+            .expect("look up the demo subscriber")
+            .expect("the demo subscriber");
+            let log = datacard::preferences::consent_history(app, &demo.id)
+                .await
+                .expect("the consent log");
+            let said: Vec<(bool, &str)> = log
+                .iter()
+                .map(|e| (e.opted_in, e.source.as_str()))
+                .collect();
+            assert_eq!(said, [(false, "unsubscribe_link"), (true, "page")]);
+            let alerts = datacard::preferences::alert_channels(app, &demo.id)
+                .await
+                .expect("alert channels");
+            assert!(!alerts.sms && alerts.email);
+        },
+    )
     .await;
 }
 

@@ -16,8 +16,12 @@ pub struct Banner {
 }
 
 /// The banners for this reader now; a page still renders (without them) should the
-/// database not answer.
+/// database not answer. Not looked up for what is no page: the order page's script and
+/// the status it polls.
 pub async fn banners(app: &App, portal: &Portal) -> Vec<Banner> {
+    if portal.path.starts_with("/assets/") || portal.path.ends_with("/status") {
+        return Vec::new();
+    }
     let account = portal.account.as_ref().map(|a| a.id.as_str());
     match crate::announcements::banners_for(app, account).await {
         Ok(found) => found
