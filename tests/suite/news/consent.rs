@@ -250,3 +250,36 @@ story!(a_tampered_unsubscribe_link_is_refused, |app| {
         json!({ "sms": true, "email": true })
     );
 });
+
+story!(
+    a_delivery_claimed_by_a_worker_that_died_is_not_sent_again,
+    |app| {
+        let admin = admin(&app).await;
+        let sub = subscriber(&app, 1, "HK-30D-20G").await;
+        post(
+            &app,
+            &admin,
+            json!({ "title": { "en": "Tariff update" }, "send": { "email": true } }),
+        )
+        .await;
+        datacard::jobs::run_due_of_kind(&app, "news-story", datacard::announcements::SEND_JOB)
+            .await
+            .expect("the page runs");
+        // A worker claimed this delivery and died: it may have sent the message.
+        sqlx::query(
+            "UPDATE announcement_deliveries SET state = 'sending' \
+             WHERE account_id = $1 AND channel = 'email'",
+        )
+        .bind(&sub.account_id)
+        .execute(app.db.reader())
+        .await
+        .expect("claim the delivery");
+        send_due(&app).await;
+        assert!(announcements_to(&app, &sub.email).await.is_empty());
+        // The others went once.
+        assert_eq!(
+            announcements_to(&app, "demo@datacard.example").await.len(),
+            1
+        );
+    }
+);
