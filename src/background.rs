@@ -40,6 +40,10 @@ impl crate::jobs::Handlers for JobKinds {
             crate::records::STATEMENT_JOB => crate::records::send_statement(app, job)
                 .await
                 .map(|()| None),
+            crate::announcements::SEND_JOB => crate::announcements::send::send_page(app, job).await,
+            crate::announcements::DELIVER_JOB => {
+                crate::announcements::send::deliver(app, job).await
+            }
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }

@@ -4,6 +4,7 @@
 //! [`server::serve`] from an injected listener and shutdown future.
 
 pub mod accounts;
+pub mod announcements;
 pub mod api_keys;
 pub mod app;
 pub mod audit;
@@ -24,11 +25,13 @@ pub mod inventory;
 pub mod jobs;
 pub mod ledger;
 pub mod lines;
+pub mod markdown;
 pub mod messages;
 pub mod money;
 pub mod network;
 pub mod orders;
 pub mod payments;
+pub mod preferences;
 pub mod private_files;
 pub mod promotions;
 pub mod records;

@@ -103,6 +103,19 @@ pub async fn set_locale(app: &App, account_id: &str, locale: Locale) -> Result<(
     Ok(())
 }
 
+/// As [`set_locale`], in the caller's transaction (a change of preferences that
+/// also changes other things).
+pub async fn set_locale_in(tx: &mut crate::db::Tx, account_id: &str, locale: Locale) -> Result<()> {
+    store::update_locale(tx, account_id, locale).await
+}
+
+/// Up to `limit` accounts in id order, after `after` (from the first when `None`):
+/// for work that goes through every subscriber a page at a time (an announcement
+/// sent to those it targets).
+pub async fn page(app: &App, after: Option<&str>, limit: i64) -> Result<Vec<Account>> {
+    store::page(app.db.reader(), after.unwrap_or(""), limit).await
+}
+
 /// Is the phone already registered? (For seeding and operators, not for answers to
 /// the public, which never reveal it.)
 pub async fn exists(app: &App, phone: &Phone) -> Result<bool> {

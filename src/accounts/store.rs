@@ -61,6 +61,20 @@ where
     row.map(|row| account_from_row(&row)).transpose()
 }
 
+pub(super) async fn page<'e, E>(executor: E, after: &str, limit: i64) -> Result<Vec<Account>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(account_from_row).collect()
+}
+
 /// The account that has this email, verified or not.
 pub(super) async fn find_by_email(tx: &mut Tx, email: &Email) -> Result<Option<Account>> {
     let row = sqlx::query(&format!(

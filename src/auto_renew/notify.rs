@@ -77,6 +77,22 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
     if work.sms && !settings.sms {
         return Ok(());
     }
+    // Reminders and failures follow the subscriber's alert channels; a renewal done is
+    // the receipt of a charge and always goes.
+    let receipt =
+        work.kind.starts_with("auto_renew_done") || work.kind.starts_with("auto_renew_card_done");
+    let channel = if work.sms {
+        Channel::Sms
+    } else {
+        Channel::Email
+    };
+    if !receipt
+        && !crate::preferences::alert_channels(app, &account_id)
+            .await?
+            .get(channel)
+    {
+        return Ok(());
+    }
     let locale = account.locale;
     let current_plan = period.plan_code;
     let ends_at = period.ends_at;
@@ -121,6 +137,7 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             subject: String::new(),
             body,
             html: None,
+            unsubscribe: None,
         }
     } else {
         let subject = t(locale, &format!("{key}.subject"));
@@ -136,6 +153,7 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             subject,
             body,
             html,
+            unsubscribe: None,
         }
     };
     app.messenger

@@ -190,6 +190,7 @@ mod tests {
             subject: String::new(),
             body: body.into(),
             html: None,
+            unsubscribe: None,
         }
     }
 

@@ -58,9 +58,11 @@ pub struct SentMessage {
 }
 
 impl SentMessage {
-    /// The same text again, to the same address; `None` when it was withheld.
+    /// The same text again, to the same address; `None` when it was withheld, or when
+    /// it was marketing: the subscriber may have opted out since, and consent is
+    /// checked at sending, not by staff (PDPO Part VIA).
     pub fn again(&self) -> Option<Message> {
-        if self.withheld {
+        if self.withheld || self.kind == "announcement_marketing" {
             return None;
         }
         Some(Message {
@@ -71,6 +73,7 @@ impl SentMessage {
             subject: self.subject.clone(),
             body: self.body.clone(),
             html: None,
+            unsubscribe: None,
         })
     }
 }

@@ -53,6 +53,11 @@ pub struct Message {
     /// SMS and for text-only email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<HtmlPart>,
+    /// A marketing message's one-click opt-out link: email carries it also as
+    /// `List-Unsubscribe` (RFC 2369) with `List-Unsubscribe-Post` (RFC 8058), so the
+    /// reader's mail app can offer "Unsubscribe" itself. `None` for service messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 #[async_trait::async_trait]

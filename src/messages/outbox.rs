@@ -96,6 +96,7 @@ mod tests {
                 subject: String::new(),
                 body: format!("驗證碼 {n}"),
                 html: None,
+                unsubscribe: None,
             };
             outbox.send(&message).await.unwrap();
         }

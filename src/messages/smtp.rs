@@ -3,12 +3,15 @@
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{Channel, HtmlPart, Message, Sender};
+
+/// What lettre's `Header::parse` may fail with.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 use crate::config::SmtpConfig;
 
 pub struct SmtpSender {
@@ -83,6 +86,43 @@ fn text_and_html(text: &str, html: &HtmlPart) -> anyhow::Result<MultiPart> {
         .multipart(related))
 }
 
+/// `List-Unsubscribe: <https://…>` (RFC 2369): the opt-out a mail app offers itself.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(text: &str) -> Result<Self, BoxError> {
+        Ok(Self(text.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): the link opts out
+/// by a POST alone, without a page (the link's GET only asks to confirm).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, BoxError> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
 #[async_trait::async_trait]
 impl Sender for SmtpSender {
     async fn send(&self, message: &Message) -> anyhow::Result<()> {
@@ -93,10 +133,15 @@ impl Sender for SmtpSender {
             .to
             .parse()
             .map_err(|_| anyhow!("the recipient is not a valid email address"))?;
-        let builder = lettre::Message::builder()
+        let mut builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.as_str());
+        if let Some(link) = &message.unsubscribe {
+            builder = builder
+                .header(ListUnsubscribe(format!("<{link}>")))
+                .header(ListUnsubscribePost);
+        }
         let email = match &message.html {
             None => builder
                 .header(ContentType::TEXT_PLAIN)
@@ -188,6 +233,7 @@ mod tests {
             subject: subject.into(),
             body: body.into(),
             html: None,
+            unsubscribe: None,
         }
     }
 
@@ -335,6 +381,28 @@ mod tests {
             .decode(image_body.split_whitespace().collect::<String>())
             .unwrap();
         assert_eq!(crate::messages::qr::decode(&png), link);
+    }
+
+    #[tokio::test]
+    async fn a_marketing_email_offers_one_click_unsubscribe() {
+        let (port, server) = smtp_server("250 ok\r\n").await;
+        let link = "https://my.example.hk/u/acc_01ABC.e.c2lnbmF0dXJl";
+        let message = Message {
+            unsubscribe: Some(link.into()),
+            ..email("New offer", "20 GB for HK$98")
+        };
+        sender(port).send(&message).await.unwrap();
+        let session = server.await.unwrap();
+        let headers = session.data.split("\r\n\r\n").next().unwrap();
+        let headers = headers.replace("\r\n ", " ");
+        assert!(
+            headers.contains(&format!("List-Unsubscribe: <{link}>\r\n")),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"),
+            "{headers}"
+        );
     }
 
     #[tokio::test]

@@ -23,6 +23,7 @@ fn message(
         },
         body,
         html: None,
+        unsubscribe: None,
     }
 }
 

@@ -28,10 +28,12 @@ pub struct StatementJob {
 }
 
 /// Does the subscriber want their monthly statement by email? The preferences page
-/// (`statements_by_email`) owns the choice; until it exists, no one has opted in.
-/// Every reader of the choice goes through here.
-pub async fn statements_by_email(_app: &App, _account_id: &str) -> Result<bool> {
-    Ok(false)
+/// (`statements_by_email`) owns the choice, off until they turn it on. Every reader of
+/// the choice goes through here.
+pub async fn statements_by_email(app: &App, account_id: &str) -> Result<bool> {
+    Ok(crate::preferences::get(app, account_id)
+        .await?
+        .statements_by_email)
 }
 
 /// Sends a receipt or credit note (the job queued when it was issued).
@@ -139,6 +141,7 @@ pub async fn send_document(app: &App, job: &Job) -> Result<()> {
             subject: String::new(),
             body: sms,
             html: None,
+            unsubscribe: None,
         },
     )
     .await
@@ -199,6 +202,7 @@ fn email(
             markup: markup.into_string(),
             images: Vec::new(),
         }),
+        unsubscribe: None,
     }
 }
 

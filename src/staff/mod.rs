@@ -3,7 +3,7 @@
 //! sessions. Roles form a ladder: a viewer reads; support also answers tickets,
 //! resends messages, queries payments and marks lines for review; finance also
 //! refunds, adjusts wallets and exports; an admin also edits the catalog, the staff and
-//! the keys.
+//! the keys, and posts announcements.
 
 mod enrolment;
 mod login;
@@ -100,6 +100,8 @@ pub enum Permission {
     EditCatalog,
     ManageStaff,
     ManageKeys,
+    /// Post and edit announcements (and send them, marketing ones included).
+    PostAnnouncements,
 }
 
 impl Permission {
@@ -116,6 +118,7 @@ impl Permission {
         Permission::EditCatalog,
         Permission::ManageStaff,
         Permission::ManageKeys,
+        Permission::PostAnnouncements,
     ];
 
     pub fn least_role(self) -> Role {
@@ -129,9 +132,10 @@ impl Permission {
             | Permission::AdjustWallets
             | Permission::FulfilManually
             | Permission::Export => Role::Finance,
-            Permission::EditCatalog | Permission::ManageStaff | Permission::ManageKeys => {
-                Role::Admin
-            }
+            Permission::EditCatalog
+            | Permission::ManageStaff
+            | Permission::ManageKeys
+            | Permission::PostAnnouncements => Role::Admin,
         }
     }
 
@@ -149,6 +153,7 @@ impl Permission {
             Permission::EditCatalog => "edit_catalog",
             Permission::ManageStaff => "manage_staff",
             Permission::ManageKeys => "manage_keys",
+            Permission::PostAnnouncements => "post_announcements",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Alerts that close the loop: 75 % and 90 % used, data exhausted, fair use reached,
 //! and validity ending in 3 days or 1 day with nothing queued — each at most once
-//! per period, by SMS and email in the subscriber's language, with a link to a
-//! pre-filled renewal.
+//! per period, by SMS and email (those the subscriber keeps on for alerts) in their
+//! language, with a link to a pre-filled renewal.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -178,6 +178,8 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         app.config.public_url(),
         alert.iccid
     );
+    // The subscriber chooses the channels of alerts (the preferences page).
+    let wanted = crate::preferences::alert_channels(app, account_id.as_str()).await?;
     let tail = &alert.iccid[alert.iccid.len().saturating_sub(4)..];
     let key = format!("alert.{}", alert.kind);
     let body = tf(
@@ -189,7 +191,7 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         (Channel::Sms, account.phone.to_string()),
         (Channel::Email, account.email.to_string()),
     ] {
-        if channel == Channel::Email && alert.sms_only {
+        if (channel == Channel::Email && alert.sms_only) || !wanted.get(channel) {
             continue;
         }
         if channel == Channel::Sms && sms_at > now {
@@ -214,6 +216,7 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
             },
             body: body.clone(),
             html: None,
+            unsubscribe: None,
         };
         app.messenger
             .send(&app.db, app.now(), &message)

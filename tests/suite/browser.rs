@@ -72,6 +72,13 @@
 //!   page turns fulfilled by itself), the one-tap install link's carddata, a card
 //!   renewal declined then retried, and the account card's one "valid until".
 //!
+//! - `news.mjs`: announcements and preferences: an administrator previews and posts a
+//!   banner for the demo line's plan, one for another zone and a marketing announcement
+//!   by email; the demo subscriber on a phone in Traditional Chinese sees only their
+//!   plan's banner, dismisses it, reads the announcements, opts in to offers by email
+//!   and keeps alerts off SMS (English too); the next offer reaches them by email with
+//!   its unsubscribe link, which asks, then opts out; a changed link is refused.
+//!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
 //! say SKIPPED and pass, unless `DATACARD_REQUIRE_BROWSER=1`, when they fail naming
@@ -283,6 +290,41 @@ async fn console_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("console.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn news_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server_then(
+        "news.mjs",
+        |_| {},
+        Vec::new(),
+        async |app| {
+            // The consent log: opted in on the page, out by the link, both kept.
+            let demo = datacard::accounts::find_by_phone(
+                app,
+                &datacard::accounts::Phone::parse("+85291234567").expect("the demo phone"),
+            )
+            .await
+            .expect("look up the demo subscriber")
+            .expect("the demo subscriber");
+            let log = datacard::preferences::consent_history(app, &demo.id)
+                .await
+                .expect("the consent log");
+            let said: Vec<(bool, &str)> = log
+                .iter()
+                .map(|e| (e.opted_in, e.source.as_str()))
+                .collect();
+            assert_eq!(said, [(false, "unsubscribe_link"), (true, "page")]);
+            let alerts = datacard::preferences::alert_channels(app, &demo.id)
+                .await
+                .expect("alert channels");
+            assert!(!alerts.sms && alerts.email);
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,6 +22,7 @@ mod cli;
 mod fakes;
 mod hostile;
 mod languages;
+mod news;
 mod orders;
 mod phone_numbers;
 mod prices;

@@ -98,6 +98,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "0fba7796f0d561641dff6c5b88f2003b7bd38f0ec29dde708e47de4f330e9b2fcddbfb4ee8427464ea20d8f402c6f927",
     ),
     (
+        "common/0027_announcements_and_preferences.sql",
+        "0d9124cb45d7ed960cd14fce778aa2c4760648108b2237fe4c9934ac3b866aef687a66592fc52bcaac1ba457c72ae79d",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

@@ -2,12 +2,14 @@
 
 mod accounts;
 mod admin;
+mod announcements;
 mod auto_renew;
 mod cards;
 mod me;
 mod orders;
 mod plans;
 mod records;
+mod preferences;
 mod refusals;
 mod sessions;
 mod usage;
@@ -41,6 +43,12 @@ pub fn routes() -> Router<App> {
             post(accounts::request_email_verification),
         )
         .route("/api/v1/email-verifications", post(accounts::confirm_email))
+        .route(
+            "/api/v1/me/preferences",
+            get(preferences::show).put(preferences::update),
+        )
+        .route("/api/v1/announcements", get(announcements::list))
+        .route("/api/v1/announcements/{id}/read", post(announcements::read))
         .route("/api/v1/me/cards", get(cards::list))
         .route("/api/v1/me/cards/{id}", delete(cards::remove))
         .route("/api/v1/plans", get(plans::list))
@@ -89,10 +97,13 @@ pub fn routes() -> Router<App> {
         admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
         admin::refunds::reject, admin::payments::fulfil, admin::messages::resend,
         admin::lines::mark, admin::lines::clear, admin::lines::list,
+        preferences::show, preferences::update, announcements::list, announcements::read,
+        admin::announcements::list, admin::announcements::show, admin::announcements::create,
+        admin::announcements::update,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"), (name = "announcements"),
         (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME --role …`) as the bearer token, or a staff member's console session. Each endpoint checks the role.")),
 )]
 pub struct ApiDoc;

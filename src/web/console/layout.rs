@@ -35,6 +35,7 @@ pub fn page(console: &Console, title: &str, content: Markup) -> Markup {
                                 li { (link(console, "/admin/books", "console.books.title")) }
                                 li { (link(console, "/admin/audit", "console.audit")) }
                                 li { (link(console, "/admin/refunds", "console.refunds.pending_title")) }
+                                li { (link(console, "/admin/announcements", "console.announcements.title")) }
                                 @if member.role.may(Permission::ManageStaff) {
                                     li { (link(console, "/admin/staff", "console.staff_title")) }
                                 }

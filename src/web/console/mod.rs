@@ -4,6 +4,8 @@
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
 mod approvals;
+mod announcement_form;
+mod announcements;
 mod attention;
 mod books;
 mod charts;
@@ -68,6 +70,7 @@ pub fn routes(app: &App) -> Router<App> {
         .merge(fulfil::routes())
         .merge(messages::routes())
         .merge(reviews::routes())
+        .merge(announcements::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

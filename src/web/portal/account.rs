@@ -79,6 +79,10 @@ pub async fn show(
                 dt { (t(locale, "account.phone")) } dd { (super::format::phone(account.phone.as_str())) " · " a href="/account/phone" { (t(locale, "account.change_phone")) } }
                 dt { (t(locale, "account.email")) } dd { (account.email) }
             }
+            p.actions {
+                a.button.secondary href="/preferences" data-testid="preferences-link" { (t(locale, "preferences.account_link")) }
+                a.button.secondary href="/announcements" { (t(locale, "announcements.title")) }
+            }
         }
     };
     render(&portal, &t(locale, "account.title"), body)

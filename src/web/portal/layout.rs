@@ -3,9 +3,40 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::app::App;
 use crate::i18n::{Locale, t};
 
 use super::Portal;
+
+/// A banner announcement as the page shows it.
+#[derive(Debug, Clone)]
+pub struct Banner {
+    pub id: String,
+    pub title: String,
+}
+
+/// The banners for this reader now; a page still renders (without them) should the
+/// database not answer. Not looked up for what is no page: the order page's script and
+/// the status it polls.
+pub async fn banners(app: &App, portal: &Portal) -> Vec<Banner> {
+    if portal.path.starts_with("/assets/") || portal.path.ends_with("/status") {
+        return Vec::new();
+    }
+    let account = portal.account.as_ref().map(|a| a.id.as_str());
+    match crate::announcements::banners_for(app, account).await {
+        Ok(found) => found
+            .into_iter()
+            .map(|a| Banner {
+                title: a.title(portal.locale).to_owned(),
+                id: a.id,
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(%error, "banners not shown");
+            Vec::new()
+        }
+    }
+}
 
 const STYLE: &str = include_str!("style.css");
 
@@ -43,14 +74,48 @@ pub fn page(portal: &Portal, title: &str, content: Markup) -> Markup {
                         }
                     }
                 }
+                (banner_list(portal))
                 main #main tabindex="-1" {
                     (content)
                 }
                 footer.site {
                     p { (t(locale, "footer.text")) }
+                    p.footer-links {
+                        a href="/announcements" { (t(locale, "announcements.title")) }
+                        " · "
+                        a href="/preferences" { (t(locale, "preferences.title")) }
+                    }
                     (support_line(portal))
                     @if portal.demo {
                         p { (t(locale, "footer.demo")) " " a href="/dev/outbox" { (t(locale, "outbox.title")) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Service notices on every page until dismissed: the title, a link to read it, and
+/// (signed in) a button that marks it read and comes back to this page.
+fn banner_list(portal: &Portal) -> Markup {
+    let locale = portal.locale;
+    html! {
+        @for banner in &portal.banners {
+            section.banner aria-labelledby={ "banner-" (banner.id) } data-testid="banner" data-id=(banner.id) {
+                p #{ "banner-" (banner.id) } {
+                    span.banner-kind { (t(locale, "announcements.banner_kind")) } " "
+                    strong { (banner.title) }
+                }
+                div.banner-actions {
+                    a href={ "/announcements#" (banner.id) } { (t(locale, "announcements.read_more")) }
+                    @if portal.account.is_some() {
+                        form method="post" action={ "/announcements/" (banner.id) "/read" } {
+                            input type="hidden" name="csrf" value=(portal.csrf);
+                            input type="hidden" name="next" value=(portal.here());
+                            button.secondary type="submit" aria-describedby={ "banner-" (banner.id) } {
+                                (t(locale, "announcements.dismiss"))
+                            }
+                        }
                     }
                 }
             }

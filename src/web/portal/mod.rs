@@ -2,6 +2,7 @@
 //! Traditional Chinese (Hong Kong) and English.
 
 mod account;
+mod announcements;
 mod auth;
 mod auto_renew;
 mod cards;
@@ -17,6 +18,7 @@ mod order_actions;
 mod order_payment;
 mod orders;
 mod plans;
+mod preferences;
 pub(crate) mod qr;
 mod records;
 mod recovery;
@@ -117,6 +119,19 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             axum::routing::post(cards::remove),
         )
         .merge(records::routes())
+        .route(
+            "/preferences",
+            get(preferences::show).post(preferences::save),
+        )
+        .route("/announcements", get(announcements::list))
+        .route(
+            "/announcements/{id}/read",
+            axum::routing::post(announcements::read),
+        )
+        .route(
+            "/u/{token}",
+            get(preferences::unsubscribe_form).post(preferences::unsubscribe),
+        )
         .layer(middleware::from_fn_with_state(app.clone(), context))
         .route(install::SCRIPT_PATH, get(install::script))
 }
@@ -141,6 +156,9 @@ pub struct Portal {
     pub demo: bool,
     /// The operator's support contact ([`crate::config::SupportConfig`]).
     pub support: crate::config::SupportConfig,
+    /// Current banner announcements for the reader, not dismissed (pages only, not
+    /// form posts).
+    pub banners: Vec<layout::Banner>,
 }
 
 impl FromRequestParts<App> for Portal {
@@ -192,7 +210,7 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
             .headers
             .get("x-forwarded-proto")
             .is_some_and(|v| v.as_bytes() == b"https");
-    let portal = Portal {
+    let mut portal = Portal {
         locale,
         account,
         token: token.clone(),
@@ -202,7 +220,11 @@ async fn context(State(app): State<App>, request: Request, next: Next) -> Respon
         secure: app.config.public_url().starts_with("https://") || forwarded_https,
         demo: app.config.demo,
         support: app.config.support.clone(),
+        banners: Vec::new(),
     };
+    if parts.method == axum::http::Method::GET {
+        portal.banners = layout::banners(&app, &portal).await;
+    }
     if guard::changes_state(&parts.method)
         && let Err(origin) = guard::check_origin(&app.config, &parts.headers)
     {
@@ -350,6 +372,7 @@ pub async fn not_found_page(app: &App, request: Request) -> Response {
         secure: false,
         demo: app.config.demo,
         support: app.config.support.clone(),
+        banners: Vec::new(),
     };
     let body = html! {
         h1 { (t(locale, "notfound.title")) }

@@ -13,6 +13,7 @@ pub(super) const FOUNDATION: &[&str] = &[
     "ids",
     "money",
     "volume",
+    "markdown",
     "signature",
     "sealed",
     "private_files",
@@ -24,6 +25,7 @@ pub(super) const FOUNDATION: &[&str] = &[
 pub(super) const DOMAIN: &[&str] = &[
     "audit",
     "accounts",
+    "preferences",
     "staff",
     "api_keys",
     "ledger",
@@ -36,6 +38,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "orders",
     "usage",
     "auto_renew",
+    "announcements",
     "customers",
     "reports",
     "records",

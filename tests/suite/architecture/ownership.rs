@@ -79,6 +79,18 @@ const OWNERS: &[(&str, &[&str])] = &[
         "src/auto_renew/",
         &["auto_renew", "auto_renew_charges", "auto_renew_next"],
     ),
+    (
+        "src/preferences/",
+        &["account_preferences", "marketing_consents"],
+    ),
+    (
+        "src/announcements/",
+        &[
+            "announcements",
+            "announcement_reads",
+            "announcement_deliveries",
+        ],
+    ),
     ("src/jobs/", &["jobs"]),
     ("src/web/idempotency.rs", &["idempotency_keys"]),
     (

@@ -29,9 +29,80 @@ story!(every_console_page_checks_the_role, |app| {
             "/admin/payments/attention",
             "/admin/books",
             "/admin/refunds",
+            "/admin/announcements",
         ] {
             let (status, _, page) = app.console_get(path, &member.cookie).await;
             assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {page}");
+        }
+        // Announcements: every role reads the list; only admins post and edit (an
+        // announcement speaks for the operator; a marketing one is direct marketing).
+        let admin = role == Role::Admin;
+        let (status, _, page) = app
+            .console_get("/admin/announcements/new", &member.cookie)
+            .await;
+        let allowed = if admin {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(
+            status, allowed,
+            "/admin/announcements/new as {role:?}: {page}"
+        );
+        let (_, _, list) = app
+            .console_get("/admin/announcements", &member.cookie)
+            .await;
+        assert_eq!(
+            list.contains("href=\"/admin/announcements/new\""),
+            admin,
+            "the New link as {role:?}"
+        );
+        let before = app.count_rows("announcements").await;
+        let (status, _, page) = app
+            .console_post(
+                "/admin/announcements",
+                &member.cookie,
+                &[
+                    ("csrf", &member.csrf),
+                    ("title_en", &format!("By {}", role.as_str())),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        let posted = if admin {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, posted, "posting as {role:?}: {page}");
+        assert_eq!(
+            app.count_rows("announcements").await - before,
+            i64::from(admin)
+        );
+        for (method, path) in [
+            ("GET", "/admin/announcements/ann_nope"),
+            ("POST", "/admin/announcements/ann_nope"),
+        ] {
+            let (status, _, page) = if method == "GET" {
+                app.console_get(path, &member.cookie).await
+            } else {
+                app.console_post(
+                    path,
+                    &member.cookie,
+                    &[
+                        ("csrf", &member.csrf),
+                        ("title_en", "x"),
+                        ("action", "save"),
+                    ],
+                )
+                .await
+            };
+            let expected = if admin {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "{method} {path} as {role:?}: {page}");
         }
         // The books' exports are offered only to the roles that may export.
         let (_, _, books) = app.console_get("/admin/books", &member.cookie).await;
@@ -142,6 +213,9 @@ story!(every_console_page_checks_the_role, |app| {
         "/admin/customers",
         "/admin/payments/attention",
         "/admin/books",
+        "/admin/announcements",
+        "/admin/announcements/new",
+        "/admin/announcements/ann_nope",
     ] {
         let (status, headers, _) = app.console_get(path, "").await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
@@ -160,6 +234,7 @@ story!(
             "/api/v1/admin/payments/attention",
             "/api/v1/admin/reports/summary",
             "/api/v1/admin/refunds",
+            "/api/v1/admin/announcements",
         ];
         for role in Role::ALL {
             let key =
@@ -194,6 +269,16 @@ story!(
                     None,
                 ),
                 (Method::POST, "/api/v1/admin/coupons/NO-SUCH/retire", None),
+                (
+                    Method::POST,
+                    "/api/v1/admin/announcements",
+                    Some(json!({ "title": { "en": format!("By {}", role.as_str()) } })),
+                ),
+                (
+                    Method::PUT,
+                    "/api/v1/admin/announcements/ann_nope",
+                    Some(json!({ "title": { "en": "Edited" } })),
+                ),
             ];
             for (method, path, body) in writes {
                 let reply = app.request(method.clone(), path, body, &headers).await;
@@ -247,6 +332,8 @@ story!(
             }
         }
         assert_eq!(app.count_rows("refunds").await, 0);
+        // Only the admin's POST made an announcement.
+        assert_eq!(app.count_rows("announcements").await, 1);
 
         // Only the admin's PUT made a plan: refusals changed nothing.
         let (_, _, plan) = app

@@ -6,6 +6,7 @@
 //! `datacard plans import`; each is one transaction, audited under the key's name.
 //! `PUT` is idempotent: the same entry again changes nothing and says `unchanged`.
 
+pub mod announcements;
 pub mod audit;
 pub mod customers;
 pub mod lines;
@@ -80,6 +81,14 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/refunds/{id}/reject", post(refunds::reject))
         .merge(lines::routes())
         .merge(messages::routes())
+        .route(
+            "/api/v1/admin/announcements",
+            get(announcements::list).post(announcements::create),
+        )
+        .route(
+            "/api/v1/admin/announcements/{id}",
+            get(announcements::show).put(announcements::update),
+        )
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

@@ -1,0 +1,1 @@
+../common/0027_announcements_and_preferences.sql
