@@ -195,7 +195,7 @@ async fn send_one(app: &App, work: &DeliverJob) -> Result<bool> {
     };
     let message = message::compose(app, &announcement, &account, work.channel);
     app.messenger
-        .send(&message)
+        .send(&app.db, app.now(), &message)
         .await
         .map_err(Error::internal)?;
     Ok(true)

@@ -105,7 +105,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::Read,
         Permission::AnswerTickets,
         Permission::ResendMessages,

@@ -259,6 +259,7 @@ story!(
             subject: String::new(),
             body: "<b>餘額不足</b>' OR 1=1 --".into(),
             html: None,
+            unsubscribe: None,
         };
         let sent = messenger.send(&app.db, app.now(), &message).await;
         assert!(sent.is_err(), "the caller hears the transport's refusal");
