@@ -16,16 +16,21 @@ pub fn new_id(prefix: &str, now: DateTime<Utc>) -> String {
     for (i, byte) in random.iter().enumerate() {
         value |= u128::from(*byte) << (72 - 8 * i);
     }
-    // Monotonic within the millisecond, so that ids made one after another sort so.
+    // Monotonic within the millisecond, so that ids made one after another sort so. The
+    // last id is kept per millisecond (in a few slots, by its low bits), so ids made for
+    // another time in between (a clock set by a test, several clocks in one process) do
+    // not break the order of those made for this one.
     {
-        static LAST: std::sync::Mutex<u128> = std::sync::Mutex::new(0);
+        const SLOTS: usize = 64;
+        static LAST: std::sync::Mutex<[u128; SLOTS]> = std::sync::Mutex::new([0; SLOTS]);
         let mut last = LAST
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if value >> 80 == *last >> 80 && value <= *last {
-            value = *last + 1;
+        let slot = &mut last[(millis as usize) % SLOTS];
+        if value >> 80 == *slot >> 80 && value <= *slot {
+            value = *slot + 1;
         }
-        *last = value;
+        *slot = value;
     }
     let mut out = String::with_capacity(prefix.len() + 27);
     out.push_str(prefix);
@@ -137,5 +142,17 @@ mod tests {
         assert!(earlier < later);
         let now = Utc::now();
         assert_ne!(new_id("acc", now), new_id("acc", now));
+    }
+
+    #[test]
+    fn ids_of_one_millisecond_stay_in_order_when_another_time_comes_between() {
+        let fixed = DateTime::from_timestamp_millis(1_764_000_000_000).unwrap();
+        let other = DateTime::from_timestamp_millis(1_600_000_000_123).unwrap();
+        for _ in 0..200 {
+            let first = new_id("ltx", fixed);
+            let _between = new_id("ltx", other);
+            let second = new_id("ltx", fixed);
+            assert!(first < second, "{first} then {second}");
+        }
     }
 }
