@@ -55,7 +55,7 @@ UPDATE ledger_accounts SET balance = balance - 8800 WHERE code = 'revenue' || ch
 INSERT INTO ledger_entries (transaction_id, seq, ledger_account_id, amount, currency) VALUES ('ltx_pg' || :client_id::text || '_' || :n::text, 3, :a4, -8800, 'HKD');
 INSERT INTO receipt_series (series, last) VALUES ('P2026', 1) ON CONFLICT (series) DO UPDATE SET last = receipt_series.last + 1 RETURNING last AS rn \gset
 INSERT INTO receipts (order_id, number, payment_id, body, issued_at) VALUES ('ord_pg' || :client_id::text || '_' || :n::text, 'P2026-' || lpad(:rn::text, 6, '0'), 'pay_pg' || :client_id::text || '_' || :n::text, '{}', :now::bigint);
-INSERT INTO jobs (id, kind, unique_key, payload, run_at, created_at) VALUES ('job_pg' || :client_id::text || '_' || :n::text, 'floor.document', 'document:P2026-' || lpad(:rn::text, 6, '0'), '{}', :now::bigint, :now::bigint) ON CONFLICT (unique_key) DO NOTHING;
+INSERT INTO jobs (id, kind, unique_key, payload, run_at, created_at) VALUES ('job_pg' || :client_id::text || '_' || :n::text, 'floor.document', 'document' || chr(58) || 'P2026-' || lpad(:rn::text, 6, '0'), '{}', :now::bigint, :now::bigint) ON CONFLICT (unique_key) DO NOTHING;
 UPDATE payments SET state = 'succeeded', updated_at = :now::bigint WHERE id = 'pay_pg' || :client_id::text || '_' || :n::text;
 UPDATE payment_events SET outcome = 'moved' WHERE id = 'pevn_pg' || :client_id::text || '_' || :n::text;
 COMMIT;

@@ -16,6 +16,7 @@ use crate::money::Money;
 use crate::orders::{self, Order, OrderKind};
 use crate::payments::Method;
 
+use super::format;
 use super::receipt::method_name;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -88,11 +89,24 @@ pub async fn describe(
     }
     let ids: Vec<String> = orders_by_id.keys().cloned().collect();
     let auto = crate::auto_renew::auto_renewals(app, &ids).await?;
+    // The dates of the periods each purchase bought: its movement of data.
+    let zone = app.config.time_zone();
+    let mut bought: HashMap<&str, String> = HashMap::new();
+    for id in &ids {
+        let periods = crate::lines::of_order(app.db.reader(), id).await?;
+        if let (Some((first, _)), Some((_, last))) = (periods.first(), periods.last()) {
+            bought.insert(id.as_str(), format::period(locale, *first, *last, zone));
+        }
+    }
     Ok(transactions
         .iter()
         .map(|transaction| {
             let order = order_of(transaction).and_then(|id| orders_by_id.get(id));
-            let (kind, description) = words(transaction, order, &auto, locale);
+            let (kind, mut description) = words(transaction, order, &auto, locale);
+            if let Some(dates) = order.and_then(|o| bought.get(o.id.as_str())) {
+                description.push_str(" · ");
+                description.push_str(dates);
+            }
             Entry {
                 id: transaction.id.clone(),
                 at: transaction.at,

@@ -237,3 +237,73 @@ story!(a_statement_equals_the_ledger_for_its_month, |app| {
         }
     }
 });
+
+story!(last_months_statement_is_emailed_on_the_first_once, |app| {
+    let auth = demo(&app).await;
+    buy(&app, &auth, renewal(1, "card")).await;
+    let (_, _, me) = app
+        .get_json("/api/v1/me", &[("authorization", &auth)])
+        .await;
+    let account = me["id"].as_str().expect("an id").to_owned();
+    // 1 December in Hong Kong: November's run. Nobody has opted in yet (the choice is
+    // the preferences page's), so nothing is queued, and the month is done once.
+    app.advance(Duration::days(6));
+    assert_eq!(
+        datacard::records::statements_due(&app)
+            .await
+            .expect("the run"),
+        0
+    );
+    assert_eq!(
+        datacard::records::statements_due(&app)
+            .await
+            .expect("again"),
+        0
+    );
+    let done: Vec<String> = strings(
+        &app,
+        "SELECT month FROM statement_mailings WHERE account_id = '*'",
+    )
+    .await;
+    assert_eq!(done, ["2026-11"]);
+
+    // The email a queued statement job sends: the month's figures and the link.
+    let now = app.now();
+    let mut tx = app.db.begin().await.expect("begin");
+    datacard::jobs::enqueue(
+        &mut tx,
+        datacard::records::STATEMENT_JOB,
+        None,
+        &json!({ "account_id": account, "month": "2026-11" }),
+        now,
+        now,
+    )
+    .await
+    .expect("queued");
+    tx.commit().await.expect("commit");
+    datacard::jobs::run_due_of_kind(&app, "w", datacard::records::STATEMENT_JOB)
+        .await
+        .expect("sent");
+    let email = app
+        .outbox_as_sent()
+        .await
+        .into_iter()
+        .find(|m| m.message.kind == "statement")
+        .expect("the statement's email");
+    // The demo subscriber reads Traditional Chinese.
+    assert_eq!(email.message.subject, "2026年11月月結單");
+    assert!(
+        email.message.body.contains("HK$90.20"),
+        "{}",
+        email.message.body
+    );
+    assert!(
+        email
+            .message
+            .body
+            .contains("https://datacard.test/statements/2026-11"),
+        "{}",
+        email.message.body
+    );
+    assert!(email.message.html.is_some());
+});
