@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+mod inventory;
 mod layers;
 mod payments;
 mod people;
 mod sections;
 
+pub use inventory::InventoryConfig;
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
     SandboxConfig, StripeConfig, WechatPayConfig,
@@ -75,6 +77,7 @@ pub struct Config {
     /// The contact shown in the footer and on every error page.
     pub support: SupportConfig,
     pub lines: LinesConfig,
+    pub inventory: InventoryConfig,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             console: ConsoleConfig::default(),
             support: SupportConfig::default(),
             lines: LinesConfig::default(),
+            inventory: InventoryConfig::default(),
         }
     }
 }
@@ -225,6 +229,7 @@ impl Config {
         }
         self.payments.validate(self.locale.currency, self.demo)?;
         self.support.validate()?;
+        self.inventory.validate()?;
         Ok(())
     }
 

@@ -80,6 +80,7 @@ pub fn routes() -> Router<App> {
         admin::payments::list, admin::payments::query, admin::payments::dismiss,
         admin::reports::summary, admin::reports::export,
         admin::refunds::refund, admin::refunds::approve, admin::refunds::adjust, admin::refunds::pending,
+        admin::inventory::show,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

@@ -43,7 +43,7 @@ const OWNERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("src/lines/", &["lines", "line_periods", "line_events"]),
-    ("src/inventory/", &["esim_inventory"]),
+    ("src/inventory/", &["esim_inventory", "esim_stock_alerts"]),
     (
         "src/ledger/",
         &["ledger_accounts", "ledger_entries", "ledger_transactions"],

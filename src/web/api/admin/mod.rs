@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod inventory;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/admin/payments/{id}/refunds", post(refunds::refund))
         .route("/api/v1/admin/refunds", get(refunds::pending))
         .route("/api/v1/admin/refunds/{id}/approve", post(refunds::approve))
+        .route("/api/v1/admin/inventory", get(inventory::show))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console
