@@ -4,9 +4,13 @@
 
 mod attention;
 mod books;
+mod catalog;
+mod catalog_offers;
+mod catalog_preview;
 mod customers;
 mod enrolment;
 mod exports;
+mod inventory;
 mod login;
 mod refund_console;
 mod refund_top_ups;

@@ -5,6 +5,15 @@
 
 mod attention;
 mod books;
+mod catalog;
+mod catalog_form;
+mod catalog_inventory;
+mod catalog_offer_form;
+mod catalog_offers;
+mod catalog_plan_form;
+mod catalog_plans;
+mod catalog_preview;
+mod catalog_values;
 mod charts;
 mod customers;
 mod enrol;
@@ -14,6 +23,7 @@ mod layout;
 mod login;
 mod refunds;
 mod staff;
+mod upload;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -60,6 +70,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
+        .merge(catalog::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 
