@@ -47,6 +47,11 @@ impl crate::jobs::Handlers for JobKinds {
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }
+            crate::inventory::low_stock::LOW_STOCK_JOB => {
+                crate::inventory::low_stock::send(app, job)
+                    .await
+                    .map(|()| None)
+            }
             other => Err(crate::error::Error::internal(anyhow::anyhow!(
                 "unknown job kind {other}"
             ))),
@@ -88,6 +93,9 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
             if let Err(error) = crate::records::statements_due(&app).await {
                 tracing::warn!(%error, "monthly statements");
+            // New eSIMs sold since the last look may have run the stock low.
+            if let Err(error) = crate::inventory::low_stock::check(&app).await {
+                tracing::warn!(%error, "low-stock alert");
             }
         }
     });

@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use crate::money::Currency;
 
 use super::entry::PlanEntry;
-use super::fields::{instant, names};
+use super::fields::{Problem, instant, names};
 use super::plan::{Allowance, Period, PeriodUnit, PlanCode, Zone};
 
 /// A plan as the file describes it, checked.
@@ -63,17 +63,18 @@ pub fn check_plans(entries: Vec<PlanEntry>) -> (Vec<PlanSpec>, Vec<String>) {
     (specs, errors)
 }
 
-/// Checks one plan entry, from the file or the admin API; every problem is named.
-pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
+/// Checks one plan entry, from the file, the admin API or the console's form; every
+/// problem is named, with the field it is about.
+pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<Problem>> {
     let mut problems = Vec::new();
     let effective_from = instant(&mut problems, raw.effective_from.as_ref(), "effective_from");
     let code = PlanCode::parse(&raw.code)
-        .map_err(|_| problems.push("code must be 2–40 of A–Z, 0–9 and -".to_owned()))
+        .map_err(|_| problems.push(Problem::new("code", "code must be 2–40 of A–Z, 0–9 and -")))
         .ok();
     let zone = Zone::parse(&raw.zone).or_else(|| {
-        problems.push(format!(
-            "zone {:?} is not one of hk, hk_mo, cn_hk_mo",
-            raw.zone
+        problems.push(Problem::new(
+            "zone",
+            format!("zone {:?} is not one of hk, hk_mo, cn_hk_mo", raw.zone),
         ));
         None
     });
@@ -83,18 +84,27 @@ pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
     ) {
         (Some(unit), Ok(count)) => Period::new(unit, count)
             .map_err(|_| {
-                problems.push("period count must be at least 1 and at most 3 years".to_owned())
+                problems.push(Problem::new(
+                    "period.count",
+                    "period count must be at least 1 and at most 3 years",
+                ))
             })
             .ok(),
         (None, _) => {
-            problems.push(format!(
-                "period unit {:?} is not one of day, week, month, year",
-                raw.period.unit
+            problems.push(Problem::new(
+                "period.unit",
+                format!(
+                    "period unit {:?} is not one of day, week, month, year",
+                    raw.period.unit
+                ),
             ));
             None
         }
         (_, Err(_)) => {
-            problems.push("period count must be at least 1".to_owned());
+            problems.push(Problem::new(
+                "period.count",
+                "period count must be at least 1",
+            ));
             None
         }
     };
@@ -108,14 +118,21 @@ pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
                     })
                 }
                 (Some(Err(e)), _) => {
-                    problems.push(format!("fair_use: {e}"));
+                    problems.push(Problem::new("fair_use", format!("fair_use: {e}")));
+                    None
+                }
+                (None, _) => {
+                    problems.push(Problem::new(
+                        "fair_use",
+                        "an unlimited plan needs fair_use (a volume) and throttle_kbps (1–1000000)",
+                    ));
                     None
                 }
                 _ => {
-                    problems.push(
-                        "an unlimited plan needs fair_use (a volume) and throttle_kbps (1–1000000)"
-                            .to_owned(),
-                    );
+                    problems.push(Problem::new(
+                        "throttle_kbps",
+                        "an unlimited plan needs fair_use (a volume) and throttle_kbps (1–1000000)",
+                    ));
                     None
                 }
             }
@@ -125,12 +142,14 @@ pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
                 Some(Allowance::Capped { bytes })
             }
             Ok(_) => {
-                problems
-                    .push("fair_use and throttle_kbps belong to unlimited plans only".to_owned());
+                problems.push(Problem::new(
+                    "data",
+                    "fair_use and throttle_kbps belong to unlimited plans only",
+                ));
                 None
             }
             Err(e) => {
-                problems.push(format!("data: {e}"));
+                problems.push(Problem::new("data", format!("data: {e}")));
                 None
             }
         },
@@ -141,14 +160,18 @@ pub fn check_plan(raw: PlanEntry) -> Result<PlanSpec, Vec<String>> {
             Ok(currency) if *amount > 0 && *amount <= 100_000_000 => {
                 prices.insert(currency, *amount);
             }
-            Ok(_) => problems.push(format!(
-                "price in {currency} must be between 1 and 100000000 minor units"
+            Ok(_) => problems.push(Problem::new(
+                format!("prices.{currency}"),
+                format!("price in {currency} must be between 1 and 100000000 minor units"),
             )),
-            Err(_) => problems.push(format!("{currency:?} is not an ISO 4217 currency code")),
+            Err(_) => problems.push(Problem::new(
+                "prices",
+                format!("{currency:?} is not an ISO 4217 currency code"),
+            )),
         }
     }
     if raw.prices.is_empty() {
-        problems.push("at least one price is needed".to_owned());
+        problems.push(Problem::new("prices", "at least one price is needed"));
     }
     let names = names(&mut problems, raw.names);
     match (code, zone, period, allowance, problems.is_empty()) {
@@ -310,6 +333,26 @@ mod tests {
                 .join("\n");
             assert!(errors.contains(&format!("write it as {tag:?}")), "{errors}");
         }
+    }
+
+    #[test]
+    fn each_problem_names_its_field_and_a_name_is_text() {
+        let doc: PlansOnly = toml::from_str(
+            r#"
+            [[plans]]
+            code = "WEEK"
+            zone = "mars"
+            period = { unit = "day", count = 7 }
+            data = "5 GB"
+            prices = { HKD = -5 }
+            names = { en = "<b>Week</b>", "zh-HK" = "星期" }
+            "#,
+        )
+        .unwrap();
+        let problems = check_plan(doc.plans.into_iter().next().unwrap()).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["zone", "prices.HKD", "names.en"], "{problems:?}");
+        assert!(problems[2].to_string().contains("without < or >"));
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub async fn inventory(config: Config, file: &Path) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::from(2));
     };
     let app = crate::server::build_for_data(config, Arc::new(SystemClock)).await?;
-    let report = crate::inventory::import_csv(&app, &text).await?;
+    let report = crate::inventory::import_csv(&app, &text, "cli").await?;
     for (line, problem) in &report.rejected {
         eprintln!("{}:{line}: {problem}", file.display());
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
+mod inventory;
 mod layers;
 mod operator;
 mod payments;
@@ -15,6 +16,7 @@ mod people;
 mod sections;
 
 pub use operator::OperatorConfig;
+pub use inventory::InventoryConfig;
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
     SandboxConfig, StripeConfig, WechatPayConfig,
@@ -79,6 +81,7 @@ pub struct Config {
     pub lines: LinesConfig,
     /// Who issues the receipts and statements.
     pub operator: OperatorConfig,
+    pub inventory: InventoryConfig,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             support: SupportConfig::default(),
             lines: LinesConfig::default(),
             operator: OperatorConfig::default(),
+            inventory: InventoryConfig::default(),
         }
     }
 }
@@ -231,6 +235,7 @@ impl Config {
         self.payments.validate(self.locale.currency, self.demo)?;
         self.support.validate()?;
         self.operator.validate()?;
+        self.inventory.validate()?;
         Ok(())
     }
 

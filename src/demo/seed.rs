@@ -63,7 +63,7 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
     let specs = promotions::catalog_file::parse(catalog::DEMO_CATALOG)
         .map_err(|errors| anyhow::anyhow!(errors.join("; ")))?;
     promotions::catalog_file::import(app, &specs, "demo").await?;
-    crate::inventory::import_csv(app, &crate::inventory::demo_csv(DEMO_INVENTORY)).await?;
+    crate::inventory::import_csv(app, &crate::inventory::demo_csv(DEMO_INVENTORY), "demo").await?;
     if crate::usage::keys::authenticate(app, DEMO_NETWORK_KEY)
         .await?
         .is_none()

@@ -1,5 +1,11 @@
 //! The operator's stock of eSIM profiles: ICCID and SGP.22 activation code parts,
-//! imported from CSV and allocated one per new-eSIM order.
+//! imported from CSV and allocated one per new-eSIM order; how much is left
+//! ([`stock`]), and the alert when it runs low ([`low_stock`]).
+
+pub mod low_stock;
+mod stock;
+
+pub use stock::{Counts, Stock, stock};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -72,8 +78,9 @@ pub struct ImportReport {
     pub rejected: Vec<(usize, String)>,
 }
 
-/// CSV with a header `iccid,smdp_address,matching_id`.
-pub async fn import_csv(app: &App, text: &str) -> Result<ImportReport> {
+/// CSV with a header `iccid,smdp_address,matching_id`; what was added is audited
+/// under `actor`, and the low-stock alert is checked at once.
+pub async fn import_csv(app: &App, text: &str, actor: &str) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut lines = text.lines().enumerate();
     match lines.next() {
@@ -141,7 +148,27 @@ pub async fn import_csv(app: &App, text: &str) -> Result<ImportReport> {
             report.already_there += 1;
         }
     }
+    if report.added > 0 {
+        let key = crate::audit::Key::from_secret(&app.secret);
+        let detail = format!(
+            "{} added, {} already there, {} refused",
+            report.added,
+            report.already_there,
+            report.rejected.len()
+        );
+        crate::audit::record(
+            &mut tx,
+            &key,
+            now,
+            actor,
+            "inventory.import",
+            low_stock::SUBJECT,
+            &detail,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    low_stock::check(app).await?;
     Ok(report)
 }
 

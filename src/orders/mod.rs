@@ -37,7 +37,7 @@ pub use crate::payments::store::PaymentSummary;
 
 pub use create::{Opened, Opening, already_made, create, create_for, open, refresh};
 pub use pricing::{Breakdown, Discount};
-pub use quote::{PeriodOption, Quote, period_options, plan_prices, quote};
+pub use quote::{PeriodOption, Quote, period_options, plan_prices, plan_prices_with_offer, quote};
 pub use settle::{Applied, apply, apply_in, apply_notification};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

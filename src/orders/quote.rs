@@ -9,7 +9,7 @@ use crate::catalog::{self, MAX_PERIODS, Plan, PlanCode};
 use crate::error::{Code, Error, Result};
 use crate::lines::Iccid;
 use crate::money::Money;
-use crate::promotions::{self, Applied, History, Purchase};
+use crate::promotions::{self, Applied, History, Promotion, Purchase};
 
 use super::pricing::{self, Breakdown, Fee};
 use super::store;
@@ -107,6 +107,7 @@ pub async fn quote(app: &App, account_id: &str, request: &OrderRequest) -> Resul
                 request.payment_method,
                 coupon,
                 &ordered,
+                None,
             )
             .await?;
             (breakdown, Some(plan), iccid, applied)
@@ -133,7 +134,12 @@ fn fee_of(app: &App, method: Method) -> Fee {
 
 /// `periods` of `plan` paid by `method`, priced as an order is: the promotions the
 /// account's history (`ordered`) and `coupon` give, free periods added, the fee on
-/// top. `account_id` is read only for a coupon.
+/// top. `account_id` is read only for a coupon; `candidate` is an unsaved offer priced
+/// in place of the stored one of its code (the console's preview).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one order's terms, each its own; a struct would only rename them"
+)]
 async fn price_plan(
     app: &App,
     account_id: &str,
@@ -142,6 +148,7 @@ async fn price_plan(
     method: Method,
     coupon: Option<&str>,
     ordered: &BTreeSet<String>,
+    candidate: Option<&Promotion>,
 ) -> Result<(Breakdown, Vec<Applied>)> {
     let unit_price = plan
         .price(app.config.locale.currency)
@@ -154,7 +161,7 @@ async fn price_plan(
         coupon,
         history: history_of(plan, ordered),
     };
-    let applied = promotions::for_order(app, account_id, &purchase).await?;
+    let applied = promotions::for_order_with(app, account_id, &purchase, candidate).await?;
     let all = periods + promotions::free_periods(&applied);
     let discounts = pricing::discounts(&applied);
     let breakdown = pricing::price(unit_price, all, discounts, fee_of(app, method))?;
@@ -178,6 +185,19 @@ pub async fn plan_prices(
     plans: &[Plan],
     method: Method,
 ) -> Result<BTreeMap<PlanCode, Breakdown>> {
+    plan_prices_with_offer(app, account_id, plans, method, None).await
+}
+
+/// As [`plan_prices`], with `offer` (an unsaved promotion or coupon, a coupon as if
+/// entered) in place of the stored offer of its code; the plans need not be stored
+/// either. What the console's preview shows, priced by the same code.
+pub async fn plan_prices_with_offer(
+    app: &App,
+    account_id: Option<&str>,
+    plans: &[Plan],
+    method: Method,
+    offer: Option<&Promotion>,
+) -> Result<BTreeMap<PlanCode, Breakdown>> {
     if !method.config(&app.config.payments).enabled {
         return Err(Error::invalid(Code::PaymentMethodUnavailable).on_field("payment_method"));
     }
@@ -199,6 +219,7 @@ pub async fn plan_prices(
             method,
             None,
             &ordered,
+            offer,
         )
         .await?;
         prices.insert(plan.code.clone(), breakdown);

@@ -28,7 +28,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::fields::names;
+use crate::catalog::fields::{Problem, names};
 use crate::catalog::{MAX_PERIODS, PlanCode};
 
 use super::entry::PromotionEntry;
@@ -42,25 +42,34 @@ pub struct PromotionSpec {
     pub retired: bool,
 }
 
-/// Checks one entry, from the file or the admin API; `coupon` says which section
-/// (or path) it came from, `plans` are the plan codes it may name.
+/// Checks one entry, from the file, the admin API or the console's form; `coupon`
+/// says which section (or path) it came from, `plans` are the plan codes it may name.
 pub fn check(
     raw: PromotionEntry,
     coupon: bool,
     plans: &BTreeSet<PlanCode>,
-) -> Result<PromotionSpec, Vec<String>> {
+) -> Result<PromotionSpec, Vec<Problem>> {
     let mut problems = Vec::new();
     let code = if raw.code.trim().is_empty() {
-        problems.push("code must not be empty".to_owned());
+        problems.push(Problem::new("code", "code must not be empty"));
         None
     } else {
         PromotionCode::parse(&raw.code)
-            .map_err(|e| problems.push(e.to_string()))
+            .map_err(|e| problems.push(Problem::new("code", e.to_string())))
             .ok()
     };
-    let misplaced = |problems: &mut Vec<String>, present: bool, field: &str, place: &str| {
+    // `what` is said, `field` (the first field it is about) is where the console shows it.
+    let misplaced = |problems: &mut Vec<Problem>, present: bool, what: &str, place: &str| {
         if present {
-            problems.push(format!("{field} does not belong to {place}"));
+            let field = match what {
+                "buy/free" => "buy",
+                "a redemption limit" => "total_limit",
+                field => field,
+            };
+            problems.push(Problem::new(
+                field,
+                format!("{what} does not belong to {place}"),
+            ));
         }
     };
     let kind = if coupon {
@@ -77,10 +86,13 @@ pub fn check(
             "buy/free",
             "a coupon",
         );
-        let limit = |problems: &mut Vec<String>, value: Option<i64>, name: &str| {
+        let limit = |problems: &mut Vec<Problem>, value: Option<i64>, name: &str| {
             value.and_then(|v| {
                 u32::try_from(v).ok().filter(|v| *v >= 1).or_else(|| {
-                    problems.push(format!("{name} must be at least 1 (got {v})"));
+                    problems.push(Problem::new(
+                        name,
+                        format!("{name} must be at least 1 (got {v})"),
+                    ));
                     None
                 })
             })
@@ -90,7 +102,10 @@ pub fn check(
         if let (Some(total), Some(each)) = (total_limit, per_account_limit)
             && each > total
         {
-            problems.push("per_account_limit cannot be more than total_limit".to_owned());
+            problems.push(Problem::new(
+                "per_account_limit",
+                "per_account_limit cannot be more than total_limit",
+            ));
         }
         let min_spend = amounts(&mut problems, raw.min_spend.as_ref(), "min_spend", 0);
         off(&mut problems, raw.percent.as_ref(), raw.amount.as_ref()).map(|off| {
@@ -129,16 +144,18 @@ pub fn check(
         None | Some("combinable") => Some(Stacking::Combinable),
         Some("exclusive") => Some(Stacking::Exclusive),
         Some(other) => {
-            problems.push(format!(
-                "stacking {other:?} is not one of exclusive, combinable"
+            problems.push(Problem::new(
+                "stacking",
+                format!("stacking {other:?} is not one of exclusive, combinable"),
             ));
             None
         }
     };
     let priority = raw.priority.unwrap_or(0);
     if !(-1000..=1000).contains(&priority) {
-        problems.push(format!(
-            "priority must be between -1000 and 1000 (got {priority})"
+        problems.push(Problem::new(
+            "priority",
+            format!("priority must be between -1000 and 1000 (got {priority})"),
         ));
     }
     let names = names(&mut problems, raw.names);
@@ -159,15 +176,16 @@ pub fn check(
     }
 }
 
-fn promotion_kind(problems: &mut Vec<String>, raw: &PromotionEntry) -> Option<Kind> {
+fn promotion_kind(problems: &mut Vec<Problem>, raw: &PromotionEntry) -> Option<Kind> {
     match raw.kind.as_deref() {
         Some("first_period") => {
             let first_order_of = match raw.first_order_of.as_deref() {
                 Some("plan") => Some(FirstOrderOf::Plan),
                 Some("any") => Some(FirstOrderOf::Any),
                 other => {
-                    problems.push(format!(
-                        "first_order_of must be \"plan\" or \"any\" (got {other:?})"
+                    problems.push(Problem::new(
+                        "first_order_of",
+                        format!("first_order_of must be \"plan\" or \"any\" (got {other:?})"),
                     ));
                     None
                 }
@@ -180,20 +198,29 @@ fn promotion_kind(problems: &mut Vec<String>, raw: &PromotionEntry) -> Option<Ki
         }
         Some("free_periods") => {
             if raw.percent.is_some() || raw.amount.is_some() {
-                problems.push(
-                    "a free_periods promotion takes buy and free, not percent or amount".to_owned(),
-                );
+                problems.push(Problem::new(
+                    if raw.percent.is_some() {
+                        "percent"
+                    } else {
+                        "amount"
+                    },
+                    "a free_periods promotion takes buy and free, not percent or amount",
+                ));
             }
-            let count = |problems: &mut Vec<String>, value: Option<i64>, name: &str| match value {
+            let count = |problems: &mut Vec<Problem>, value: Option<i64>, name: &str| match value {
                 Some(n) if (1..=i64::from(MAX_PERIODS)).contains(&n) => u32::try_from(n).ok(),
                 Some(n) => {
-                    problems.push(format!(
-                        "{name} must be between 1 and {MAX_PERIODS} (got {n})"
+                    problems.push(Problem::new(
+                        name,
+                        format!("{name} must be between 1 and {MAX_PERIODS} (got {n})"),
                     ));
                     None
                 }
                 None => {
-                    problems.push(format!("a free_periods promotion needs {name}"));
+                    problems.push(Problem::new(
+                        name,
+                        format!("a free_periods promotion needs {name}"),
+                    ));
                     None
                 }
             };
@@ -205,8 +232,9 @@ fn promotion_kind(problems: &mut Vec<String>, raw: &PromotionEntry) -> Option<Ki
             })
         }
         other => {
-            problems.push(format!(
-                "kind must be \"first_period\" or \"free_periods\" (got {other:?})"
+            problems.push(Problem::new(
+                "kind",
+                format!("kind must be \"first_period\" or \"free_periods\" (got {other:?})"),
             ));
             None
         }
@@ -215,17 +243,23 @@ fn promotion_kind(problems: &mut Vec<String>, raw: &PromotionEntry) -> Option<Ki
 
 /// Exactly one of `percent` (more than 0, at most 100, two decimals) and `amount`.
 fn off(
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     percent: Option<&toml::Value>,
     amount: Option<&BTreeMap<String, i64>>,
 ) -> Option<Off> {
     match (percent, amount) {
         (Some(_), Some(_)) => {
-            problems.push("give either percent or amount, not both".to_owned());
+            problems.push(Problem::new(
+                "percent",
+                "give either percent or amount, not both",
+            ));
             None
         }
         (None, None) => {
-            problems.push("a discount needs percent or amount".to_owned());
+            problems.push(Problem::new(
+                "percent",
+                "a discount needs percent or amount",
+            ));
             None
         }
         (Some(value), None) => {
@@ -242,8 +276,9 @@ fn off(
                     basis_points: bp.round() as u32,
                 }),
                 None => {
-                    problems.push(format!(
-                        "percent must be more than 0 and at most 100, with at most two decimals (got {value})"
+                    problems.push(Problem::new(
+                        "percent",
+                        format!("percent must be more than 0 and at most 100, with at most two decimals (got {value})"),
                     ));
                     None
                 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::fields::instant;
+use crate::catalog::fields::{Problem, instant};
 use crate::catalog::{PlanCode, Zone};
 use crate::money::Currency;
 use crate::payments::Method;
@@ -13,7 +13,7 @@ use crate::payments::Method;
 use super::{Scope, Window};
 
 pub(super) fn amounts(
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     raw: Option<&BTreeMap<String, i64>>,
     field: &str,
     least: i64,
@@ -24,20 +24,27 @@ pub(super) fn amounts(
             Ok(currency) if (least..=100_000_000).contains(amount) => {
                 out.insert(currency, *amount);
             }
-            Ok(_) => problems.push(format!(
-                "{field} in {currency} must be between {least} and 100000000 minor units (got {amount})"
+            Ok(_) => problems.push(Problem::new(
+                format!("{field}.{currency}"),
+                format!("{field} in {currency} must be between {least} and 100000000 minor units (got {amount})"),
             )),
-            Err(_) => problems.push(format!("{field}: {currency:?} is not an ISO 4217 currency code")),
+            Err(_) => problems.push(Problem::new(
+                field,
+                format!("{field}: {currency:?} is not an ISO 4217 currency code"),
+            )),
         }
     }
     if raw.is_some_and(BTreeMap::is_empty) {
-        problems.push(format!("{field} needs at least one currency"));
+        problems.push(Problem::new(
+            field,
+            format!("{field} needs at least one currency"),
+        ));
     }
     out
 }
 
 pub(super) fn scope(
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     plans: &[String],
     zones: &[String],
     methods: &[String],
@@ -47,20 +54,27 @@ pub(super) fn scope(
     for text in plans {
         match PlanCode::parse(text) {
             Ok(code) if known.contains(&code) => scope.plans.push(code),
-            _ => problems.push(format!("unknown plan {text:?} (not a plan of the catalog)")),
+            _ => problems.push(Problem::new(
+                "plans",
+                format!("unknown plan {text:?} (not a plan of the catalog)"),
+            )),
         }
     }
     for text in zones {
         match Zone::parse(text) {
             Some(zone) => scope.zones.push(zone),
-            None => problems.push(format!("zone {text:?} is not one of hk, hk_mo, cn_hk_mo")),
+            None => problems.push(Problem::new(
+                "zones",
+                format!("zone {text:?} is not one of hk, hk_mo, cn_hk_mo"),
+            )),
         }
     }
     for text in methods {
         match Method::parse(text) {
             Some(method) => scope.methods.push(method),
-            None => problems.push(format!(
-                "payment method {text:?} is not one of card, alipay, wechat_pay, wallet"
+            None => problems.push(Problem::new(
+                "methods",
+                format!("payment method {text:?} is not one of card, alipay, wechat_pay, wallet"),
             )),
         }
     }
@@ -68,7 +82,7 @@ pub(super) fn scope(
 }
 
 pub(super) fn window(
-    problems: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
     starts_at: Option<&toml::Value>,
     ends_at: Option<&toml::Value>,
 ) -> Window {
@@ -79,7 +93,7 @@ pub(super) fn window(
     if let (Some(start), Some(end)) = (window.starts_at, window.ends_at)
         && end <= start
     {
-        problems.push("ends_at must be after starts_at".to_owned());
+        problems.push(Problem::new("ends_at", "ends_at must be after starts_at"));
     }
     window
 }

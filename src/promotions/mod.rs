@@ -75,7 +75,7 @@ pub use model::{
     Coupon, FirstOrderOf, InvalidCode, Kind, KindTag, Off, Promotion, PromotionCode, Scope,
     Stacking, Window, name_in,
 };
-pub use order::{Purchase, for_order, free_periods_by_count};
+pub use order::{Purchase, for_order, for_order_with, free_periods_by_count};
 pub use reason::Reason;
 
 /// Free periods the order gets.

@@ -9,8 +9,8 @@ use crate::money::Money;
 use crate::payments::Method;
 
 use super::{
-    Applied, Context, CouponRefusal, EnteredCoupon, History, PromotionCode, evaluate, store,
-    throttle,
+    Applied, Context, CouponRefusal, EnteredCoupon, History, Promotion, PromotionCode, evaluate,
+    store, throttle,
 };
 
 /// What the order would be: the plan, how many periods are paid for, and how.
@@ -30,9 +30,39 @@ pub async fn for_order(
     account_id: &str,
     request: &Purchase<'_>,
 ) -> Result<Vec<Applied>> {
+    for_order_with(app, account_id, request, None).await
+}
+
+/// As [`for_order`], with `candidate` (an offer as an operator's unsaved form has it)
+/// in place of the stored offer of its code: what the console's preview prices with.
+/// A candidate coupon counts as entered (its uses so far read, nothing counted
+/// against the caller); nothing is written.
+pub async fn for_order_with(
+    app: &App,
+    account_id: &str,
+    request: &Purchase<'_>,
+    candidate: Option<&Promotion>,
+) -> Result<Vec<Applied>> {
     let mut promotions = store::automatic(app).await?;
+    let candidate_coupon = candidate.filter(|c| c.coupon().is_some());
+    if let Some(candidate) = candidate {
+        promotions.retain(|p| p.code != candidate.code);
+        if candidate_coupon.is_none() {
+            promotions.push(candidate.clone());
+        }
+    }
     let entered = match request.coupon.map(str::trim).filter(|c| !c.is_empty()) {
-        None => None,
+        None => match candidate_coupon {
+            Some(coupon) => {
+                let usage = store::coupon_usage(app, &coupon.code, None).await?;
+                promotions.push(coupon.clone());
+                Some(EnteredCoupon {
+                    code: coupon.code.clone(),
+                    usage,
+                })
+            }
+            None => None,
+        },
         Some(text) => {
             let taken = throttle::take(app, account_id).await?;
             let found = match PromotionCode::parse(text) {

@@ -30,6 +30,11 @@
 //!   from the order page and downloads its PDF (read back with pdftotext), reads the
 //!   history and this month's statement and downloads its PDF; then in Traditional
 //!   Chinese.
+//! - `catalog.mjs`: the catalog in the console: an administrator on a tablet edits the
+//!   week plan's price (a negative one refused beside its field), previews it per
+//!   payment method without saving, saves, and the plans page charges what the preview
+//!   said; the inventory page; in Chinese on a desktop the same for the month plan; on
+//!   a phone the form and its preview fit the screen.
 //! - `console.mjs`: the back-office console on a tablet: support logs in with password
 //!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
 //!   page, sees the view in the audit log and is refused the staff page; an
@@ -325,6 +330,14 @@ async fn news_walk_in_headless_chromium() {
         },
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server("catalog.mjs", |_| {}, Vec::new()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -102,6 +102,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "0d9124cb45d7ed960cd14fce778aa2c4760648108b2237fe4c9934ac3b866aef687a66592fc52bcaac1ba457c72ae79d",
     ),
     (
+        "common/0024_esim_stock_alerts.sql",
+        "e601751493fdf32c3e2369a15eb9be6cf215a44c363df2baad122c4f5f9542053970bd3610e53829f082362f93674f75",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

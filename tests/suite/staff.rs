@@ -4,11 +4,15 @@
 
 mod attention;
 mod books;
+mod catalog;
+mod catalog_offers;
+mod catalog_preview;
 mod customers;
 mod demo_shift;
 mod enrolment;
 mod exports;
 mod line_reviews;
+mod inventory;
 mod login;
 mod manual_fulfil;
 mod messages;

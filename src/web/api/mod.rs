@@ -100,6 +100,7 @@ pub fn routes() -> Router<App> {
         preferences::show, preferences::update, announcements::list, announcements::read,
         admin::announcements::list, admin::announcements::show, admin::announcements::create,
         admin::announcements::update,
+        admin::inventory::show,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

@@ -26,10 +26,11 @@ pub async fn show(State(app): State<App>, console: Console) -> Response {
     let loaded = async {
         let recent = audit::list(&app, None, None, 10).await?;
         let codes_left = staff::recovery_codes_left(&app, &member).await?;
-        Ok::<_, crate::error::Error>((recent, codes_left))
+        let low_stock = super::catalog_inventory::low_stock_warning(&app, &console).await?;
+        Ok::<_, crate::error::Error>((recent, codes_left, low_stock))
     }
     .await;
-    let (recent, codes_left) = match loaded {
+    let (recent, codes_left, low_stock) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => return error_page(&console, &error),
     };
@@ -40,6 +41,7 @@ pub async fn show(State(app): State<App>, console: Console) -> Response {
     let body = html! {
         h1 { (t(locale, "console.home_title")) }
         p { (tf(locale, "console.welcome", &[("email", &member.email), ("role", &t(locale, &format!("console.role.{}", member.role.as_str())))])) }
+        (low_stock)
         (super::customers::search_box(&console, ""))
         @if codes_left < FEW_RECOVERY_CODES {
             (super::layout::notice(&tf(locale, "console.codes_low", &[("count", &codes_left.to_string())]), true))

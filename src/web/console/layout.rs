@@ -33,6 +33,8 @@ pub fn page(console: &Console, title: &str, content: Markup) -> Markup {
                                 li { (link(console, "/admin/customers", "console.customers.title")) }
                                 li { (link(console, "/admin/payments/attention", "console.attention.nav")) }
                                 li { (link(console, "/admin/books", "console.books.title")) }
+                                li { (link(console, "/admin/catalog", "console.catalog.title")) }
+                                li { (link(console, "/admin/inventory", "console.inventory.title")) }
                                 li { (link(console, "/admin/audit", "console.audit")) }
                                 li { (link(console, "/admin/refunds", "console.refunds.pending_title")) }
                                 li { (link(console, "/admin/announcements", "console.announcements.title")) }

@@ -8,6 +8,15 @@ mod announcement_form;
 mod announcements;
 mod attention;
 mod books;
+mod catalog;
+mod catalog_form;
+mod catalog_inventory;
+mod catalog_offer_form;
+mod catalog_offers;
+mod catalog_plan_form;
+mod catalog_plans;
+mod catalog_preview;
+mod catalog_values;
 mod charts;
 mod customer_sections;
 mod customers;
@@ -22,6 +31,7 @@ mod notices;
 mod refunds;
 mod reviews;
 mod staff;
+mod upload;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -71,6 +81,7 @@ pub fn routes(app: &App) -> Router<App> {
         .merge(messages::routes())
         .merge(reviews::routes())
         .merge(announcements::routes())
+        .merge(catalog::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

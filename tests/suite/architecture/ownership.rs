@@ -47,7 +47,7 @@ const OWNERS: &[(&str, &[&str])] = &[
         &["lines", "line_periods", "line_events", "line_reviews"],
     ),
     ("src/messages/", &["sent_messages"]),
-    ("src/inventory/", &["esim_inventory"]),
+    ("src/inventory/", &["esim_inventory", "esim_stock_alerts"]),
     (
         "src/ledger/",
         &["ledger_accounts", "ledger_entries", "ledger_transactions"],

@@ -235,6 +235,7 @@ story!(
             "/api/v1/admin/reports/summary",
             "/api/v1/admin/refunds",
             "/api/v1/admin/announcements",
+            "/api/v1/admin/inventory",
         ];
         for role in Role::ALL {
             let key =
@@ -480,3 +481,88 @@ story!(
         }
     }
 );
+story!(every_catalog_page_and_form_checks_the_role, |app| {
+    datacard::demo::seed(&app).await.expect("demo seed");
+    for role in Role::ALL {
+        let member = app
+            .enrolled_staff(&format!("cat-{}@example.com", role.as_str()), role)
+            .await;
+        let admin = role == Role::Admin;
+        for path in ["/admin/catalog", "/admin/inventory"] {
+            let (status, _, page) = app.console_get(path, &member.cookie).await;
+            assert_eq!(status, StatusCode::OK, "{path} as {role:?}");
+            assert_eq!(
+                page.contains("/admin/catalog/plans/new") || page.contains("multipart/form-data"),
+                admin,
+                "{path}'s forms as {role:?}"
+            );
+        }
+        let forms = [
+            "/admin/catalog/plans/new",
+            "/admin/catalog/plans/HK-7D-5G",
+            "/admin/catalog/promotions/new",
+            "/admin/catalog/promotions/BUY3GET1",
+            "/admin/catalog/coupons/new",
+            "/admin/catalog/coupons/WELCOME10",
+        ];
+        for path in forms {
+            let (status, _, _) = app.console_get(path, &member.cookie).await;
+            let expected = if admin {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "{path} as {role:?}");
+        }
+        // Saving or previewing: admins only; a refusal stores nothing.
+        let before = super::catalog::catalog_state(&app).await;
+        for path in [
+            "/admin/catalog/plans",
+            "/admin/catalog/plans/HK-7D-5G",
+            "/admin/catalog/promotions",
+            "/admin/catalog/promotions/BUY3GET1",
+            "/admin/catalog/coupons",
+            "/admin/catalog/coupons/WELCOME10",
+        ] {
+            for action in ["preview", "save"] {
+                let fields = [
+                    ("csrf", member.csrf.as_str()),
+                    ("code", "X"),
+                    ("action", action),
+                ];
+                let (status, _, page) = app.console_post(path, &member.cookie, &fields).await;
+                if admin {
+                    assert_eq!(
+                        status,
+                        StatusCode::BAD_REQUEST,
+                        "{action} {path} as admin: {page}"
+                    );
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{action} {path} as {role:?}");
+                }
+            }
+        }
+        let (status, _) =
+            super::inventory::upload(&app, &member, "iccid,smdp_address,matching_id\n").await;
+        let expected = if admin {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expected, "inventory import as {role:?}");
+        assert_eq!(
+            super::catalog::catalog_state(&app).await,
+            before,
+            "as {role:?}"
+        );
+    }
+    for path in [
+        "/admin/catalog",
+        "/admin/inventory",
+        "/admin/catalog/plans/new",
+    ] {
+        let (status, headers, _) = app.console_get(path, "").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(headers.get("location").unwrap(), "/admin/login");
+    }
+});

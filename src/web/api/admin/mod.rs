@@ -11,6 +11,7 @@ pub mod audit;
 pub mod customers;
 pub mod lines;
 pub mod messages;
+pub mod inventory;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
@@ -89,6 +90,7 @@ pub fn routes() -> Router<App> {
             "/api/v1/admin/announcements/{id}",
             get(announcements::show).put(announcements::update),
         )
+        .route("/api/v1/admin/inventory", get(inventory::show))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

@@ -172,8 +172,9 @@ pub async fn put(
     operator.require(Permission::EditCatalog)?;
     let code = code_in_address(&code)?;
     same_code(code.as_str(), entry.code())?;
-    let spec = catalog::check_plan(entry)
-        .map_err(|problems| Error::invalid(Code::InvalidPlan).with_details(problems))?;
+    let spec = catalog::check_plan(entry).map_err(|problems| {
+        Error::invalid(Code::InvalidPlan).with_details(catalog::fields::messages(&problems))
+    })?;
     let change = edit::put_plan(&app, &spec, &operator.name).await?;
     tracing::info!(operator = %operator.name, plan.code = %code, new_version = ?change.new_version,
         retired = ?change.retirement, "plan put");

@@ -106,8 +106,10 @@ async fn put(
     let code = code_in_address(code)?;
     same_code(code.as_str(), entry.code())?;
     let plans = crate::catalog::history::plan_codes(app).await?;
-    let spec = promotions::check_promotion(entry, coupon, &plans)
-        .map_err(|problems| Error::invalid(Code::InvalidPromotion).with_details(problems))?;
+    let spec = promotions::check_promotion(entry, coupon, &plans).map_err(|problems| {
+        Error::invalid(Code::InvalidPromotion)
+            .with_details(crate::catalog::fields::messages(&problems))
+    })?;
     let change = edit::put_promotion(app, &spec, coupon, &operator.name).await?;
     tracing::info!(operator = %operator.name, promotion.code = %code, created = change.created,
         updated = change.updated, retired = ?change.retirement, "promotion put");

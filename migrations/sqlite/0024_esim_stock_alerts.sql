@@ -1,0 +1,1 @@
+../common/0024_esim_stock_alerts.sql
