@@ -93,6 +93,7 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
             if let Err(error) = crate::records::statements_due(&app).await {
                 tracing::warn!(%error, "monthly statements");
+            }
             // New eSIMs sold since the last look may have run the stock low.
             if let Err(error) = crate::inventory::low_stock::check(&app).await {
                 tracing::warn!(%error, "low-stock alert");

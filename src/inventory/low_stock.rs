@@ -166,6 +166,10 @@ pub async fn send(app: &App, job: &Job) -> Result<()> {
         subject: tf(locale, "inventory.alert_subject", &args),
         body: tf(locale, "inventory.alert_body", &args),
         html: None,
+        unsubscribe: None,
     };
-    app.messenger.send(&message).await.map_err(Error::internal)
+    app.messenger
+        .send(&app.db, app.now(), &message)
+        .await
+        .map_err(Error::internal)
 }
