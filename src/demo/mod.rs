@@ -40,6 +40,7 @@ pub fn prepare(config: &mut Config) {
             email: "help@datacard.example".into(),
             whatsapp: "+852 6000 1234".into(),
             hours: "09:00–18:00".into(),
+            ..config.support.clone()
         };
     }
     fakes::wire(config);
