@@ -34,6 +34,9 @@ impl crate::jobs::Handlers for JobKinds {
                 .await
                 .map(|()| None),
             crate::lines::DELIVER_JOB => crate::lines::deliver(app, job).await,
+            crate::tickets::NOTIFY_JOB => crate::tickets::send_notification(app, job)
+                .await
+                .map(|()| None),
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }
@@ -75,6 +78,10 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
             if let Err(error) = crate::auto_renew::scan(&app).await {
                 tracing::warn!(%error, "auto-renew");
+            }
+            // Support cases resolved `[support] auto_close_days` ago close.
+            if let Err(error) = crate::tickets::auto_close(&app).await {
+                tracing::warn!(%error, "support cases' auto-close");
             }
         }
     });

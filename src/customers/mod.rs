@@ -136,6 +136,8 @@ pub struct Profile {
     pub movements: Vec<Movement>,
     pub orders: Vec<OrderRecord>,
     pub cards: Vec<SavedCard>,
+    /// Support cases, newest first.
+    pub tickets: Vec<crate::tickets::Ticket>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -159,6 +161,7 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         });
     }
     let cards = saved_cards::list(app, account_id).await?;
+    let tickets = crate::tickets::for_account(app, account_id).await?;
     let timeline = timeline(&account, &orders, &movements);
 
     let now = app.now();
@@ -181,6 +184,7 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         movements,
         orders,
         cards,
+        tickets,
         timeline,
     }))
 }

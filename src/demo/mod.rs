@@ -8,6 +8,7 @@ pub mod fakes;
 mod outbox_page;
 pub mod sandbox;
 pub mod seed;
+mod support_seed;
 
 use std::time::Duration;
 

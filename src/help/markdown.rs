@@ -2,7 +2,7 @@
 //! raw HTML in the text is shown as the text it is (escaped), links go only to
 //! `https:`, `http:`, `mailto:`, `tel:` or our own pages (others keep their words
 //! and lose the link), images show their description, and headings start at `h2`
-//! (the article's title is the page's `h1`).
+//! (the article's title is the page's `h1`; `#` becomes `h2`).
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -20,13 +20,11 @@ fn safe_destination(url: &str) -> bool {
         || url.starts_with('#')
 }
 
+/// The page's `h1` is the title: a `#` heading in the text becomes `h2`.
 fn lower(level: HeadingLevel) -> HeadingLevel {
     match level {
         HeadingLevel::H1 => HeadingLevel::H2,
-        HeadingLevel::H2 => HeadingLevel::H3,
-        HeadingLevel::H3 => HeadingLevel::H4,
-        HeadingLevel::H4 => HeadingLevel::H5,
-        HeadingLevel::H5 | HeadingLevel::H6 => HeadingLevel::H6,
+        other => other,
     }
 }
 
@@ -88,10 +86,8 @@ pub fn to_text(markdown: &str) -> String {
             | Event::Code(words)
             | Event::Html(words)
             | Event::InlineHtml(words) => text.push_str(&words),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
+                text.push(' ')
             }
             _ => {}
         }

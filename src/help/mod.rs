@@ -208,6 +208,13 @@ fn language_for(titles: &BTreeMap<String, String>, locale: Locale) -> Option<Loc
     order.into_iter().find(|l| titles.contains_key(l.tag()))
 }
 
+/// The title a `locale` reader sees, or the slug-less empty string when none.
+pub fn language_title(titles: &BTreeMap<String, String>, locale: Locale) -> &str {
+    language_for(titles, locale)
+        .and_then(|l| titles.get(l.tag()))
+        .map_or("", String::as_str)
+}
+
 impl Article {
     pub fn shown(&self, locale: Locale) -> Option<Shown> {
         let language = language_for(&self.titles, locale)?;

@@ -8,6 +8,9 @@ use sqlx::Row;
 use crate::clock::{from_millis, to_millis};
 use crate::db::{Backend, Tx};
 
+/// A boolean read the same from both databases (SQLite keeps 0 and 1).
+const PUBLISHED: &str = "CAST(CASE WHEN published THEN 1 ELSE 0 END AS BIGINT) AS published";
+
 /// Rows of search terms one statement writes (three parameters each).
 const TERMS_PER_INSERT: usize = 300;
 use crate::error::{Error, Result};
@@ -20,7 +23,7 @@ fn article_of(row: &sqlx::any::AnyRow) -> Result<Article> {
         slug: row.try_get("slug")?,
         topic: Topic::parse(&topic)
             .ok_or_else(|| Error::internal(anyhow::anyhow!("stored topic {topic}")))?,
-        published: row.try_get("published")?,
+        published: row.try_get::<i64, _>("published")? != 0,
         titles: BTreeMap::new(),
         bodies: BTreeMap::new(),
         updated_at: from_millis(row.try_get("updated_at")?),
@@ -49,9 +52,9 @@ where
 }
 
 pub async fn find(conn: &mut sqlx::AnyConnection, slug: &str) -> Result<Option<Article>> {
-    let Some(row) = sqlx::query(
-        "SELECT slug, topic, published, updated_at, updated_by FROM help_articles WHERE slug = $1",
-    )
+    let Some(row) = sqlx::query(&format!(
+        "SELECT slug, topic, {PUBLISHED}, updated_at, updated_by FROM help_articles WHERE slug = $1"
+    ))
     .bind(slug)
     .fetch_optional(&mut *conn)
     .await?
@@ -75,9 +78,9 @@ pub async fn find(conn: &mut sqlx::AnyConnection, slug: &str) -> Result<Option<A
 
 /// Every article by topic, then slug.
 pub async fn all(pool: &sqlx::AnyPool) -> Result<Vec<Article>> {
-    let rows = sqlx::query(
-        "SELECT slug, topic, published, updated_at, updated_by FROM help_articles ORDER BY slug",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT slug, topic, {PUBLISHED}, updated_at, updated_by FROM help_articles ORDER BY slug"
+    ))
     .fetch_all(pool)
     .await?;
     let mut articles = rows.iter().map(article_of).collect::<Result<Vec<_>>>()?;

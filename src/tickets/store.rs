@@ -313,7 +313,7 @@ pub async fn messages(
         " AND internal = $2"
     };
     let sql = format!(
-        "SELECT id, ticket_id, author, staff, internal, body, created_at FROM ticket_messages \
+        "SELECT id, ticket_id, author, staff, CAST(CASE WHEN internal THEN 1 ELSE 0 END AS BIGINT) AS internal, body, created_at FROM ticket_messages \
          WHERE ticket_id = $1{internal} ORDER BY created_at, id"
     );
     let mut query = sqlx::query(&sql).bind(ticket_id);
@@ -336,7 +336,7 @@ pub async fn messages(
             ticket_id: row.try_get("ticket_id")?,
             author: stored(Author::parse(&author), "author")?,
             staff: row.try_get("staff")?,
-            internal: row.try_get("internal")?,
+            internal: row.try_get::<i64, _>("internal")? != 0,
             body: row.try_get("body")?,
             created_at: from_millis(row.try_get("created_at")?),
         });

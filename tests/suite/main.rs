@@ -29,6 +29,7 @@ mod promotions;
 mod schema;
 mod signup;
 mod staff;
+mod tickets;
 mod stripe {
     mod fixtures;
     mod localstripe;

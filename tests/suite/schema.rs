@@ -84,6 +84,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "796b0fb0f89e0d0f773d7fa1392c630a8db468e8c7347d52e920370e76a845d8c93ba025091729be452c0c7c6fa7c631",
     ),
     (
+        "common/0026_help_and_tickets.sql",
+        "e5c4c1a7e53f5f2059f50f530b73fda27fd76e9b6b5dd37ff8c4f6343e5ca4822cd6aafbcf016448966ec92682da5354",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

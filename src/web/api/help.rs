@@ -18,6 +18,7 @@ use crate::web::extract::RequestLocale;
 pub const MAX_QUERY_CHARS: usize = 200;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words to look for, in any language (Chinese needs no spaces); empty: every
     /// article, by topic. At most 200 characters.
@@ -32,6 +33,7 @@ pub struct SearchQuery {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangQuery {
     /// `zh-HK`, `zh-CN` or `en`.
     #[expect(

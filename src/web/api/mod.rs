@@ -25,6 +25,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::app::App;
 
+pub use admin::tickets as admin_tickets;
 pub use orders::order_view;
 pub use plans::plan_body;
 pub use tickets::{IMAGE_BODY_LIMIT, image_response};

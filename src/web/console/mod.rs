@@ -9,11 +9,14 @@ mod charts;
 mod customers;
 mod enrol;
 mod forms;
+mod help;
 mod home;
 mod layout;
 mod login;
 mod refunds;
 mod staff;
+mod ticket_page;
+mod tickets;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -60,6 +63,7 @@ pub fn routes(app: &App) -> Router<App> {
         .route("/admin/refunds/{id}/approve", post(refunds::approve))
         .route("/admin/staff", get(staff::list).post(staff::create))
         .route("/admin/staff/{id}/disable", post(staff::disable))
+        .merge(tickets::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

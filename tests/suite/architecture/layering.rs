@@ -23,6 +23,7 @@ pub(super) const FOUNDATION: &[&str] = &[
 ];
 pub(super) const DOMAIN: &[&str] = &[
     "audit",
+    "help",
     "accounts",
     "staff",
     "api_keys",
@@ -36,6 +37,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "orders",
     "usage",
     "auto_renew",
+    "tickets",
     "customers",
     "reports",
 ];

@@ -64,6 +64,20 @@ const OWNERS: &[(&str, &[&str])] = &[
         &["auto_renew", "auto_renew_charges", "auto_renew_next"],
     ),
     ("src/jobs/", &["jobs"]),
+    (
+        "src/help/",
+        &["help_articles", "help_translations", "help_terms"],
+    ),
+    (
+        "src/tickets/",
+        &[
+            "tickets",
+            "ticket_numbers",
+            "ticket_messages",
+            "ticket_attachments",
+            "ticket_canned_replies",
+        ],
+    ),
     ("src/web/idempotency.rs", &["idempotency_keys"]),
     (
         "src/demo/sandbox/",

@@ -96,6 +96,7 @@ fn body_of(app: &App, ticket: &Ticket, messages: &[tickets::Message]) -> StaffTi
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// One state; without it, every case not closed.
     pub state: Option<String>,
