@@ -120,13 +120,13 @@ async fn page(
             h2 #thread-h { (t(locale, "console.tickets.thread")) }
             ol.thread data-testid="thread" {
                 @for message in &thread.messages {
-                    li.card.message class=[message.internal.then_some("internal")] data-internal=(message.internal) {
+                    li class=(if message.internal { "card message internal" } else { "card message" }) data-internal=(message.internal) {
                         p.hint {
                             strong { @match &message.staff { Some(staff) => { (staff) } None => { (t(locale, &format!("console.tickets.author.{}", message.author.as_str()))) } } }
                             " · " (when(message.created_at))
                             @if message.internal { " · " strong { (t(locale, "console.tickets.internal")) } }
                         }
-                        pre.evidence.text { (message.body) }
+                        pre.text { (message.body) }
                         @for (i, image) in message.attachments.iter().enumerate() {
                             a href={ "/admin/tickets/" (ticket.id) "/attachments/" (image.id) } {
                                 (tf(locale, "tickets.image_alt", &[("n", &(i + 1).to_string())])) " (" (image.width) "×" (image.height) ")"

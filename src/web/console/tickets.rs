@@ -42,7 +42,10 @@ pub fn routes() -> Router<App> {
 }
 
 pub fn state_name(console: &Console, state: TicketState) -> String {
-    t(console.locale, &format!("tickets.state.{}", state.as_str()))
+    t(
+        console.locale,
+        &format!("console.tickets.states.{}", state.as_str()),
+    )
 }
 
 pub fn category_name(console: &Console, category: Category) -> String {

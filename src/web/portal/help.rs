@@ -31,7 +31,7 @@ pub fn still_need_help(portal: &Portal, category: Option<Topic>) -> Markup {
             h2 #still-help { (t(locale, "help.still_title")) }
             p { (t(locale, "help.still_body")) }
             p { a.button href=(href) data-testid="open-case" { (t(locale, "help.open_case")) } }
-            (layout::support(portal))
+            (layout::contact(portal))
         }
     }
 }

@@ -118,6 +118,16 @@ pub fn support(portal: &Portal) -> Markup {
     }
 }
 
+/// The operator's contact alone (nothing when none is configured), for a page that
+/// already leads to the help centre and a case.
+pub fn contact(portal: &Portal) -> Markup {
+    html! {
+        @if !portal.support.is_empty() {
+            p data-testid="contact" { (contact_links(portal)) }
+        }
+    }
+}
+
 fn contact_links(portal: &Portal) -> Markup {
     use crate::config::SupportConfig;
     let support = &portal.support;

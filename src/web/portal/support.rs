@@ -77,7 +77,7 @@ fn thread_view(app: &App, portal: &Portal, thread: &Thread) -> Markup {
     html! {
         ol.thread data-testid="thread" {
             @for message in thread.messages.iter().filter(|m| !m.internal) {
-                li.message class=(message.author.as_str()) data-author=(message.author.as_str()) {
+                li class={ "message " (message.author.as_str()) } data-author=(message.author.as_str()) {
                     p.hint { strong { (author_name(portal, message)) } " · " (datetime(locale, message.created_at, zone)) }
                     p.text { (message.body) }
                     @if !message.attachments.is_empty() {
@@ -144,7 +144,7 @@ fn case_page(
                 }
             }
         }
-        (super::layout::support(portal))
+        (super::layout::contact(portal))
     };
     let mut response = render(portal, &title, body);
     *response.status_mut() = problems.status();
