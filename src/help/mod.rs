@@ -4,6 +4,7 @@
 //! English, else whatever it is written in. Every change is audited. The starter
 //! articles ([`starter`]) are the operator's first content on a new installation.
 
+mod draft;
 pub mod markdown;
 pub mod search;
 pub mod starter;
@@ -17,7 +18,9 @@ use serde::{Deserialize, Serialize};
 use crate::app::App;
 use crate::audit;
 use crate::error::{Code, Error, Result};
+
 use crate::i18n::Locale;
+pub use draft::{Draft, exact_locale, valid_slug};
 
 /// What an article (and a support case) is about.
 #[derive(
@@ -103,98 +106,7 @@ pub struct Hit {
     pub excerpt: String,
 }
 
-/// An article to write: what the admin API and the console send.
-#[derive(Debug, Clone, Default)]
-pub struct Draft {
-    pub slug: String,
-    pub topic: String,
-    pub published: bool,
-    pub titles: BTreeMap<String, String>,
-    pub bodies: BTreeMap<String, String>,
-}
-
-const MAX_TITLE: usize = 120;
-const MAX_BODY: usize = 20_000;
 const EXCERPT_CHARS: usize = 110;
-
-/// A slug: 2–64 of a–z, 0–9 and `-`, not starting or ending with `-`.
-pub fn valid_slug(slug: &str) -> bool {
-    (2..=64).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-}
-
-impl Draft {
-    /// Every problem at once (`invalid_article` with details), or the checked article.
-    pub fn check(&self, now: DateTime<Utc>, actor: &str) -> Result<Article> {
-        let mut problems = Vec::new();
-        if !valid_slug(&self.slug) {
-            problems.push("slug: 2–64 of a–z, 0–9 and -".to_owned());
-        }
-        let topic = Topic::parse(&self.topic);
-        if topic.is_none() {
-            problems.push("topic: one of account, payment, install, data, other".to_owned());
-        }
-        for tag in self.titles.keys().chain(self.bodies.keys()) {
-            if exact_locale(tag).is_none() {
-                problems.push(format!("{tag:?}: languages are zh-HK, zh-CN and en"));
-            }
-        }
-        for (tag, title) in &self.titles {
-            let chars = title.trim().chars().count();
-            if chars == 0 || chars > MAX_TITLE || title.chars().any(char::is_control) {
-                problems.push(format!("title.{tag}: 1–{MAX_TITLE} characters on one line"));
-            }
-            if self
-                .bodies
-                .get(tag)
-                .is_none_or(|body| body.trim().is_empty())
-            {
-                problems.push(format!("body.{tag}: the text of the {tag} title"));
-            }
-        }
-        for (tag, body) in &self.bodies {
-            if body.chars().count() > MAX_BODY {
-                problems.push(format!("body.{tag}: at most {MAX_BODY} characters"));
-            }
-            if !self.titles.contains_key(tag) {
-                problems.push(format!("title.{tag}: the title of the {tag} text"));
-            }
-        }
-        if self.titles.is_empty() {
-            problems.push("title: at least one language".to_owned());
-        }
-        match topic {
-            Some(topic) if problems.is_empty() => Ok(Article {
-                slug: self.slug.clone(),
-                topic,
-                published: self.published,
-                titles: trimmed(&self.titles),
-                bodies: self.bodies.clone(),
-                updated_at: now,
-                updated_by: actor.to_owned(),
-            }),
-            _ => {
-                problems.dedup();
-                Err(Error::invalid(Code::InvalidArticle).with_details(problems))
-            }
-        }
-    }
-}
-
-/// One of the exact tags articles are written under (`zh-Hans` or `zh-TW` is no such tag).
-pub fn exact_locale(tag: &str) -> Option<Locale> {
-    Locale::ALL.into_iter().find(|locale| locale.tag() == tag)
-}
-
-fn trimmed(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    map.iter()
-        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
-        .collect()
-}
 
 /// The language `article` is read in by a `locale` reader: theirs, the other Chinese,
 /// English, else the first it is written in.
@@ -252,8 +164,35 @@ pub fn excerpt(text: &str, query: &[String]) -> String {
             .windows(term.len().max(1))
             .position(|w| w == term.as_slice())
     });
-    let start = found.map_or(0, |at| at.saturating_sub(EXCERPT_CHARS / 3));
-    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut start = found.map_or(0, |at| at.saturating_sub(EXCERPT_CHARS / 3));
+    let mut end = (start + EXCERPT_CHARS).min(chars.len());
+    // Not in the middle of a word (Chinese has no word to break).
+    let in_word = |i: usize| {
+        chars
+            .get(i)
+            .is_some_and(|c| c.is_alphanumeric() && !search::is_cjk(*c))
+    };
+    if start > 0
+        && in_word(start - 1)
+        && in_word(start)
+        && let Some(space) = chars[start..end]
+            .iter()
+            .take(20)
+            .position(|c| c.is_whitespace())
+    {
+        start += space + 1;
+    }
+    if end < chars.len()
+        && in_word(end - 1)
+        && in_word(end)
+        && let Some(space) = chars[start..end]
+            .iter()
+            .rev()
+            .take(20)
+            .position(|c| c.is_whitespace())
+    {
+        end -= space + 1;
+    }
     let mut out: String = chars[start..end].iter().collect();
     if start > 0 {
         out.insert(0, '…');
@@ -352,4 +291,27 @@ pub async fn save(app: &App, draft: &Draft, actor: &str, create: bool) -> Result
     .await?;
     tx.commit().await?;
     Ok(article)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_excerpt_is_cut_between_words() {
+        let text = "Open Reset password (the login page links to it as Forgot password?). Enter the mobile number you registered with, or your verified email address, and a code comes.";
+        let cut = excerpt(text, &["forgo".to_owned()]);
+        assert!(cut.starts_with('…') && cut.ends_with('…'), "{cut}");
+        let inner = cut.trim_matches('…');
+        assert!(text.contains(inner), "{cut}");
+        let first = inner.split_whitespace().next().unwrap_or("");
+        assert!(
+            text.split_whitespace().any(|w| w == first),
+            "starts on a whole word: {cut}"
+        );
+        assert_eq!(
+            excerpt("忘記密碼不用擔心", &["密碼".to_owned()]),
+            "忘記密碼不用擔心"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -18,8 +18,9 @@ use crate::tickets::{
     self, Author, Category, Message, NewTicket, Thread, Ticket, TicketState, Upload,
 };
 use crate::web::api::orders::{OrderView, order_view};
-use crate::web::api::refusals::{JSON_BODY, SIGNED_IN, refusals};
+use crate::web::api::refusals::{IDEMPOTENT, JSON_BODY, SIGNED_IN, refusals};
 use crate::web::extract::{ApiJson, RequestLocale, SignedIn};
+use crate::web::idempotency;
 
 /// Bodies with images (base64) may be this large.
 pub const IMAGE_BODY_LIMIT: usize = 24 * 1024 * 1024;
@@ -123,7 +124,7 @@ fn decode_images(images: &[String]) -> Result<Vec<Upload>> {
         .collect()
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTicketBody {
     /// `payment`, `data`, `install`, `account` or `other`.
@@ -151,6 +152,7 @@ refusals!(
     OpenRefusals = [
         SIGNED_IN,
         JSON_BODY,
+        IDEMPOTENT,
         TICKET_INPUT,
         &[
             Code::InvalidCategory,
@@ -163,27 +165,46 @@ refusals!(
 
 /// Opens a support case (about one of the account's orders, if given).
 #[utoipa::path(post, path = "/api/v1/me/tickets", tag = "support", request_body = NewTicketBody,
-    security(("bearer" = [])), responses((status = 201, body = TicketBody), OpenRefusals))]
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "1–255 printable ASCII characters: the same key and body again answer the same case")),
+    responses((status = 201, body = TicketBody), OpenRefusals))]
 pub async fn open(
     State(app): State<App>,
+    RequestLocale(locale): RequestLocale,
     signed_in: SignedIn,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<NewTicketBody>,
-) -> Result<(StatusCode, Json<TicketBody>)> {
-    let new = NewTicket {
-        category: body.category,
-        subject: body.subject,
-        body: body.body,
-        order_id: body.order_id,
-        images: decode_images(&body.images)?,
-    };
-    let ticket = tickets::open(&app, &signed_in.account.id, &new).await?;
-    let thread = tickets::thread_for_account(&app, &signed_in.account.id, &ticket.id)
-        .await?
-        .ok_or_else(|| Error::not_found(Code::TicketNotFound))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ticket_body(&app, &thread.ticket, &thread.messages)),
-    ))
+) -> Response {
+    let account_id = signed_in.account.id.as_str();
+    let caller = idempotency::Caller::Account(account_id);
+    let (app, body) = (&app, &body);
+    idempotency::run(
+        app,
+        &headers,
+        "tickets",
+        caller,
+        body,
+        locale,
+        |_| async move {
+            let new = NewTicket {
+                category: body.category.clone(),
+                subject: body.subject.clone(),
+                body: body.body.clone(),
+                order_id: body.order_id.clone(),
+                images: decode_images(&body.images)?,
+            };
+            let ticket = tickets::open(app, account_id, &new).await?;
+            let thread = tickets::thread_for_account(app, account_id, &ticket.id)
+                .await?
+                .ok_or_else(|| Error::not_found(Code::TicketNotFound))?;
+            Ok((
+                StatusCode::CREATED,
+                serde_json::json!(ticket_body(app, &thread.ticket, &thread.messages)),
+            ))
+        },
+    )
+    .await
 }
 
 refusals!(ListRefusals = [SIGNED_IN]);
@@ -262,7 +283,8 @@ refusals!(ImageRefusals = [SIGNED_IN, &[Code::AttachmentNotFound]]);
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The case's id"),
         ("attachment" = String, Path, description = "The image's id")),
-    responses((status = 200, description = "The image", content_type = "image/png"), ImageRefusals))]
+    responses((status = 200, description = "The image (PNG or JPEG, as it was checked)",
+        content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))), ImageRefusals))]
 pub async fn attachment(
     State(app): State<App>,
     signed_in: SignedIn,

@@ -188,7 +188,7 @@ fn queue_row(
     };
     html! {
         tr data-ticket=(case.id) class=[overdue.map(|_| "overdue")] {
-            td { a href={ "/admin/tickets/" (case.id) } { (case.reference()) } }
+            td.case { a href={ "/admin/tickets/" (case.id) } { (case.reference()) } }
             td { (case.subject) }
             td { (category_name(console, case.category)) }
             td { (state_name(console, case.state)) }

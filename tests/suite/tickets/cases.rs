@@ -342,6 +342,32 @@ story!(bad_case_input_is_refused_with_nothing_stored, |app| {
     assert_error(&reply, StatusCode::BAD_REQUEST, "invalid_body");
     assert_eq!(app.count_rows("tickets").await, 0);
     assert_eq!(app.count_rows("ticket_messages").await, 0);
+
+    // Sent twice with one Idempotency-Key (a retry on a bad connection): one case.
+    let headers = [
+        ("authorization", chan.auth.as_str()),
+        ("idempotency-key", "case-retry-1"),
+    ];
+    let first = app
+        .post_json("/api/v1/me/tickets", case_body("Retry", "Once"), &headers)
+        .await;
+    let again = app
+        .post_json("/api/v1/me/tickets", case_body("Retry", "Once"), &headers)
+        .await;
+    assert_eq!(
+        (first.0, again.0),
+        (StatusCode::CREATED, StatusCode::CREATED)
+    );
+    assert_eq!(first.2["id"], again.2["id"]);
+    assert_eq!(app.count_rows("tickets").await, 1);
+    let other = app
+        .post_json("/api/v1/me/tickets", case_body("Retry", "Twice"), &headers)
+        .await;
+    assert_error(
+        &other,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_key_reused",
+    );
 });
 
 story_with!(
