@@ -44,6 +44,9 @@ impl crate::jobs::Handlers for JobKinds {
             crate::announcements::DELIVER_JOB => {
                 crate::announcements::send::deliver(app, job).await
             }
+            crate::tickets::NOTIFY_JOB => crate::tickets::send_notification(app, job)
+                .await
+                .map(|()| None),
             crate::accounts::MESSAGE_JOB => {
                 crate::accounts::send_message(app, job).await.map(|()| None)
             }
@@ -97,6 +100,10 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             // New eSIMs sold since the last look may have run the stock low.
             if let Err(error) = crate::inventory::low_stock::check(&app).await {
                 tracing::warn!(%error, "low-stock alert");
+            }
+            // Support cases resolved `[support] auto_close_days` ago close.
+            if let Err(error) = crate::tickets::auto_close(&app).await {
+                tracing::warn!(%error, "support cases' auto-close");
             }
         }
     });

@@ -45,6 +45,12 @@ pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<
             "the database holds the demo's seeds (its subscriber or its published keys): it was served with --demo. Serve it with --demo, or start from an empty data dir (or database.url)"
         );
     }
+    // The starter help articles, once, on an installation whose help centre is empty
+    // (demo or not: they are product help, see help::starter).
+    let seeded = crate::help::starter::seed(&app).await?;
+    if seeded > 0 {
+        tracing::info!(articles = seeded, "wrote the starter help articles");
+    }
     let key = crate::audit::Key::from_secret(&app.secret);
     let sealed = crate::audit::seal(&app.db, &key).await?;
     if sealed > 0 {

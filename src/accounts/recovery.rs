@@ -46,8 +46,19 @@ pub async fn reset_password(
         Destination::Phone(phone) => (Channel::Sms, phone.as_str()),
         Destination::Email(email) => (Channel::Email, email.as_str()),
     };
-    notify(app, &texts::password_changed(channel, to, account.locale)).await;
+    let support = support_link(app);
+    notify(
+        app,
+        &texts::password_changed(channel, to, account.locale, &support),
+    )
+    .await;
     Ok(())
+}
+
+/// Where a subscriber reports a change they did not make: a support case about
+/// their account.
+fn support_link(app: &App) -> String {
+    format!("{}/support/new?category=account", app.config.public_url())
 }
 
 /// Moves the signed-in account to the phone that received the code.
@@ -69,7 +80,12 @@ pub async fn change_phone(
     tracing::info!(account.id = %account.id, "phone changed");
     notify(
         app,
-        &texts::phone_changed(account.phone.as_str(), account.locale, &phone.masked()),
+        &texts::phone_changed(
+            account.phone.as_str(),
+            account.locale,
+            &phone.masked(),
+            &support_link(app),
+        ),
     )
     .await;
     Ok(Account {

@@ -55,8 +55,9 @@ impl Default for ConsoleConfig {
 }
 
 /// How subscribers reach the operator's people: shown in the portal's footer and on
-/// every error page. Any part may be left empty; nothing is shown when all are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// every error page. Any part may be left empty; nothing is shown when all are. Also
+/// the support cases' service levels and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SupportConfig {
     /// A phone number in international form: `+852 3000 1234`.
@@ -66,6 +67,33 @@ pub struct SupportConfig {
     pub whatsapp: String,
     /// When someone answers, as the operator writes it: `Mon–Fri 09:00–18:00`.
     pub hours: String,
+    /// A support case gets its first staff reply within this many hours (the
+    /// subscriber is told to expect it by then; later is overdue in the console).
+    pub first_response_hours: i64,
+    /// …and is resolved within this many.
+    pub resolution_hours: i64,
+    /// A resolved case with no word from the subscriber closes after this many days.
+    pub auto_close_days: i64,
+    /// Largest image a subscriber may attach to a case.
+    pub max_attachment_bytes: usize,
+    /// Most cases one account may open in a day.
+    pub max_cases_per_day: i64,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        Self {
+            phone: String::new(),
+            email: String::new(),
+            whatsapp: String::new(),
+            hours: String::new(),
+            first_response_hours: 8,
+            resolution_hours: 72,
+            auto_close_days: 7,
+            max_attachment_bytes: 5 * 1024 * 1024,
+            max_cases_per_day: 10,
+        }
+    }
 }
 
 impl SupportConfig {
@@ -103,6 +131,24 @@ impl SupportConfig {
         if !self.hours.is_empty() && self.is_empty() {
             anyhow::bail!("support.hours is set but no phone, email or whatsapp to reach");
         }
+        if !(1..=24 * 30).contains(&self.first_response_hours)
+            || !(self.first_response_hours..=24 * 365).contains(&self.resolution_hours)
+        {
+            anyhow::bail!(
+                "support.first_response_hours must be 1–720 and support.resolution_hours at least that, at most 8760"
+            );
+        }
+        if !(1..=365).contains(&self.auto_close_days) {
+            anyhow::bail!("support.auto_close_days must be 1–365");
+        }
+        if !(10_240..=20 * 1024 * 1024).contains(&self.max_attachment_bytes) {
+            anyhow::bail!(
+                "support.max_attachment_bytes must be 10240 (10 KiB) to 20971520 (20 MiB)"
+            );
+        }
+        if !(1..=1000).contains(&self.max_cases_per_day) {
+            anyhow::bail!("support.max_cases_per_day must be 1–1000");
+        }
         Ok(())
     }
 }
@@ -117,6 +163,7 @@ mod support_tests {
             email: email.into(),
             whatsapp: whatsapp.into(),
             hours: hours.into(),
+            ..SupportConfig::default()
         }
     }
 
@@ -143,6 +190,15 @@ mod support_tests {
             support("", "", "6000 1234", ""),
             support("", "", "", "09:00–18:00"),
             support("+852 3000 1234", "", "", &"x".repeat(81)),
+            SupportConfig {
+                auto_close_days: 0,
+                ..SupportConfig::default()
+            },
+            SupportConfig {
+                first_response_hours: 10,
+                resolution_hours: 5,
+                ..SupportConfig::default()
+            },
         ] {
             assert!(bad.validate().is_err(), "{bad:?}");
         }

@@ -137,6 +137,8 @@ pub struct Profile {
     pub refunds: Vec<RefundRecord>,
     /// The account's lines marked for review.
     pub reviews: Vec<LineReview>,
+    /// Support cases, newest first.
+    pub tickets: Vec<crate::tickets::Ticket>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -168,6 +170,7 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
     .await?;
     let refunds = refund_store::of_account(app, account_id).await?;
     let reviews = review::of_account(app, account_id).await?;
+    let tickets = crate::tickets::for_account(app, account_id).await?;
     let timeline = timeline(&timeline::Sources {
         account: &account,
         orders: &orders,
@@ -200,6 +203,7 @@ pub async fn profile(app: &App, account_id: &str, viewer: &str) -> Result<Option
         messages,
         refunds,
         reviews,
+        tickets,
         timeline,
     }))
 }

@@ -9,6 +9,7 @@ pub mod fakes;
 mod outbox_page;
 pub mod sandbox;
 pub mod seed;
+mod support_seed;
 
 use std::time::Duration;
 
@@ -42,6 +43,7 @@ pub fn prepare(config: &mut Config) {
             email: "help@datacard.example".into(),
             whatsapp: "+852 6000 1234".into(),
             hours: "09:00–18:00".into(),
+            ..config.support.clone()
         };
     }
     if config.operator.legal_name.is_empty() {

@@ -78,6 +78,8 @@ pub async fn seed(app: &App) -> anyhow::Result<DemoLogin> {
         crate::api_keys::store(app, operator, "demo-operator", DEMO_OPERATOR_KEY).await?;
     }
 
+    super::support_seed::seed(app).await?;
+
     for (email, role) in DEMO_STAFF {
         crate::staff::seed_enrolled(
             app,

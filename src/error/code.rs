@@ -37,6 +37,16 @@ macro_rules! codes {
 
 codes! {
     Invalid {
+        InvalidArticle = "invalid_article",
+        InvalidCategory = "invalid_category",
+        InvalidSubject = "invalid_subject",
+        InvalidMessage = "invalid_message",
+        InvalidAttachment = "invalid_attachment",
+        ImageTooLarge = "image_too_large",
+        TooManyAttachments = "too_many_attachments",
+        InvalidTicketState = "invalid_ticket_state",
+        InvalidAssignee = "invalid_assignee",
+        InvalidCannedReply = "invalid_canned_reply",
         AmountMismatch = "amount_mismatch",
         AmountTooLarge = "amount_too_large",
         CodeAttemptsExceeded = "code_attempts_exceeded",
@@ -111,6 +121,10 @@ codes! {
     }
     NotFound {
         AnnouncementNotFound = "announcement_not_found",
+        ArticleNotFound = "article_not_found",
+        TicketNotFound = "ticket_not_found",
+        AttachmentNotFound = "attachment_not_found",
+        CannedReplyNotFound = "canned_reply_not_found",
         CardNotFound = "card_not_found",
         LineNotFound = "line_not_found",
         MessageNotFound = "message_not_found",
@@ -127,6 +141,8 @@ codes! {
         UnknownProvider = "unknown_provider",
     }
     Conflict {
+        ArticleExists = "article_exists",
+        TicketClosed = "ticket_closed",
         CatalogChangedConcurrently = "catalog_changed_concurrently",
         CouponAlreadyUsed = "coupon_already_used",
         CouponExhausted = "coupon_exhausted",
@@ -160,6 +176,7 @@ codes! {
         IdempotencyKeyReused = "idempotency_key_reused",
     }
     TooLarge {
+        AttachmentTooLarge = "attachment_too_large",
         BatchTooLarge = "batch_too_large",
         BodyTooLarge = "body_too_large",
     }
@@ -170,6 +187,7 @@ codes! {
         MethodNotAllowed = "method_not_allowed",
     }
     RateLimited {
+        TooManyTickets = "too_many_tickets",
         Busy = "busy",
         CouponAttemptsLocked = "coupon_attempts_locked",
         LoginLocked = "login_locked",

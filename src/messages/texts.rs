@@ -67,8 +67,13 @@ pub fn already_registered(to: &str, locale: Locale, base_url: &str) -> Message {
     )
 }
 
-pub fn password_changed(channel: Channel, to: &str, locale: Locale) -> Message {
-    let body = t(locale, "message.password_changed.body");
+/// `support` is where to report it: the portal's new-case page.
+pub fn password_changed(channel: Channel, to: &str, locale: Locale, support: &str) -> Message {
+    let body = tf(
+        locale,
+        "message.password_changed.body",
+        &[("support", support)],
+    );
     message(
         channel,
         to,
@@ -79,11 +84,11 @@ pub fn password_changed(channel: Channel, to: &str, locale: Locale) -> Message {
     )
 }
 
-pub fn phone_changed(to: &str, locale: Locale, new_phone_masked: &str) -> Message {
+pub fn phone_changed(to: &str, locale: Locale, new_phone_masked: &str, support: &str) -> Message {
     let body = tf(
         locale,
         "message.phone_changed.body",
-        &[("phone", new_phone_masked)],
+        &[("phone", new_phone_masked), ("support", support)],
     );
     message(
         Channel::Sms,

@@ -83,6 +83,11 @@
 //!   plan's banner, dismisses it, reads the announcements, opts in to offers by email
 //!   and keeps alerts off SMS (English too); the next offer reaches them by email with
 //!   its unsubscribe link, which asks, then opts out; a changed link is refused.
+//! - `support.mjs`: the help centre on a phone answers 「忘記密碼」 in Traditional
+//!   Chinese and "forgot password" in English; the demo subscriber's card is declined
+//!   and they open a case from that order with a screenshot; support answers it in the
+//!   console (after an internal note); the subscriber reads the answer in Chinese,
+//!   never the note, and the reply's email is in the outbox.
 //!
 //! The walks share `tests/browser/lib.mjs`. Needs `/usr/bin/chromium`, `node` and
 //! `tests/browser/node_modules` (`scripts/test` installs them). Without them the tests
@@ -346,6 +351,31 @@ async fn books_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("books.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn support_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    walk_demo_server_then(
+        "support.mjs",
+        |_| {},
+        Vec::new(),
+        async |app| {
+            // The case the walk opened holds its screenshot, and the staff member's note.
+            let count = |table: &'static str| async move {
+                sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(app.db.reader())
+                    .await
+                    .and_then(|row| row.try_get::<i64, _>(0))
+                    .expect("count")
+            };
+            assert_eq!(count("tickets").await, 1);
+            assert_eq!(count("ticket_attachments").await, 1);
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

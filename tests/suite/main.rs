@@ -31,6 +31,7 @@ mod records;
 mod schema;
 mod signup;
 mod staff;
+mod tickets;
 mod stripe {
     mod fixtures;
     mod localstripe;

@@ -106,6 +106,10 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "e601751493fdf32c3e2369a15eb9be6cf215a44c363df2baad122c4f5f9542053970bd3610e53829f082362f93674f75",
     ),
     (
+        "common/0026_help_and_tickets.sql",
+        "e5c4c1a7e53f5f2059f50f530b73fda27fd76e9b6b5dd37ff8c4f6343e5ca4822cd6aafbcf016448966ec92682da5354",
+    ),
+    (
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),

@@ -5,6 +5,7 @@ mod admin;
 mod announcements;
 mod auto_renew;
 mod cards;
+mod help;
 mod me;
 mod orders;
 mod plans;
@@ -12,6 +13,7 @@ mod records;
 mod preferences;
 mod refusals;
 mod sessions;
+mod tickets;
 mod usage;
 mod webhooks;
 
@@ -26,8 +28,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::app::App;
 
+pub use admin::tickets as admin_tickets;
 pub use orders::order_view;
 pub use plans::plan_body;
+pub use tickets::{IMAGE_BODY_LIMIT, image_response};
 
 pub fn routes() -> Router<App> {
     Router::new()
@@ -72,8 +76,34 @@ pub fn routes() -> Router<App> {
             // 10 000 records with 128-character ids are about 2.5 MB of JSON.
             post(usage::post).layer(axum::extract::DefaultBodyLimit::max(usage::MAX_BODY_BYTES)),
         )
+        .merge(support_routes())
         .route("/api/v1/openapi.json", get(openapi))
         .merge(admin::routes())
+}
+
+/// The help centre, support cases and the not-updated button.
+fn support_routes() -> Router<App> {
+    let with_images = axum::extract::DefaultBodyLimit::max(tickets::IMAGE_BODY_LIMIT);
+    Router::new()
+        .route("/api/v1/help/articles", get(help::search))
+        .route("/api/v1/help/articles/{slug}", get(help::show))
+        .route(
+            "/api/v1/me/tickets",
+            post(tickets::open).layer(with_images).get(tickets::list),
+        )
+        .route("/api/v1/me/tickets/{id}", get(tickets::show))
+        .route(
+            "/api/v1/me/tickets/{id}/messages",
+            post(tickets::reply).layer(with_images),
+        )
+        .route(
+            "/api/v1/me/tickets/{id}/attachments/{attachment}",
+            get(tickets::attachment),
+        )
+        .route(
+            "/api/v1/orders/{id}/not-updated",
+            post(tickets::not_updated),
+        )
 }
 
 #[derive(OpenApi)]
@@ -101,10 +131,13 @@ pub fn routes() -> Router<App> {
         admin::announcements::list, admin::announcements::show, admin::announcements::create,
         admin::announcements::update,
         admin::inventory::show,
+        help::search, help::show, tickets::open, tickets::list, tickets::show, tickets::reply, tickets::attachment,
+        tickets::not_updated, admin::tickets::list, admin::tickets::show, admin::tickets::open, admin::tickets::reply,
+        admin::tickets::change, admin::help::list, admin::help::create, admin::help::put,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"), (name = "announcements"),
+    tags((name = "accounts"), (name = "sessions"), (name = "catalog"), (name = "orders"), (name = "lines"), (name = "payments"), (name = "usage"), (name = "announcements"), (name = "help", description = "The help centre: articles in zh-HK, zh-CN and English, searchable in each."), (name = "support", description = "A subscriber's support cases."),
         (name = "admin", description = "The operator's back office; an operator key (`datacard operator-keys create NAME --role …`) as the bearer token, or a staff member's console session. Each endpoint checks the role.")),
 )]
 pub struct ApiDoc;

@@ -159,6 +159,7 @@ pub async fn show(
             @if profile.cards.is_empty() { p { (t(locale, "console.customer.none")) } }
             ul { @for card in &profile.cards { li { (card.brand) " ···· " (card.last4) } } }
         }
+        (super::tickets::customer_section(&console, &profile.tickets, &when))
         section.card aria-labelledby="timeline-h" {
             h2 #timeline-h { (t(locale, "console.customer.timeline")) }
             ol.timeline data-testid="timeline" {

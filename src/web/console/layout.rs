@@ -31,6 +31,8 @@ pub fn page(console: &Console, title: &str, content: Markup) -> Markup {
                             ul {
                                 li { (link(console, "/admin", "console.home")) }
                                 li { (link(console, "/admin/customers", "console.customers.title")) }
+                                li { (link(console, "/admin/tickets", "console.tickets.title")) }
+                                li { (link(console, "/admin/help", "console.help.title")) }
                                 li { (link(console, "/admin/payments/attention", "console.attention.nav")) }
                                 li { (link(console, "/admin/books", "console.books.title")) }
                                 li { (link(console, "/admin/catalog", "console.catalog.title")) }

@@ -23,6 +23,7 @@ mod customers;
 mod enrol;
 mod forms;
 mod fulfil;
+mod help;
 mod home;
 mod layout;
 mod login;
@@ -32,6 +33,8 @@ mod refunds;
 mod reviews;
 mod staff;
 mod upload;
+mod ticket_page;
+mod tickets;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -82,6 +85,7 @@ pub fn routes(app: &App) -> Router<App> {
         .merge(reviews::routes())
         .merge(announcements::routes())
         .merge(catalog::routes())
+        .merge(tickets::routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
 }
 

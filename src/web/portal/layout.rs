@@ -80,7 +80,11 @@ pub fn page(portal: &Portal, title: &str, content: Markup) -> Markup {
                 }
                 footer.site {
                     p { (t(locale, "footer.text")) }
-                    p.footer-links {
+                    p.footer-links data-testid="help-footer" {
+                        a href="/help" { (t(locale, "help.title")) }
+                        " · "
+                        a href=(if portal.account.is_some() { "/support" } else { "/support/new" }) { (t(locale, "tickets.title")) }
+                        " · "
                         a href="/announcements" { (t(locale, "announcements.title")) }
                         " · "
                         a href="/preferences" { (t(locale, "preferences.title")) }
@@ -159,15 +163,31 @@ fn support_line(portal: &Portal) -> Markup {
 }
 
 /// Where to get help, for a page that reports a problem (every error page, a failed
-/// payment): the operator's contact, or nothing when none is configured.
+/// payment): the help centre, a support case, and the operator's contact when one is
+/// configured.
 pub fn support(portal: &Portal) -> Markup {
-    if portal.support.is_empty() {
-        return html! {};
-    }
+    let locale = portal.locale;
     html! {
         section.support aria-labelledby="support-title" data-testid="support" {
-            h2 #support-title { (t(portal.locale, "support.help")) }
-            p { (contact_links(portal)) }
+            h2 #support-title { (t(locale, "support.help")) }
+            p data-testid="help-links" {
+                a.contact href="/help" { (t(locale, "help.title")) }
+                " "
+                a.contact href="/support/new" { (t(locale, "help.open_case")) }
+            }
+            @if !portal.support.is_empty() {
+                p { (contact_links(portal)) }
+            }
+        }
+    }
+}
+
+/// The operator's contact alone (nothing when none is configured), for a page that
+/// already leads to the help centre and a case.
+pub fn contact(portal: &Portal) -> Markup {
+    html! {
+        @if !portal.support.is_empty() {
+            p data-testid="contact" { (contact_links(portal)) }
         }
     }
 }

@@ -11,6 +11,7 @@ mod email;
 pub(crate) mod format;
 mod forms;
 pub(crate) mod guard;
+mod help;
 mod home;
 mod install;
 mod layout;
@@ -24,6 +25,8 @@ mod records;
 mod recovery;
 mod resend;
 mod stripe_card;
+mod support;
+mod support_form;
 mod usage;
 
 use axum::Router;
@@ -132,8 +135,37 @@ pub fn routes(app: &App, extra: Router<App>) -> Router<App> {
             "/u/{token}",
             get(preferences::unsubscribe_form).post(preferences::unsubscribe),
         )
+        .merge(support_routes())
         .layer(middleware::from_fn_with_state(app.clone(), context))
         .route(install::SCRIPT_PATH, get(install::script))
+}
+
+/// The help centre, support cases and the order page's "I paid but it didn't update".
+fn support_routes() -> Router<App> {
+    use axum::routing::post;
+    // Three images at most, each checked against `[support] max_attachment_bytes`.
+    let with_images = axum::extract::DefaultBodyLimit::max(crate::web::api::IMAGE_BODY_LIMIT);
+    Router::new()
+        .route("/help", get(help::index))
+        .route("/help/{slug}", get(help::article))
+        .route(
+            "/support",
+            get(support::list)
+                .post(support_form::create)
+                .layer(with_images),
+        )
+        .route("/support/new", get(support_form::new_form))
+        .route("/support/{id}", get(support::show))
+        .route(
+            "/support/{id}/messages",
+            post(support::reply).layer(with_images),
+        )
+        .route(
+            "/support/{id}/attachments/{attachment}",
+            get(support::attachment),
+        )
+        .route("/c/{number}", get(support::short_link))
+        .route("/orders/{id}/not-updated", post(support::not_updated))
 }
 
 /// What every portal page needs to know about the request.

@@ -24,6 +24,7 @@ pub(super) const FOUNDATION: &[&str] = &[
 ];
 pub(super) const DOMAIN: &[&str] = &[
     "audit",
+    "help",
     "accounts",
     "preferences",
     "staff",
@@ -39,6 +40,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "usage",
     "auto_renew",
     "announcements",
+    "tickets",
     "customers",
     "reports",
     "records",

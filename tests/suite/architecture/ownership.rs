@@ -92,6 +92,20 @@ const OWNERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("src/jobs/", &["jobs"]),
+    (
+        "src/help/",
+        &["help_articles", "help_translations", "help_terms"],
+    ),
+    (
+        "src/tickets/",
+        &[
+            "tickets",
+            "ticket_numbers",
+            "ticket_messages",
+            "ticket_attachments",
+            "ticket_canned_replies",
+        ],
+    ),
     ("src/web/idempotency.rs", &["idempotency_keys"]),
     (
         "src/demo/sandbox/",

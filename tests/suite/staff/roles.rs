@@ -566,3 +566,132 @@ story!(every_catalog_page_and_form_checks_the_role, |app| {
         assert_eq!(headers.get("location").unwrap(), "/admin/login");
     }
 });
+
+story!(support_cases_and_help_articles_check_the_role, |app| {
+    let article = json!({ "slug": "roles-test", "topic": "other",
+        "title": { "en": "Roles" }, "body": { "en": "Who may." } });
+    for role in Role::ALL {
+        let member = app
+            .enrolled_staff(&format!("cases-{}@example.com", role.as_str()), role)
+            .await;
+        for path in ["/admin/tickets", "/admin/help"] {
+            let (status, _, page) = app.console_get(path, &member.cookie).await;
+            assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {page}");
+        }
+        let admin_only = if role == Role::Admin {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        for path in ["/admin/help/new", "/admin/canned-replies"] {
+            let (status, _, _) = app.console_get(path, &member.cookie).await;
+            assert_eq!(status, admin_only, "{path} as {role:?}");
+        }
+        let answers = role >= Role::Support;
+        for path in [
+            "/admin/tickets/tkt_nope/messages",
+            "/admin/tickets/tkt_nope/state",
+            "/admin/tickets/tkt_nope/assign",
+        ] {
+            let (status, _, _) = app
+                .console_post(
+                    path,
+                    &member.cookie,
+                    &[
+                        ("csrf", &member.csrf),
+                        ("body", "hi"),
+                        ("state", "resolved"),
+                        ("assignee", ""),
+                    ],
+                )
+                .await;
+            let expected = if answers {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(status, expected, "{path} as {role:?}");
+        }
+        let (status, _, _) = app
+            .console_post(
+                "/admin/canned-replies",
+                &member.cookie,
+                &[
+                    ("csrf", &member.csrf),
+                    ("language", "en"),
+                    ("title", "T"),
+                    ("body", "B"),
+                ],
+            )
+            .await;
+        let expected = if role == Role::Admin {
+            StatusCode::SEE_OTHER
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expected, "saved reply as {role:?}");
+
+        let key =
+            datacard::api_keys::create_operator(&app, &format!("cases-{}", role.as_str()), role)
+                .await
+                .unwrap();
+        let auth = bearer(&key);
+        let headers = [("authorization", auth.as_str())];
+        for path in ["/api/v1/admin/tickets", "/api/v1/admin/help/articles"] {
+            let (status, _, body) = app.get_json(path, &headers).await;
+            assert_eq!(status, StatusCode::OK, "{path} as {role:?}: {body}");
+        }
+        for (method, path, body) in [
+            (
+                Method::POST,
+                "/api/v1/admin/tickets/tkt_nope/messages",
+                json!({ "body": "hi" }),
+            ),
+            (
+                Method::PATCH,
+                "/api/v1/admin/tickets/tkt_nope",
+                json!({ "state": "resolved" }),
+            ),
+        ] {
+            let reply = app.request(method, path, Some(body), &headers).await;
+            if answers {
+                assert_error(&reply, StatusCode::NOT_FOUND, "ticket_not_found");
+            } else {
+                assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+            }
+        }
+        let open =
+            json!({ "account_id": "acc_nope", "category": "other", "subject": "S", "body": "B" });
+        let reply = app.post_json("/api/v1/admin/tickets", open, &headers).await;
+        if answers {
+            assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+        } else {
+            assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+        }
+        let reply = app
+            .post_json("/api/v1/admin/help/articles", article.clone(), &headers)
+            .await;
+        let put = app
+            .request(
+                Method::PUT,
+                "/api/v1/admin/help/articles/roles-test",
+                Some(article.clone()),
+                &headers,
+            )
+            .await;
+        if role == Role::Admin {
+            assert_eq!(reply.0, StatusCode::CREATED, "{:?}", reply.2);
+            assert_eq!(put.0, StatusCode::OK, "{:?}", put.2);
+        } else {
+            assert_error(&reply, StatusCode::FORBIDDEN, "role_forbidden");
+            assert_error(&put, StatusCode::FORBIDDEN, "role_forbidden");
+        }
+    }
+    assert_eq!(app.count_rows("tickets").await, 0);
+    assert_eq!(app.count_rows("help_articles").await, 1, "only the admin's");
+    assert_eq!(
+        app.count_rows("ticket_canned_replies").await,
+        1,
+        "only the admin's"
+    );
+});

@@ -130,8 +130,21 @@ pub struct CustomerBody {
     pub refunds: Vec<RefundRecord>,
     /// The account's lines marked for review.
     pub line_reviews: Vec<LineReview>,
+    /// Support cases, newest first (`GET /api/v1/admin/tickets/{id}` for the thread).
+    pub tickets: Vec<CustomerTicketBody>,
     /// Everything above, newest first.
     pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerTicketBody {
+    pub id: String,
+    /// `C-000123`.
+    pub number: String,
+    pub subject: String,
+    pub category: crate::tickets::Category,
+    pub state: crate::tickets::TicketState,
+    pub created_at: DateTime<Utc>,
 }
 
 refusals!(ShowRefusals = [OPERATOR, &[Code::NotFound]]);
@@ -209,6 +222,18 @@ pub async fn show(
         messages: profile.messages,
         refunds: profile.refunds,
         line_reviews: profile.reviews,
+        tickets: profile
+            .tickets
+            .iter()
+            .map(|ticket| CustomerTicketBody {
+                id: ticket.id.clone(),
+                number: ticket.reference(),
+                subject: ticket.subject.clone(),
+                category: ticket.category,
+                state: ticket.state,
+                created_at: ticket.created_at,
+            })
+            .collect(),
         timeline: profile.timeline,
     }))
 }

@@ -12,18 +12,20 @@ pub mod customers;
 pub mod lines;
 pub mod messages;
 pub mod inventory;
+pub mod help;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
 pub mod refunds;
 pub mod reports;
+pub mod tickets;
 
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
@@ -91,6 +93,26 @@ pub fn routes() -> Router<App> {
             get(announcements::show).put(announcements::update),
         )
         .route("/api/v1/admin/inventory", get(inventory::show))
+        .merge(support_routes())
+}
+
+/// Support cases and help articles.
+fn support_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/api/v1/admin/tickets",
+            get(tickets::list).post(tickets::open),
+        )
+        .route(
+            "/api/v1/admin/tickets/{id}",
+            get(tickets::show).patch(tickets::change),
+        )
+        .route("/api/v1/admin/tickets/{id}/messages", post(tickets::reply))
+        .route(
+            "/api/v1/admin/help/articles",
+            get(help::list).post(help::create),
+        )
+        .route("/api/v1/admin/help/articles/{slug}", put(help::put))
 }
 
 /// Who calls the admin API: an operator key, by name, or a staff member's console

@@ -1,0 +1,1 @@
+../common/0026_help_and_tickets.sql
