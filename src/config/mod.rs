@@ -15,8 +15,8 @@ mod payments;
 mod people;
 mod sections;
 
-pub use operator::OperatorConfig;
 pub use inventory::InventoryConfig;
+pub use operator::OperatorConfig;
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
     SandboxConfig, StripeConfig, WechatPayConfig,

@@ -148,7 +148,10 @@ pub async fn send_document(app: &App, job: &Job) -> Result<()> {
 }
 
 async fn send(app: &App, message: Message) -> Result<()> {
-    app.messenger.send(&app.db, app.now(), &message).await.map_err(Error::internal)
+    app.messenger
+        .send(&app.db, app.now(), &message)
+        .await
+        .map_err(Error::internal)
 }
 
 /// An email of `lines` (label, value) with a link, as plain text and HTML.

@@ -102,8 +102,12 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             ),
             body,
             html: None,
+            unsubscribe: None,
         };
-        app.messenger.send(&email).await.map_err(Error::internal)?;
+        app.messenger
+            .send(&app.db, app.now(), &email)
+            .await
+            .map_err(Error::internal)?;
     }
     let sms_at = crate::messages::quiet_until(now, app.config.time_zone());
     if sms_at > now {
@@ -131,8 +135,12 @@ pub async fn send_notification(app: &App, job: &Job) -> Result<()> {
             ],
         ),
         html: None,
+        unsubscribe: None,
     };
-    app.messenger.send(&sms).await.map_err(Error::internal)?;
+    app.messenger
+        .send(&app.db, app.now(), &sms)
+        .await
+        .map_err(Error::internal)?;
     Ok(())
 }
 

@@ -3,9 +3,9 @@
 //! signed in with password and TOTP. Its sessions are apart from subscribers' (own
 //! cookie, shorter, with an idle timeout); every page checks the member's role.
 
-mod approvals;
 mod announcement_form;
 mod announcements;
+mod approvals;
 mod attention;
 mod books;
 mod catalog;
@@ -32,9 +32,9 @@ mod notices;
 mod refunds;
 mod reviews;
 mod staff;
-mod upload;
 mod ticket_page;
 mod tickets;
+mod upload;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};

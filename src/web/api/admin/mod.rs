@@ -9,10 +9,10 @@
 pub mod announcements;
 pub mod audit;
 pub mod customers;
+pub mod help;
+pub mod inventory;
 pub mod lines;
 pub mod messages;
-pub mod inventory;
-pub mod help;
 pub mod payments;
 pub mod plans;
 pub mod promotions;
