@@ -13,7 +13,8 @@ use crate::messages::Channel;
 use super::{Channels, ConsentEvent, Source, channel_tag};
 
 /// The stored settings; an account that never changed them has the defaults:
-/// statements by email, alerts by SMS and email.
+/// no statements by email (the issue: emailed when the subscriber opted in), alerts by
+/// SMS and email.
 pub(super) struct Settings {
     pub statements_by_email: bool,
     pub alerts: Channels,
@@ -22,7 +23,7 @@ pub(super) struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            statements_by_email: true,
+            statements_by_email: false,
             alerts: Channels {
                 sms: true,
                 email: true,

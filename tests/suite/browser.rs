@@ -35,6 +35,13 @@
 //!   payment method without saving, saves, and the plans page charges what the preview
 //!   said; the inventory page; in Chinese on a desktop the same for the month plan; on
 //!   a phone the form and its preview fit the screen.
+//! - `shift.mjs`: issue 13's "done when" as one support shift, with the demo's back
+//!   office seed: support (English, tablet) finds the demo subscriber by "9123 4567",
+//!   sees the payment stuck by a lost notification and asks the provider, so the order
+//!   is fulfilled; finance (Chinese, phone) refunds half of another order, above the
+//!   approval amount; an administrator (English, phone) approves it; the books show the
+//!   day's revenue and the audit log every step (Chinese, tablet). The ledger check and
+//!   the audit chain are verified after the walk.
 //! - `console.mjs`: the back-office console on a tablet: support logs in with password
 //!   and the authenticator code, finds the demo subscriber by "9123 4567", opens their
 //!   page, sees the view in the audit log and is refused the staff page; an
@@ -235,6 +242,26 @@ async fn walk_demo_server_then(
     env: Vec<(&'static str, String)>,
     after: impl AsyncFnOnce(&App),
 ) {
+    walk_seeded_demo_server(
+        script,
+        configure,
+        env,
+        async |app| {
+            datacard::demo::seed(app).await.expect("seed demo data");
+        },
+        after,
+    )
+    .await;
+}
+
+/// As [`walk_demo_server_then`], with the demo seeded by `seed`.
+async fn walk_seeded_demo_server(
+    script: &'static str,
+    configure: impl FnOnce(&mut Config),
+    env: Vec<(&'static str, String)>,
+    seed: impl AsyncFnOnce(&App),
+    after: impl AsyncFnOnce(&App),
+) {
     let root = manifest_dir();
     let data = tempfile::tempdir().expect("temp data dir");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -254,7 +281,7 @@ async fn walk_demo_server_then(
     let app = datacard::server::build(config, Arc::new(SystemClock))
         .await
         .expect("build the demo app");
-    datacard::demo::seed(&app).await.expect("seed demo data");
+    seed(&app).await;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(datacard::server::serve(app.clone(), listener, async {
         let _ = stopped.await;
@@ -404,6 +431,37 @@ async fn records_walk_in_headless_chromium() {
         return;
     }
     walk_demo_server("records.mjs", |_| {}, Vec::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shift_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    // As `serve --demo` seeds it: the stuck payment and the order to refund half of
+    // (above the default approval amount), paid at the sandbox.
+    walk_seeded_demo_server(
+        "shift.mjs",
+        |_| {},
+        Vec::new(),
+        async |app| {
+            datacard::demo::seed_with_back_office(app)
+                .await
+                .expect("seed the demo and its back office");
+        },
+        async |app| {
+            let report = datacard::orders::store::check_books(&app.db)
+                .await
+                .expect("ledger check runs");
+            assert!(report.is_clean(), "ledger check: {report:?}");
+            let verified =
+                datacard::audit::verify(&app.db, &datacard::audit::Key::from_secret(&app.secret))
+                    .await
+                    .expect("audit verify runs");
+            assert!(verified.is_clean(), "audit verify: {:?}", verified.problems);
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -155,19 +155,34 @@ fn reason_text(console: &Console, reason: &str) -> String {
 }
 
 #[derive(Deserialize)]
-pub struct Empty {}
+pub struct QueryForm {
+    /// From a customer's page: their account id, to go back to it.
+    #[serde(default)]
+    back: Option<String>,
+}
 
+/// `POST /admin/payments/{id}/query`: this list again with the provider's answer, or
+/// back to the customer's page the button was on.
 pub async fn query(
     State(app): State<App>,
     console: Console,
     Path(id): Path<String>,
-    ConsoleForm(_): ConsoleForm<Empty>,
+    ConsoleForm(input): ConsoleForm<QueryForm>,
 ) -> Response {
     let member = match console.require(Permission::QueryPayments) {
         Ok(member) => member.clone(),
         Err(response) => return *response,
     };
-    match attention::query(&app, &id, &member.actor()).await {
+    let asked = attention::query(&app, &id, &member.actor()).await;
+    if let Some(back) = input.back.as_deref().filter(|b| !b.is_empty()) {
+        let back = super::notices::Back::parse(back);
+        return match &asked {
+            Ok(_) => back.to("orders", Ok("queried")),
+            Err(error) if error.kind == ErrorKind::Internal => error_page(&console, error),
+            Err(error) => back.to("orders", Err(error)),
+        };
+    }
+    match asked {
         Ok(state) => {
             let done = tf(
                 console.locale,

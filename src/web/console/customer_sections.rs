@@ -74,19 +74,35 @@ pub fn wallet(console: &Console, profile: &Profile, when: When<'_>) -> Markup {
     }
 }
 
-pub fn orders(console: &Console, profile: &Profile, said: &Said, when: When<'_>) -> Markup {
+/// Orders and payments; `now` tells an open payment the provider has been silent about
+/// for a while (as the attention list does).
+pub fn orders(
+    console: &Console,
+    profile: &Profile,
+    said: &Said,
+    when: When<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Markup {
     let locale = console.locale;
     html! {
         section.card #orders aria-labelledby="orders-h" {
             h2 #orders-h { (t(locale, "console.customer.orders")) }
             (said.notice(console, "orders"))
             @if profile.orders.is_empty() { p { (t(locale, "console.customer.none")) } }
-            @for record in &profile.orders { (order_block(console, record, &profile.account.id, when)) }
+            @for record in &profile.orders { (order_block(console, record, &profile.account.id, when, now)) }
         }
     }
 }
 
-fn order_block(console: &Console, record: &OrderRecord, account: &str, when: When<'_>) -> Markup {
+fn order_block(
+    console: &Console,
+    record: &OrderRecord,
+    account: &str,
+    when: When<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Markup {
+    let silent_since =
+        now - chrono::Duration::minutes(crate::orders::attention::NO_WORD_AFTER_MINUTES);
     let locale = console.locale;
     let order = &record.order;
     let b = &order.breakdown;
@@ -111,6 +127,15 @@ fn order_block(console: &Console, record: &OrderRecord, account: &str, when: Whe
                         @if let Some(attention) = &payment.attention { " · " strong.attention { (attention) } }
                     }
                     @if payment.events.is_empty() { p.hint { (t(locale, "console.customer.no_events")) } }
+                    @if open(&payment.state) && payment.created_at < silent_since {
+                        p { strong.attention { (t(locale, "console.attention.reason_code.no_word_from_provider")) } }
+                    }
+                    @if open(&payment.state) && may_query(console) {
+                        (super::forms::form(console, &format!("/admin/payments/{}/query", payment.id), html! {
+                            input type="hidden" name="back" value=(account);
+                            div { button type="submit" { (t(locale, "console.attention.query")) } }
+                        }))
+                    }
                     @if open(&payment.state) && super::fulfil::may(console) { (super::fulfil::form_for(console, &payment.id, account)) }
                     ol {
                         @for event in &payment.events {
@@ -125,6 +150,13 @@ fn order_block(console: &Console, record: &OrderRecord, account: &str, when: Whe
             }
         }
     }
+}
+
+fn may_query(console: &Console) -> bool {
+    console
+        .member
+        .as_ref()
+        .is_some_and(|m| m.role.may(crate::staff::Permission::QueryPayments))
 }
 
 /// A payment still waiting for its provider's word.

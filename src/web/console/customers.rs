@@ -151,7 +151,7 @@ pub async fn show(
         }
         (sections::lines(&console, &profile, &said, &when))
         (sections::wallet(&console, &profile, &when))
-        (sections::orders(&console, &profile, &said, &when))
+        (sections::orders(&console, &profile, &said, &when, app.now()))
         (super::refunds::section(&console, &profile, &profile.refunds, &flash))
         (super::messages::section(&console, &profile, &said, &when))
         section.card aria-labelledby="cards-h" {

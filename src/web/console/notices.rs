@@ -14,7 +14,14 @@ use super::Console;
 use super::layout::{error_notice, notice};
 
 /// What the forms of this file may say was done (each is `console.said.<word>`).
-const SAID: [&str; 5] = ["resent", "resend_failed", "marked", "cleared", "fulfilled"];
+const SAID: [&str; 6] = [
+    "resent",
+    "resend_failed",
+    "marked",
+    "cleared",
+    "fulfilled",
+    "queried",
+];
 
 /// The page's `?said=`, `?problem=` and `?at=` (the section they are about).
 #[derive(Deserialize, Default)]

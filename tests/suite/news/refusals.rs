@@ -96,7 +96,7 @@ story!(bad_preferences_are_refused_and_change_nothing, |app| {
         json!({
             "language": "en",
             "marketing": { "sms": false, "email": false },
-            "statements_by_email": true,
+            "statements_by_email": false,
             "alerts": { "sms": true, "email": true },
             "marketing_log": [],
         })
@@ -178,7 +178,7 @@ story!(preferences_read_back_and_alerts_follow_them, |app| {
         json!({
             "language": "zh-HK",
             "marketing": { "email": true },
-            "statements_by_email": false,
+            "statements_by_email": true,
             "alerts": { "sms": false },
         }),
     )
@@ -191,7 +191,7 @@ story!(preferences_read_back_and_alerts_follow_them, |app| {
         json!({
             "language": "zh-HK",
             "marketing": { "sms": false, "email": true },
-            "statements_by_email": false,
+            "statements_by_email": true,
             "alerts": { "sms": false, "email": true },
             "marketing_log": expected_log,
         })

@@ -239,3 +239,39 @@ story!(a_flag_is_dismissed_only_with_a_reason, |app| {
         && e.actor == "desk"
         && e.detail.contains("ticket 42")));
 });
+
+story!(
+    support_asks_from_the_customers_page_and_stays_on_it,
+    |app| {
+        let (sub, order) = paid_but_not_heard(&app).await;
+        let payment = order["payment"]["id"].as_str().unwrap().to_owned();
+        app.advance(chrono::Duration::minutes(11));
+        let button = format!("action=\"/admin/payments/{payment}/query\"");
+        let page = format!("/admin/customers/{}", sub.account_id);
+        let viewer = app.enrolled_staff("looker@example.com", Role::Viewer).await;
+        let (_, _, html) = app.console_get(&page, &viewer.cookie).await;
+        assert!(!html.contains(&button), "a viewer may not ask");
+        assert!(
+            html.contains("class=\"attention\""),
+            "the silence is pointed out: {html}"
+        );
+        let desk = app.enrolled_staff("desk@example.com", Role::Support).await;
+        let (_, _, html) = app.console_get(&page, &desk.cookie).await;
+        assert!(html.contains(&button), "{html}");
+        let (status, headers, _) = app
+            .console_post(
+                &format!("/admin/payments/{payment}/query"),
+                &desk.cookie,
+                &[("csrf", &desk.csrf), ("back", &sub.account_id)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            headers.get("location").unwrap(),
+            &format!("{page}?said=queried&at=orders#orders")
+        );
+        assert_eq!(order_state(&app, &sub, &order).await, "fulfilled");
+        let (_, _, html) = app.console_get(&page, &desk.cookie).await;
+        assert!(!html.contains(&button), "nothing left to ask about");
+    }
+);
