@@ -12,6 +12,7 @@ mod layers;
 mod payments;
 mod people;
 mod sections;
+mod watch;
 
 pub use payments::{
     AlipayConfig, MethodConfig, PaymentsConfig, ProviderName, ProvidersConfig, STRIPE_API_VERSION,
@@ -22,6 +23,7 @@ pub use sections::{
     AccountsConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig, NetworkConfig,
     PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, ValidityStart,
 };
+pub use watch::WatchConfig;
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
 
@@ -75,6 +77,8 @@ pub struct Config {
     /// The contact shown in the footer and on every error page.
     pub support: SupportConfig,
     pub lines: LinesConfig,
+    /// The watch for abnormal charges and usage.
+    pub watch: WatchConfig,
 }
 
 impl Default for Config {
@@ -95,6 +99,7 @@ impl Default for Config {
             console: ConsoleConfig::default(),
             support: SupportConfig::default(),
             lines: LinesConfig::default(),
+            watch: WatchConfig::default(),
         }
     }
 }
@@ -225,6 +230,7 @@ impl Config {
         }
         self.payments.validate(self.locale.currency, self.demo)?;
         self.support.validate()?;
+        self.watch.validate()?;
         Ok(())
     }
 

@@ -269,3 +269,12 @@ mod tests {
         assert_eq!(positional(Backend::Postgres, sql), sql);
     }
 }
+
+/// `$first, …, $(first + count − 1)`: an `IN` list of `count` values. Callers keep
+/// a list to a few hundred values (SQLite's and PostgreSQL's limits are far above).
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

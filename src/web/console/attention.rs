@@ -52,6 +52,10 @@ async fn page(
         .member
         .as_ref()
         .is_some_and(|m| m.role.may(Permission::QueryPayments));
+    let findings = match super::findings::section(app, console, may_act).await {
+        Ok(section) => section,
+        Err(error) => return error_page(console, &error),
+    };
     let title = t(locale, "console.attention.title");
     let body = html! {
         h1 { (title) }
@@ -105,6 +109,7 @@ async fn page(
                 }
             }
         }
+        (findings)
     };
     let mut response = render(console, &title, body);
     if let Some(error) = error {
@@ -166,6 +171,13 @@ pub async fn dismiss(
         Ok(member) => member.clone(),
         Err(response) => return *response,
     };
+    if form.subject == "finding" {
+        return match crate::watch::dismiss(&app, &form.id, &form.reason, &member.actor()).await {
+            Ok(()) => Redirect::to("/admin/payments/attention").into_response(),
+            Err(error) if error.kind == ErrorKind::Internal => error_page(&console, &error),
+            Err(error) => page(&app, &console, None, Some(&error)).await,
+        };
+    }
     let Some(subject) = Subject::parse(&form.subject) else {
         return error_page(&console, &Error::invalid(crate::error::Code::InvalidForm));
     };

@@ -8,6 +8,7 @@ mod books;
 mod charts;
 mod customers;
 mod enrol;
+mod findings;
 mod forms;
 mod home;
 mod layout;

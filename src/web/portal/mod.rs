@@ -2,6 +2,7 @@
 //! Traditional Chinese (Hong Kong) and English.
 
 mod account;
+mod alerts;
 mod auth;
 mod auto_renew;
 mod cards;
@@ -149,6 +150,9 @@ fn support_routes() -> Router<App> {
         )
         .route("/c/{number}", get(support::short_link))
         .route("/orders/{id}/not-updated", post(support::not_updated))
+        .route("/alerts", get(alerts::show))
+        .route("/alerts/spend-cap", post(alerts::save_cap))
+        .route("/orders/{id}/dispute", post(alerts::dispute))
 }
 
 /// What every portal page needs to know about the request.

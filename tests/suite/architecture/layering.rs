@@ -36,6 +36,9 @@ pub(super) const DOMAIN: &[&str] = &[
     "orders",
     "usage",
     "auto_renew",
+    "help",
+    "tickets",
+    "watch",
     "customers",
     "reports",
 ];

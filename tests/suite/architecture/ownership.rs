@@ -61,8 +61,29 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("src/usage/", &["usage_records", "usage_hourly", "alerts"]),
     (
         "src/auto_renew/",
-        &["auto_renew", "auto_renew_charges", "auto_renew_next"],
+        &[
+            "auto_renew",
+            "auto_renew_charges",
+            "auto_renew_next",
+            "spend_caps",
+            "auto_renew_refusals",
+        ],
     ),
+    (
+        "src/help/",
+        &["help_articles", "help_translations", "help_terms"],
+    ),
+    (
+        "src/tickets/",
+        &[
+            "tickets",
+            "ticket_numbers",
+            "ticket_messages",
+            "ticket_attachments",
+            "ticket_canned_replies",
+        ],
+    ),
+    ("src/watch/", &["watch_findings"]),
     ("src/jobs/", &["jobs"]),
     ("src/web/idempotency.rs", &["idempotency_keys"]),
     (

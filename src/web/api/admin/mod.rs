@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod customers;
+pub mod findings;
 pub mod help;
 pub mod payments;
 pub mod plans;
