@@ -88,10 +88,8 @@ pub fn to_text(markdown: &str) -> String {
             | Event::Code(words)
             | Event::Html(words)
             | Event::InlineHtml(words) => text.push_str(&words),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with(' ') => {
+                text.push(' ');
             }
             _ => {}
         }

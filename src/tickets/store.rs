@@ -313,8 +313,9 @@ pub async fn messages(
         " AND internal = $2"
     };
     let sql = format!(
-        "SELECT id, ticket_id, author, staff, internal, body, created_at FROM ticket_messages \
-         WHERE ticket_id = $1{internal} ORDER BY created_at, id"
+        // The flag read as a number: sqlx's Any driver cannot decode SQLite's BOOLEAN.
+        "SELECT id, ticket_id, author, staff, CASE WHEN internal THEN 1 ELSE 0 END AS internal, body, \
+         created_at FROM ticket_messages WHERE ticket_id = $1{internal} ORDER BY created_at, id"
     );
     let mut query = sqlx::query(&sql).bind(ticket_id);
     if !with_internal {
@@ -336,7 +337,7 @@ pub async fn messages(
             ticket_id: row.try_get("ticket_id")?,
             author: stored(Author::parse(&author), "author")?,
             staff: row.try_get("staff")?,
-            internal: row.try_get("internal")?,
+            internal: row.try_get::<i64, _>("internal")? != 0,
             body: row.try_get("body")?,
             created_at: from_millis(row.try_get("created_at")?),
         });
