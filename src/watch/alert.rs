@@ -61,11 +61,15 @@ fn bytes_of(value: &serde_json::Value) -> String {
 pub fn describe(app: &App, finding: &Finding, locale: Locale) -> Described {
     let zone = app.config.time_zone();
     let local = finding.occurred_at.with_timezone(&zone);
-    let date = if finding.kind == Kind::UsageSpike {
-        local.format("%Y-%m-%d").to_string()
-    } else {
-        local.format("%Y-%m-%d %H:%M").to_string()
+    // As the portal writes dates (`web::portal::format`): `8 Dec 2026, 10:51`,
+    // `2026年12月8日 10:51`; a day's use by its day alone.
+    let pattern = match (locale, finding.kind == Kind::UsageSpike) {
+        (Locale::En, false) => "%-d %b %Y, %H:%M",
+        (Locale::En, true) => "%-d %b %Y",
+        (_, false) => "%Y年%-m月%-d日 %H:%M",
+        (_, true) => "%Y年%-m月%-d日",
     };
+    let date = local.format(pattern).to_string();
     let e = &finding.evidence;
     let money = |value: &serde_json::Value| {
         serde_json::from_value::<crate::money::Money>(value.clone())

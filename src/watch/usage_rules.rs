@@ -109,7 +109,7 @@ pub struct Span {
 /// The period a use that found none came after: the latest one that had ended
 /// ([`NETWORK_LAG`] before) when the use started, provided no period ran then.
 /// `None` for a line that has had no period yet (waiting for its install).
-pub fn ended_before<'a>(periods: &'a [Span], started_at: DateTime<Utc>) -> Option<&'a Span> {
+pub fn ended_before(periods: &[Span], started_at: DateTime<Utc>) -> Option<&Span> {
     if periods
         .iter()
         .any(|p| p.starts_at <= started_at && started_at < p.ends_at)
@@ -139,10 +139,7 @@ const LAPSED: &str = "no_period_left";
 
 /// The suspension a use started in, if any: the latest `suspend` before it
 /// ([`NETWORK_LAG`] earlier), not followed by another order to the network before it.
-pub fn suspended_at<'a>(
-    changes: &'a [StatusChange],
-    started_at: DateTime<Utc>,
-) -> Option<&'a StatusChange> {
+pub fn suspended_at(changes: &[StatusChange], started_at: DateTime<Utc>) -> Option<&StatusChange> {
     let latest = changes
         .iter()
         .filter(|c| c.at <= started_at)

@@ -35,6 +35,7 @@ mod stripe {
     mod wire;
 }
 mod usage;
+mod watch;
 mod wechat_pay {
     mod api;
     mod story;

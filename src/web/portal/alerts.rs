@@ -94,13 +94,13 @@ fn entry_view(app: &App, portal: &Portal, entry: &feed::Entry) -> Markup {
         li.card.order id={ "f-" (entry.id) } data-kind=(entry.kind) data-category=(category) {
             p.order-top {
                 span { (tf(locale, "watch.found", &[("at", &datetime(locale, entry.at, app.config.time_zone()))])) }
-                span.status class=(if entry.charge { "expired" } else { "pending_install" }) { (t(locale, &format!("watch.{category}"))) }
+                span class={ "status " (if entry.charge { "expired" } else { "pending_install" }) } { (t(locale, &format!("watch.{category}"))) }
             }
             h2.alert-title { (entry.title) }
             p { (entry.what) }
             @if !entry.todo.is_empty() { p.hint { (entry.todo) } }
             @if let Some(finding) = finding {
-                p.actions {
+                div.actions {
                     @if let (true, Some(order)) = (entry.disputable(), &finding.order_id) {
                         @if let Some(ticket) = &finding.ticket_id {
                             a.button.secondary href={ "/support/" (ticket) } data-testid="disputed" { (t(locale, "watch.disputed")) }
@@ -138,7 +138,7 @@ fn cap_section(
         typed
     };
     html! {
-        section.card aria-labelledby="cap-h" data-testid="spend-cap" {
+        section.card.spend-cap aria-labelledby="cap-h" data-testid="spend-cap" {
             h2 #cap-h { (t(locale, "watch.cap.title")) }
             p { (t(locale, "watch.cap.lead")) }
             @match monthly {
@@ -149,7 +149,7 @@ fn cap_section(
             (form(portal, "/alerts/spend-cap", html! {
                 (Field::new("monthly", tf(locale, "watch.cap.label", &[("currency", currency.as_str())]), "text", "off")
                     .value(value).inputmode("decimal").hint(t(locale, "watch.cap.hint")).render(problems))
-                p.actions {
+                div.actions {
                     button type="submit" name="action" value="save" { (t(locale, "watch.cap.save")) }
                     @if monthly.is_some() {
                         button.secondary type="submit" name="action" value="remove" { (t(locale, "watch.cap.remove")) }
@@ -272,7 +272,7 @@ pub fn dispute_action(portal: &Portal, order: &Order) -> Markup {
         return html! {};
     }
     html! {
-        details.card data-testid="dispute-order" {
+        details.card.dispute data-testid="dispute-order" {
             summary { (t(locale, "watch.dispute.order_title")) }
             p { (t(locale, "watch.dispute.order_lead")) }
             (form(portal, &format!("/orders/{}/dispute", order.id), html! {
