@@ -29,7 +29,13 @@ impl crate::jobs::Handlers for JobKinds {
             crate::usage::alerts::ALERT_JOB => {
                 crate::usage::alerts::send(app, job).await.map(|()| None)
             }
-            crate::auto_renew::ATTEMPT_JOB => crate::auto_renew::attempt(app, job).await,
+            crate::auto_renew::ATTEMPT_JOB => {
+                let next = crate::auto_renew::attempt(app, job).await?;
+                // A renewal refused for the spend cap is told at once, not at the next scan.
+                crate::watch::scan_spend_caps(app).await?;
+                Ok(next)
+            }
+            crate::watch::ALERT_JOB => crate::watch::send_alert(app, job).await.map(|()| None),
             crate::auto_renew::NOTIFY_JOB => crate::auto_renew::send_notification(app, job)
                 .await
                 .map(|()| None),
@@ -78,6 +84,7 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
         }
     });
+    let (app_for_watch, stop_for_watch) = (app.clone(), stop.clone());
     let lines = every(Duration::from_secs(30), stop, move || {
         let app = app.clone();
         async move {
@@ -107,7 +114,16 @@ pub fn spawn(app: App, stop: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
             }
         }
     });
-    vec![jobs, lines]
+    let scan_every = Duration::from_secs(app_for_watch.config.watch.scan_secs);
+    let watch = every(scan_every, stop_for_watch, move || {
+        let app = app_for_watch.clone();
+        async move {
+            if let Err(error) = crate::watch::scan(&app).await {
+                tracing::warn!(%error, "watch for abnormal charges and usage");
+            }
+        }
+    });
+    vec![jobs, lines, watch]
 }
 
 pub(crate) fn every<F, Fut>(

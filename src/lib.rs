@@ -44,4 +44,5 @@ pub mod staff;
 pub mod tickets;
 pub mod usage;
 pub mod volume;
+pub mod watch;
 pub mod web;

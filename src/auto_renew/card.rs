@@ -198,3 +198,24 @@ pub(super) async fn record(
     tx.commit().await?;
     Ok(())
 }
+
+/// The saved card each of these orders charged off-session, by order (orders paid
+/// otherwise are left out): the card's provider reference, kept after its removal.
+pub async fn cards_of_orders(
+    app: &App,
+    order_ids: &[String],
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in order_ids.chunks(400) {
+        let sql = format!(
+            "SELECT order_id, card_ref FROM auto_renew_charges WHERE order_id IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        out.extend(query.fetch_all(app.db.reader()).await?);
+    }
+    Ok(out)
+}

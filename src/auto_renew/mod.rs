@@ -10,6 +10,7 @@
 //! Exactly once per period: the scan records `(period_id, 'auto_renew')` in `alerts`
 //! before it queues the attempt, so scanning again (or on another node) does nothing.
 
+pub mod cap;
 mod card;
 mod notify;
 mod scan;
@@ -27,6 +28,7 @@ use crate::orders::{self, OrderKind, OrderRequest};
 use crate::payments::Method;
 
 pub use card::auto_renewals;
+pub use card::cards_of_orders;
 pub use notify::{NOTIFY_JOB, send_notification};
 pub use scan::{ATTEMPT_JOB, DUNNING_OFFSETS, attempt, scan};
 

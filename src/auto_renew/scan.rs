@@ -172,6 +172,10 @@ pub async fn attempt(app: &App, job: &Job) -> Result<Option<DateTime<Utc>>> {
     }
 
     let request = request_for(&settings, &plan_code);
+    // The subscriber's monthly spend cap: never charged past it (the watch tells them).
+    if super::cap::refuses(app, &account_id, period, iccid, &request).await? {
+        return Ok(None);
+    }
     let (done, failed) = match settings.method {
         Method::Card => ("auto_renew_card_done", "auto_renew_card_failed"),
         _ => ("auto_renew_done", "auto_renew_failed"),

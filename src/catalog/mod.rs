@@ -17,7 +17,7 @@ pub use plan::{
     Allowance, Length, MAX_PERIODS, Period, PeriodUnit, Plan, PlanCode, Zone, format_bytes,
 };
 pub use store::{PlanChange, PlanReport, audit, find, import_plans, list};
-pub use versions::{VersionTerms, plan_of_version, version, versions};
+pub use versions::{VersionTerms, plan_of_version, unit_prices, version, versions};
 
 /// The catalog `serve --demo` starts with.
 pub const DEMO_CATALOG: &str = include_str!("demo.toml");

@@ -129,3 +129,28 @@ where
         .map(|v| v.plan_code)
         .ok_or_else(|| Error::internal(anyhow::anyhow!("plan version {id} is missing")))
 }
+
+/// The price of one period of each of these versions in `currency`, by version id
+/// (a version not sold in that currency is left out).
+pub async fn unit_prices(
+    app: &crate::app::App,
+    ids: &[&str],
+    currency: crate::money::Currency,
+) -> Result<BTreeMap<String, i64>> {
+    let mut unique: Vec<&str> = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut out = BTreeMap::new();
+    for chunk in unique.chunks(400) {
+        let sql = format!(
+            "SELECT plan_version_id, amount FROM plan_prices WHERE currency = $1 AND plan_version_id IN ({})",
+            crate::db::placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(currency.as_str());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(app.db.reader()).await?);
+    }
+    Ok(out)
+}

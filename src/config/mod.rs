@@ -14,6 +14,7 @@ mod operator;
 mod payments;
 mod people;
 mod sections;
+mod watch;
 
 pub use inventory::InventoryConfig;
 pub use operator::OperatorConfig;
@@ -26,6 +27,7 @@ pub use sections::{
     AccountsConfig, DatabaseConfig, LinesConfig, LocaleConfig, MessagesConfig, NetworkConfig,
     PhoneRegion, SecurityConfig, ServerConfig, SmsGatewayConfig, SmtpConfig, ValidityStart,
 };
+pub use watch::WatchConfig;
 
 use layers::{env_list, env_value, get_leaf, leaf_paths, merge, set_leaf};
 
@@ -82,6 +84,8 @@ pub struct Config {
     /// Who issues the receipts and statements.
     pub operator: OperatorConfig,
     pub inventory: InventoryConfig,
+    /// The watch for abnormal charges and usage.
+    pub watch: WatchConfig,
 }
 
 impl Default for Config {
@@ -104,6 +108,7 @@ impl Default for Config {
             lines: LinesConfig::default(),
             operator: OperatorConfig::default(),
             inventory: InventoryConfig::default(),
+            watch: WatchConfig::default(),
         }
     }
 }
@@ -236,6 +241,7 @@ impl Config {
         self.support.validate()?;
         self.operator.validate()?;
         self.inventory.validate()?;
+        self.watch.validate()?;
         Ok(())
     }
 

@@ -255,6 +255,15 @@ fn sqlite_pool(connections: u32) -> AnyPoolOptions {
         })
 }
 
+/// `$first, …, $(first + count − 1)`: an `IN` list of `count` values. Callers keep
+/// a list to a few hundred values (SQLite's and PostgreSQL's limits are far above).
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

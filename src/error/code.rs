@@ -105,6 +105,7 @@ codes! {
         WeakPassword = "weak_password",
         WrongColumns = "wrong_columns",
         WrongProvider = "wrong_provider",
+        InvalidSpendCap = "invalid_spend_cap",
     }
     Unauthenticated {
         InvalidCredentials = "invalid_credentials",
@@ -139,6 +140,7 @@ codes! {
         UnknownPlan = "unknown_plan",
         UnknownPromotion = "unknown_promotion",
         UnknownProvider = "unknown_provider",
+        FindingNotFound = "finding_not_found",
     }
     Conflict {
         ArticleExists = "article_exists",
@@ -171,6 +173,7 @@ codes! {
         StaffEmailTaken = "staff_email_taken",
         TopUpSpent = "top_up_spent",
         WalletWouldGoNegative = "wallet_would_go_negative",
+        OrderNotPaid = "order_not_paid",
     }
     Unprocessable {
         IdempotencyKeyReused = "idempotency_key_reused",

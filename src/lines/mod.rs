@@ -4,6 +4,7 @@ mod activation;
 mod batch;
 mod enforce;
 mod events;
+pub mod history;
 mod iccid;
 mod opening;
 mod periods;

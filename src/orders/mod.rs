@@ -3,6 +3,7 @@
 pub mod attention;
 pub mod cancel;
 pub mod card_checkout;
+pub mod charges;
 mod create;
 pub mod expire;
 pub mod fulfil;

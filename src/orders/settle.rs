@@ -206,7 +206,14 @@ pub async fn apply_in(
                 now,
             )
             .await?;
-            "refunded"
+            // We ask for refunds only of payments we moved to `refund_pending` first
+            // (staff refunds are their echo, above): from `succeeded`, the provider
+            // refunded on its own, which the watch reports.
+            if payment.state == PaymentState::Succeeded {
+                "provider_refund"
+            } else {
+                "refunded"
+            }
         }
         _ => "moved",
     };

@@ -18,6 +18,7 @@ pub mod saved_cards;
 pub mod state;
 pub mod store;
 pub mod stripe;
+pub mod unusual;
 pub mod wechat_pay;
 
 pub use config_check::check_config;

@@ -11,6 +11,7 @@
 
 pub mod attachments;
 pub mod canned;
+mod evidence;
 mod not_updated;
 pub mod notify;
 mod open;
@@ -26,6 +27,7 @@ use crate::error::{Code, Error, Result};
 
 pub use crate::help::Topic as Category;
 pub use attachments::{Attachment, Upload};
+pub use evidence::{WithEvidence, in_hand_about_order, open_with_evidence};
 pub use not_updated::{NotUpdated, not_updated};
 pub use notify::{NOTIFY_JOB, auto_close, send_notification};
 pub use open::{NewTicket, open, open_for_customer};

@@ -80,3 +80,36 @@ pub async fn auto_renew_outcomes(
         .collect();
     Ok((tried.len() as i64, renewed.len() as i64))
 }
+
+/// The data alerts that went to these lines (`kinds` only), newest first, at most
+/// `limit`: `(period_id, kind, iccid, sent_at)`.
+pub async fn sent_to_lines(
+    app: &App,
+    iccids: &[String],
+    kinds: &[&str],
+    limit: i64,
+) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+    if iccids.is_empty() || kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let iccids = &iccids[..iccids.len().min(200)];
+    let sql = format!(
+        "SELECT period_id, kind, iccid, sent_at FROM alerts WHERE iccid IN ({}) AND kind IN ({}) \
+         ORDER BY sent_at DESC, kind LIMIT {limit}",
+        crate::db::placeholders(1, iccids.len()),
+        crate::db::placeholders(iccids.len() + 1, kinds.len()),
+    );
+    let mut query = sqlx::query_as::<_, (String, String, String, i64)>(&sql);
+    for iccid in iccids {
+        query = query.bind(iccid);
+    }
+    for kind in kinds {
+        query = query.bind(*kind);
+    }
+    Ok(query
+        .fetch_all(app.db.reader())
+        .await?
+        .into_iter()
+        .map(|(period, kind, iccid, at)| (period, kind, iccid, from_millis(at)))
+        .collect())
+}

@@ -8,6 +8,7 @@ mod batcher;
 pub mod charge;
 pub mod csv;
 pub mod engine;
+pub mod history;
 pub mod keys;
 pub mod totals;
 pub mod view;

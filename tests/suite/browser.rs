@@ -77,6 +77,13 @@
 //!   another device, "starts when you install"; the account card the same in Chinese;
 //!   an Android phone gets its own link first.
 //!
+//! - `watch.mjs`: abnormal charges on a phone: the demo subscriber's wallet is charged
+//!   twice within minutes (the walk's server allows one charge a window), the watch's
+//!   background scan sends one SMS; its link opens the alert page, whose "Dispute this
+//!   charge" opens a support case with the references; in Traditional Chinese a paid
+//!   order's page disputes with the subscriber's words, and the monthly spend cap
+//!   refuses 0 at its field and saves HK$200.
+//!
 //! - `journey.mjs`: issue 12's "done when" as one walk, on an iPhone in Traditional
 //!   Chinese, English and Simplified Chinese (with the fakes, as `serve --demo`): a
 //!   plan chosen logged out, sign-up with an 8-digit local number, the plans page's
@@ -459,6 +466,33 @@ async fn shift_walk_in_headless_chromium() {
                     .await
                     .expect("audit verify runs");
             assert!(verified.is_clean(), "audit verify: {:?}", verified.problems);
+        },
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_walk_in_headless_chromium() {
+    if !browser_available(&manifest_dir()) {
+        return;
+    }
+    // A scan every 10 s, and a second charge within the hour is already too many.
+    walk_demo_server_then(
+        "watch.mjs",
+        |config| {
+            config.watch.scan_secs = 10;
+            config.watch.charges_per_window = 1;
+        },
+        Vec::new(),
+        async |app| {
+            let findings = datacard::watch::open_findings(app).await.expect("findings");
+            let kinds: Vec<&str> = findings.iter().map(|f| f.kind.as_str()).collect();
+            assert_eq!(kinds, ["charge_burst"], "one finding: {findings:?}");
+            assert!(findings[0].ticket_id.is_some(), "disputed");
+            let report = datacard::orders::store::check_books(&app.db)
+                .await
+                .expect("ledger check runs");
+            assert!(report.is_clean(), "{report:?}");
         },
     )
     .await;

@@ -38,6 +38,7 @@ mod stripe {
     mod wire;
 }
 mod usage;
+mod watch;
 mod wechat_pay {
     mod api;
     mod story;

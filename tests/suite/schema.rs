@@ -113,6 +113,14 @@ const CHECKSUMS: &[(&str, &str)] = &[
         "common/0012_line_opens_by.sql",
         "1b2f4d18a6c5e3ffd2b196c38f30a0c78f345dc1028b62d3c692254b65c7e9b81e882749a136637c9703d0f4b6ed06bc",
     ),
+    (
+        "common/0026_help_and_tickets.sql",
+        "e5c4c1a7e53f5f2059f50f530b73fda27fd76e9b6b5dd37ff8c4f6343e5ca4822cd6aafbcf016448966ec92682da5354",
+    ),
+    (
+        "common/0030_watch.sql",
+        "13fe9eaa74420643efe1b7f19898e5b83e1daa72e6aa8d44c45d3b4a5e97ebfe9520af66de3e6b8fabde1c1d030f2e08",
+    ),
 ];
 
 fn migrations() -> PathBuf {

@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod announcements;
+mod alerts;
 mod auto_renew;
 mod cards;
 mod help;
@@ -104,6 +105,18 @@ fn support_routes() -> Router<App> {
             "/api/v1/orders/{id}/not-updated",
             post(tickets::not_updated),
         )
+        .merge(watch_routes())
+}
+
+/// Alerts about abnormal charges and usage, the spend cap, and disputing a charge.
+fn watch_routes() -> Router<App> {
+    Router::new()
+        .route("/api/v1/me/alerts", get(alerts::alerts))
+        .route(
+            "/api/v1/me/spend-cap",
+            get(alerts::show_cap).put(alerts::put_cap),
+        )
+        .route("/api/v1/orders/{id}/dispute", post(alerts::dispute))
 }
 
 #[derive(OpenApi)]
@@ -134,6 +147,7 @@ fn support_routes() -> Router<App> {
         help::search, help::show, tickets::open, tickets::list, tickets::show, tickets::reply, tickets::attachment,
         tickets::not_updated, admin::tickets::list, admin::tickets::show, admin::tickets::open, admin::tickets::reply,
         admin::tickets::change, admin::help::list, admin::help::create, admin::help::put,
+        alerts::alerts, alerts::show_cap, alerts::put_cap, alerts::dispute,
     ),
     components(schemas(crate::web::error::ErrorBody)),
     modifiers(&BearerAuth),

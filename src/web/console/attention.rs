@@ -60,6 +60,10 @@ async fn page(
         .as_ref()
         .is_some_and(|m| m.role.may(Permission::QueryPayments));
     let may_fulfil = super::fulfil::may(console);
+    let findings = match super::findings::section(app, console, may_act).await {
+        Ok(section) => section,
+        Err(error) => return error_page(console, &error),
+    };
     let title = t(locale, "console.attention.title");
     let body = html! {
         h1 #attention { (title) }
@@ -118,6 +122,7 @@ async fn page(
             }
         }
         (reviews_section(console, &reviews, said))
+        (findings)
     };
     let mut response = render(console, &title, body);
     if let Some(error) = error {
@@ -215,6 +220,13 @@ pub async fn dismiss(
         Ok(member) => member.clone(),
         Err(response) => return *response,
     };
+    if form.subject == "finding" {
+        return match crate::watch::dismiss(&app, &form.id, &form.reason, &member.actor()).await {
+            Ok(()) => Redirect::to("/admin/payments/attention").into_response(),
+            Err(error) if error.kind == ErrorKind::Internal => error_page(&console, &error),
+            Err(error) => page(&app, &console, None, Some(&error)).await,
+        };
+    }
     let Some(subject) = Subject::parse(&form.subject) else {
         return error_page(&console, &Error::invalid(crate::error::Code::InvalidForm));
     };

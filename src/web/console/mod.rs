@@ -21,6 +21,7 @@ mod charts;
 mod customer_sections;
 mod customers;
 mod enrol;
+mod findings;
 mod forms;
 mod fulfil;
 mod help;

@@ -73,6 +73,11 @@ pub async fn show(
             }
         }
         (super::cards::section(&portal, &cards, savable))
+        section.card aria-labelledby="alerts-h" {
+            h2 #alerts-h { (t(locale, "watch.account_link")) }
+            p { (t(locale, "watch.account_lead")) }
+            p { a.button.secondary href="/alerts" data-testid="alerts-link" { (t(locale, "watch.account_link")) } }
+        }
         section.card aria-labelledby="details-h" {
             h2 #details-h { (t(locale, "account.details")) }
             dl.facts {

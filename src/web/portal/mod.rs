@@ -3,6 +3,7 @@
 
 mod account;
 mod announcements;
+mod alerts;
 mod auth;
 mod auto_renew;
 mod cards;
@@ -166,6 +167,9 @@ fn support_routes() -> Router<App> {
         )
         .route("/c/{number}", get(support::short_link))
         .route("/orders/{id}/not-updated", post(support::not_updated))
+        .route("/alerts", get(alerts::show))
+        .route("/alerts/spend-cap", post(alerts::save_cap))
+        .route("/orders/{id}/dispute", post(alerts::dispute))
 }
 
 /// What every portal page needs to know about the request.

@@ -159,6 +159,7 @@ pub async fn show(
         }
         (order_payment::way_on(&portal, &order, reason))
         (super::support::order_help(&portal, &order))
+        (super::alerts::dispute_action(&portal, &order))
         (order_payment::resume_checkout(&portal, &order, &headers))
         @if let Some(code) = &order.activation_code {
             section.card {

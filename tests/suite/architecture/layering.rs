@@ -41,6 +41,7 @@ pub(super) const DOMAIN: &[&str] = &[
     "auto_renew",
     "announcements",
     "tickets",
+    "watch",
     "customers",
     "reports",
     "records",

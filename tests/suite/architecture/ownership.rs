@@ -77,7 +77,13 @@ const OWNERS: &[(&str, &[&str])] = &[
     ("src/usage/", &["usage_records", "usage_hourly", "alerts"]),
     (
         "src/auto_renew/",
-        &["auto_renew", "auto_renew_charges", "auto_renew_next"],
+        &[
+            "auto_renew",
+            "auto_renew_charges",
+            "auto_renew_next",
+            "spend_caps",
+            "auto_renew_refusals",
+        ],
     ),
     (
         "src/preferences/",
@@ -91,6 +97,7 @@ const OWNERS: &[(&str, &[&str])] = &[
             "announcement_deliveries",
         ],
     ),
+    ("src/watch/", &["watch_findings"]),
     ("src/jobs/", &["jobs"]),
     (
         "src/help/",

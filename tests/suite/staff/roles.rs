@@ -204,6 +204,28 @@ story!(every_console_page_checks_the_role, |app| {
             )
             .await;
         assert_eq!(reply.0, expected, "API query as {role:?}: {:?}", reply.2);
+        // Dismissing a finding of the watch (abnormal charges and usage): the same.
+        let (status, _, _) = app
+            .console_post(
+                "/admin/attention/dismiss",
+                &member.cookie,
+                &[
+                    ("csrf", &member.csrf),
+                    ("subject", "finding"),
+                    ("id", "fnd_none"),
+                    ("reason", "checked"),
+                ],
+            )
+            .await;
+        assert_eq!(status, expected, "dismiss a finding as {role:?}");
+        let reply = app
+            .post_json(
+                "/api/v1/admin/payments/attention/dismiss",
+                json!({ "subject": "finding", "id": "fnd_none", "reason": "checked" }),
+                &[("authorization", &bearer(&key))],
+            )
+            .await;
+        assert_eq!(reply.0, expected, "API dismiss as {role:?}: {:?}", reply.2);
     }
     // Not signed in: every console page sends to the login.
     for path in [

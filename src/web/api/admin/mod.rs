@@ -9,6 +9,7 @@
 pub mod announcements;
 pub mod audit;
 pub mod customers;
+pub mod findings;
 pub mod help;
 pub mod inventory;
 pub mod lines;

@@ -17,10 +17,33 @@ use crate::web::api::refusals::{JSON_BODY, OPERATOR, refusals};
 
 use super::{AdminJson, Operator};
 
+/// What kind of thing needs a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttentionSubject {
+    Order,
+    Payment,
+    /// A provider notification kept but not applied.
+    Event,
+    /// An abnormal charge or usage the watch found (details in `finding`).
+    Finding,
+}
+
+impl From<Subject> for AttentionSubject {
+    fn from(subject: Subject) -> Self {
+        match subject {
+            Subject::Order => AttentionSubject::Order,
+            Subject::Payment => AttentionSubject::Payment,
+            Subject::Event => AttentionSubject::Event,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AttentionBody {
-    pub subject: Subject,
-    /// The order's or payment's id, or the provider's event id of a notification.
+    pub subject: AttentionSubject,
+    /// The order's or payment's id, the provider's event id of a notification, or
+    /// the finding's id.
     pub id: String,
     pub state: String,
     /// Why it needs a person (`no_word_from_provider`, `late_success`, …).
@@ -30,12 +53,16 @@ pub struct AttentionBody {
     pub customer_id: Option<String>,
     /// What a person may do about it (refunds: `POST …/payments/{id}/refunds`).
     pub actions: Vec<Action>,
+    /// For subject `finding`: what the watch found (absent for the others).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<super::findings::FindingBody>,
 }
 
 refusals!(AttentionRefusals = [OPERATOR]);
 
-/// Flagged orders and payments, unmatched notifications, and open payments with no
-/// final word from the provider for 10 minutes.
+/// Flagged orders and payments, unmatched notifications, open payments with no
+/// final word from the provider for 10 minutes, and the watch's findings (abnormal
+/// charges and usage, subject `finding`) not yet dismissed.
 #[utoipa::path(get, path = "/api/v1/admin/payments/attention", tag = "admin", security(("operator_key" = [])),
     responses((status = 200, body = Vec<AttentionBody>), AttentionRefusals))]
 pub async fn list(State(app): State<App>, operator: Operator) -> Result<Json<Vec<AttentionBody>>> {
@@ -47,7 +74,7 @@ pub async fn list(State(app): State<App>, operator: Operator) -> Result<Json<Vec
             None => None,
         };
         out.push(AttentionBody {
-            subject: item.subject,
+            subject: item.subject.into(),
             reasons: item
                 .reasons
                 .split(',')
@@ -59,6 +86,20 @@ pub async fn list(State(app): State<App>, operator: Operator) -> Result<Json<Vec
             order_id: item.order_id,
             customer_id,
             actions: item.actions,
+            finding: None,
+        });
+    }
+    for finding in super::findings::open(&app).await? {
+        let body = super::findings::finding_body(&app, finding.clone());
+        out.push(AttentionBody {
+            subject: AttentionSubject::Finding,
+            id: finding.id,
+            state: "open".to_owned(),
+            reasons: vec![finding.kind.as_str().to_owned()],
+            order_id: finding.order_id,
+            customer_id: finding.account_id,
+            actions: vec![Action::Dismiss],
+            finding: Some(body),
         });
     }
     Ok(Json(out))
@@ -94,7 +135,7 @@ pub async fn query(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DismissBody {
-    /// `order`, `payment` or `event`.
+    /// `order`, `payment`, `event` or `finding`.
     pub subject: String,
     pub id: String,
     /// Why it is dealt with (1–500 characters), for the audit log.
@@ -109,7 +150,8 @@ refusals!(
     ]
 );
 
-/// Dealt with: the flag goes (the evidence stays), audited as `attention.dismiss`.
+/// Dealt with: the flag goes (the evidence stays), audited as `attention.dismiss`
+/// (a finding: `finding.dismiss`).
 #[utoipa::path(post, path = "/api/v1/admin/payments/attention/dismiss", tag = "admin", security(("operator_key" = [])),
     request_body = DismissBody, responses((status = 204, description = "dismissed"), DismissRefusals))]
 pub async fn dismiss(
@@ -118,9 +160,14 @@ pub async fn dismiss(
     AdminJson(body): AdminJson<DismissBody>,
 ) -> Result<axum::http::StatusCode> {
     operator.require(Permission::QueryPayments)?;
+    if body.subject == "finding" {
+        crate::watch::dismiss(&app, &body.id, &body.reason, &operator.name).await?;
+        return Ok(axum::http::StatusCode::NO_CONTENT);
+    }
     let subject = Subject::parse(&body.subject).ok_or_else(|| {
-        Error::invalid(Code::InvalidBody)
-            .with_details(vec!["subject must be order, payment or event".into()])
+        Error::invalid(Code::InvalidBody).with_details(vec![
+            "subject must be order, payment, event or finding".into(),
+        ])
     })?;
     attention::dismiss(&app, subject, &body.id, &body.reason, &operator.name).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

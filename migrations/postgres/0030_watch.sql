@@ -1,0 +1,1 @@
+../common/0030_watch.sql
