@@ -163,9 +163,10 @@ pub async fn send_alert(app: &App, job: &Job) -> Result<()> {
             subject,
             body,
             html: None,
+            unsubscribe: None,
         };
         app.messenger
-            .send(&message)
+            .send(&app.db, app.now(), &message)
             .await
             .map_err(crate::error::Error::internal)?;
     }

@@ -2,8 +2,8 @@
 
 mod accounts;
 mod admin;
-mod announcements;
 mod alerts;
+mod announcements;
 mod auto_renew;
 mod cards;
 mod help;

@@ -224,7 +224,7 @@ pub async fn dismiss(
         return match crate::watch::dismiss(&app, &form.id, &form.reason, &member.actor()).await {
             Ok(()) => Redirect::to("/admin/payments/attention").into_response(),
             Err(error) if error.kind == ErrorKind::Internal => error_page(&console, &error),
-            Err(error) => page(&app, &console, None, Some(&error)).await,
+            Err(error) => page(&app, &console, None, Some(&error), &Said::default()).await,
         };
     }
     let Some(subject) = Subject::parse(&form.subject) else {

@@ -2,8 +2,8 @@
 //! Traditional Chinese (Hong Kong) and English.
 
 mod account;
-mod announcements;
 mod alerts;
+mod announcements;
 mod auth;
 mod auto_renew;
 mod cards;
