@@ -49,7 +49,7 @@ story!(a_usage_spike_alerts_once_and_flags_once, |app| {
     assert_eq!((sms.len(), email.len()), (1, 1), "{sms:?}");
     let tail = &sub.iccid[sub.iccid.len() - 4..];
     assert!(
-        sms[0].contains(&format!("eSIM …{tail} used 11.6 GB")),
+        sms[0].contains(&format!("eSIM ending in {tail} used 11.6 GB")),
         "{}",
         sms[0]
     );
